@@ -1,0 +1,143 @@
+"""Checking one file on its own: parse, schema, nulls, review flags, path.
+
+The result depends only on the file's bytes, its path and the schemas, so it
+is cached by (blob id, path) under the repository's git directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from afsreg.problems import Problem
+from afsreg.records import Summary, summarize
+from afsreg.schema import Schemas, null_problems
+from afsreg.sources import SourceFile
+from afsreg.versions import is_valid_name, is_valid_version
+from afsreg.yamlload import YamlError, load_yaml, locate
+
+PATH_RE = re.compile(r"^models/([^/]+)/([^/]+)\.yaml$")
+
+
+@dataclass
+class FileResult:
+    """What checking one file found: its summary (None when unusable) and problems."""
+
+    summary: Summary | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> list[Any]:
+        return [self.summary, [list(p.as_dict().values()) for p in self.problems]]
+
+    @classmethod
+    def from_json(cls, raw: list[Any]) -> FileResult:
+        return cls(raw[0], [Problem(*p) for p in raw[1]])
+
+
+def path_identity(path: str) -> tuple[str, str] | None:
+    """(name, version) a path stands for, or None when it is not models/<name>/<version>.yaml."""
+    match = PATH_RE.match(path)
+    if match is None:
+        return None
+    return match.group(1), match.group(2)
+
+
+def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
+    path = source.path
+    if source.is_symlink:
+        return FileResult(None, [Problem(path, 1, 1, "", "is a symbolic link; model files must be "
+                                         "regular files inside the repository (links are never followed)")])
+    problems: list[Problem] = []
+    identity = path_identity(path)
+    if identity is None:
+        problems.append(Problem(path, 1, 1, "", _layout_message(path)))
+    else:
+        name, version = identity
+        if not is_valid_name(name):
+            problems.append(Problem(path, 1, 1, "name", f"folder {name!r} is not a valid model name "
+                                    "(lowercase slug: [a-z0-9][a-z0-9._-]*)"))
+        if not is_valid_version(version):
+            problems.append(Problem(path, 1, 1, "version", f"file name {version!r} is not a valid version "
+                                    "(v1, v1.2, v1.2.3 or v2.0.0-rc.1)"))
+    try:
+        data = load_yaml(source.content)
+    except YamlError as exc:
+        problems.append(Problem(path, exc.line, exc.col, exc.field, exc.message))
+        return FileResult(None, problems)
+    if data is None:
+        problems.append(Problem(path, 1, 1, "", "file is empty; a model file is a mapping of fields"))
+        return FileResult(None, problems)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
+        problems.append(Problem(path, 1, 1, "", f"expected a mapping of fields, got {kind}"))
+        return FileResult(None, problems)
+
+    def where(field_path: tuple[str | int, ...]) -> tuple[int, int]:
+        return locate(source.content, field_path)
+
+    schema_problems = schemas.file_problems(data, path, where)
+    problems.extend(schema_problems)
+    if not schema_problems:
+        problems.extend(null_problems(data, path, where))
+        problems.extend(_deployment_problems(data, path, where))
+    if identity is not None:
+        problems.extend(_identity_problems(data, identity, path, where))
+    problems.extend(_review_warnings(data, path, where))
+    # The path is the identity the registry files a version under; a file
+    # whose fields disagree with it is reported above and still listed.
+    summary = summarize(data, *identity) if identity is not None else None
+    return FileResult(summary, problems)
+
+
+def _layout_message(path: str) -> str:
+    if path.endswith(".yml"):
+        return "model files end in .yaml, not .yml (models/<name>/<version>.yaml)"
+    return "model files live at models/<name>/<version>.yaml"
+
+
+def _identity_problems(
+    data: dict[str, Any], identity: tuple[str, str], path: str, where: Any
+) -> list[Problem]:
+    name, version = identity
+    problems = []
+    for key, expected in (("name", name), ("version", version)):
+        value = data.get(key)
+        if isinstance(value, str) and value != expected:
+            line, col = where((key,))
+            problems.append(Problem(path, line, col, key, f"is {value!r} but the file is at {path} "
+                                    f"(expected {expected!r}); move the file or fix the field"))
+    return problems
+
+
+def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Problem]:
+    """status: deployed and an active deployment go together, and only for released versions."""
+    active = [d for d in data.get("deployments") or [] if not d.get("undeployed_at")]
+    status = data.get("status")
+    state = data["promotion"]["state"]
+    problems = []
+    if status == "deployed" and not active:
+        line, col = where(("status",))
+        problems.append(Problem(path, line, col, "status", "is deployed but no deployment is active "
+                                "(every entry under deployments has undeployed_at)"))
+    if active and status != "deployed":
+        line, col = where(("status",))
+        problems.append(Problem(path, line, col, "status", f"is {status} but the version is deployed in "
+                                f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed"))
+    if active and state not in ("promoted", "superseded"):
+        line, col = where(("promotion", "state"))
+        problems.append(Problem(path, line, col, "promotion.state", f"is {state}, but only a promoted "
+                                "version can be deployed"))
+    return problems
+
+
+def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Problem]:
+    warnings = []
+    for index, flag in enumerate(data.get("review") or []):
+        if not isinstance(flag, dict):
+            continue
+        line, col = where(("review", index))
+        reason = flag.get("reason", "")
+        warnings.append(Problem(path, line, col, str(flag.get("field", "")),
+                                f"open review flag: {reason}", "warning"))
+    return warnings

@@ -1,0 +1,118 @@
+"""Options and output shared by every command.
+
+Commands format and exit; the work is done by library functions. Output goes
+through ``emit``: a table for people (tabulate), or JSON / YAML for programs.
+Text that came from model files is escaped before it reaches a terminal, so a
+file cannot move the cursor or recolour the screen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from afsreg.gitutil import find_root
+
+FORMATS = ("table", "json", "yaml")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe_text(value: object) -> str:
+    """Text with control characters (ANSI escapes included) made visible."""
+    text = str(value)
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def root_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Registry root (default: the git work tree around the current directory).",
+    )(func)
+
+
+def rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree."
+    )(func)
+
+
+def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def resolve_root(root: Path | None) -> Path:
+    return find_root(None) if root is None else root.resolve()
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def to_yaml(data: Any) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    from tabulate import tabulate
+
+    if not rows:
+        return "(none)"
+    columns = list(columns or rows[0].keys())
+    body = [[_clip(_cell(row.get(c))) for c in columns] for row in rows]
+    return str(tabulate(body, headers=columns, tablefmt="simple", disable_numparse=True))
+
+
+MAX_CELL = 72
+
+
+def _clip(text: str) -> str:
+    """Keep tables readable: long cells are cut (use --format json for everything)."""
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return safe_text(value)
+
+
+def emit(data: Any, fmt: str, render_table: Callable[[Any], str] | None = None) -> None:
+    """Print ``data`` as JSON, YAML, or a table made by ``render_table``."""
+    if fmt == "json":
+        click.echo(to_json(data))
+    elif fmt == "yaml":
+        click.echo(to_yaml(data), nl=False)
+    elif render_table is not None:
+        click.echo(render_table(data))
+    elif isinstance(data, list):
+        click.echo(table(data))
+    else:
+        click.echo(safe_text(to_yaml(data)), nl=False)
+
+
+def is_terminal() -> bool:
+    return sys.stdout.isatty()

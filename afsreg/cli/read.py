@@ -1,0 +1,222 @@
+"""Read commands: validate, list, versions, show, compare, review; and init, install-hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from afsreg import views
+from afsreg.cli.options import (
+    emit,
+    format_option,
+    resolve_root,
+    rev_option,
+    root_option,
+    safe_text,
+    table,
+)
+from afsreg.problems import Problem
+from afsreg.refs import parse_ref
+from afsreg.registry import Registry
+from afsreg.scaffold import init_registry, install_hooks
+from afsreg.validate import validate
+
+
+def open_registry(root: Path | None, rev: str | None) -> Registry:
+    return Registry.open(resolve_root(root), rev=rev)
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--against", metavar="REV", default=None,
+              help="Also refuse changes to released versions since REV (e.g. HEAD, origin/main).")
+@click.option("--staged", is_flag=True, help="Check the files as staged in the git index.")
+@format_option(("text", "json"))
+@root_option
+def validate_command(paths: tuple[str, ...], against: str | None, staged: bool, fmt: str,
+                     root: Path | None) -> None:
+    """Check model files: YAML, schema, cross-file rules.
+
+    Every problem is printed as path:line:col: field: message; the exit
+    status is 1 when there is an error. Open review flags are warnings
+    (exit 0). With PATHS (as pre-commit passes them) the whole registry is
+    still checked, and problems of other files are shown only when they
+    come from a cross-file rule.
+
+    \b
+    Examples:
+      afsreg validate
+      afsreg validate models/majora/v2.yaml --against HEAD
+      afsreg validate --format json
+    """
+    resolved = resolve_root(root)
+    model_paths = tuple(p for p in paths if Path(p).suffix in (".yaml", ".yml"))
+    report = validate(resolved, model_paths if len(model_paths) == len(paths) else (),
+                      against=against, staged=staged)
+    if fmt == "json":
+        emit({
+            "ok": not report.errors,
+            "files_checked": report.files_checked,
+            "versions": report.versions,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "problems": [p.as_dict() for p in report.problems],
+        }, "json")
+    else:
+        for problem in report.problems:
+            click.echo(safe_text(problem), err=problem.severity == "error")
+        summary = (f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+                   f"in {report.versions} version(s)")
+        click.echo(("ok: " if not report.errors else "failed: ") + summary, err=bool(report.errors))
+    if report.errors:
+        raise SystemExit(1)
+
+
+@click.command("list")
+@format_option()
+@rev_option
+@root_option
+def list_command(fmt: str, rev: str | None, root: Path | None) -> None:
+    """A row per model: versions, latest, promoted, deployed, framework, state.
+
+    \b
+    Examples:
+      afsreg list
+      afsreg list --rev main~5 --format json
+    """
+    emit(views.model_rows(open_registry(root, rev)), fmt)
+
+
+@click.command("versions")
+@click.argument("name")
+@format_option()
+@rev_option
+@root_option
+def versions_command(name: str, fmt: str, rev: str | None, root: Path | None) -> None:
+    """The versions of one model, in version order.
+
+    \b
+    Example:
+      afsreg versions majora
+    """
+    registry = open_registry(root, rev)
+    rows = views.version_rows(registry, name)
+    if not rows:
+        from afsreg.errors import NotFoundError
+
+        raise NotFoundError(f"no model named {name!r} (models: {', '.join(registry.models()) or 'none'})")
+    emit(rows, fmt)
+
+
+@click.command("show")
+@click.argument("ref")
+@format_option(("yaml", "json", "table"))
+@rev_option
+@root_option
+def show_command(ref: str, fmt: str, rev: str | None, root: Path | None) -> None:
+    """Everything recorded for one version.
+
+    \b
+    Examples:
+      afsreg show majora@v2
+      afsreg show majora@v1 --rev HEAD~1 --format json
+    """
+    version = open_registry(root, rev).get(parse_ref(ref))
+    data = views.show(version)
+    if fmt == "table":
+        from afsreg.fields import flatten
+
+        emit([{"field": k, "value": v} for k, v in flatten(data).items()], "table")
+    elif fmt == "yaml":
+        click.echo(safe_text(_yaml(data)), nl=False)
+    else:
+        emit(data, fmt)
+
+
+def _yaml(data: Any) -> str:
+    from afsreg.cli.options import to_yaml
+
+    return to_yaml(data)
+
+
+@click.command("compare")
+@click.argument("first")
+@click.argument("second")
+@format_option()
+@rev_option
+@root_option
+def compare_command(first: str, second: str, fmt: str, rev: str | None, root: Path | None) -> None:
+    """Two versions side by side: metrics with deltas, then every other field that differs.
+
+    \b
+    Example:
+      afsreg compare majora@v1 majora@v2
+    """
+    registry = open_registry(root, rev)
+    result = views.compare(registry.get(parse_ref(first)), registry.get(parse_ref(second)))
+
+    def render(data: dict[str, Any]) -> str:
+        return ("metrics\n" + table(data["metrics"]) + "\n\nother fields\n" + table(data["fields"]))
+
+    emit(result, fmt, render)
+
+
+@click.command("review")
+@format_option()
+@rev_option
+@root_option
+def review_command(fmt: str, rev: str | None, root: Path | None) -> None:
+    """Every open review flag: values a human still has to confirm.
+
+    \b
+    Example:
+      afsreg review
+    """
+    rows = views.review_rows(open_registry(root, rev))
+    emit(rows, fmt, lambda r: table(r, ["version", "field", "reason"]))
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init_command(directory: Path) -> None:
+    """Create a registry: a git repository with models/, a pre-commit config and .gitignore.
+
+    \b
+    Example:
+      afsreg init my-registry && cd my-registry && pre-commit install
+    """
+    created = init_registry(directory)
+    for path in created:
+        click.echo(f"created {directory / path}")
+    if not created:
+        click.echo(f"{directory} is already a registry; nothing to do")
+
+
+@click.command("install-hooks")
+@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook.")
+@root_option
+def install_hooks_command(force: bool, root: Path | None) -> None:
+    """Install afsreg's plain git pre-commit hook (for repos not using the pre-commit framework).
+
+    \b
+    Example:
+      afsreg install-hooks
+    """
+    target = install_hooks(resolve_root(root), force=force)
+    click.echo(f"installed {target}")
+
+
+commands: list[click.Command] = [
+    validate_command,
+    list_command,
+    versions_command,
+    show_command,
+    compare_command,
+    review_command,
+    init_command,
+    install_hooks_command,
+]
+
+__all__ = ["Problem", "commands"]

@@ -1,0 +1,5 @@
+"""Commands of this area (being written)."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,160 @@
+"""Forward-only, numbered SQL migrations, one set per dialect.
+
+Files are ``NNNN_<name>.sql`` under ``migrations/<dialect>/``. Each applied
+migration is recorded in ``schema_migrations`` with the sha256 of its text
+(line endings normalised), so that:
+
+- re-running applies nothing (a no-op);
+- an applied migration whose file was edited since is refused;
+- a database that records a migration this afsreg does not have (it was
+  migrated by a newer afsreg) is refused before anything is changed.
+
+Down-migrations are documented in each file's comments and never run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import afsreg
+from afsreg.db.connect import Database, DatabaseError, Dialect
+from afsreg.errors import AfsregError
+
+MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+TABLE = "schema_migrations"
+TABLE_COLUMNS = ("version", "name", "checksum", "applied_at")
+
+
+class MigrationError(AfsregError):
+    """The migrations on disk and those recorded in the database disagree."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str  # "0001"
+    name: str  # "model_versions"
+    sql: str
+    checksum: str
+    source: str  # where it was read from, for messages
+
+    @property
+    def label(self) -> str:
+        return f"{self.version}_{self.name}"
+
+
+def migrations_root() -> Any:
+    """The migrations folder: packaged in the wheel, else the repository's registry/migrations."""
+    packaged = importlib.resources.files("afsreg") / "_data" / "migrations"
+    if packaged.is_dir():
+        return packaged
+    return Path(afsreg.__file__).resolve().parent.parent / "registry" / "migrations"
+
+
+def checksum(sql: str) -> str:
+    return hashlib.sha256(sql.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def load_migrations(dialect: Dialect, root: Any = None) -> list[Migration]:
+    """The migrations for ``dialect`` in order; numbering must be unique and gap-free."""
+    folder = (root if root is not None else migrations_root()) / dialect
+    if not folder.is_dir():
+        raise MigrationError(f"{folder}: migrations folder not found (broken installation?)")
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        match = MIGRATION_RE.match(entry.name)
+        if match is None:
+            continue
+        sql = entry.read_text(encoding="utf-8")
+        found.append(Migration(match.group(1), match.group(2), sql, checksum(sql), f"{dialect}/{entry.name}"))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if int(migration.version) != expected:
+            raise MigrationError(
+                f"{migration.source}: migrations must be numbered 0001, 0002, ... without gaps or "
+                f"duplicates; expected {expected:04d}"
+            )
+    return found
+
+
+def _ensure_table(db: Database) -> None:
+    columns = db.table_columns(TABLE)
+    if not columns:
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+            "version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL)"
+        )
+        return
+    missing = [c for c in TABLE_COLUMNS if c not in columns]
+    if missing:
+        raise MigrationError(
+            f"{db.url}: table {TABLE} exists but is not afsreg's (no column {', '.join(missing)}); "
+            "afsreg needs its own schema_migrations table"
+        )
+
+
+def recorded(db: Database) -> dict[str, tuple[str, str]]:
+    """version -> (name, checksum) of the migrations the database records; {} when none."""
+    if not db.table_exists(TABLE):
+        return {}
+    columns = db.table_columns(TABLE)
+    if any(c not in columns for c in TABLE_COLUMNS):
+        _ensure_table(db)  # raises the clear error
+    rows = db.query(f"SELECT version, name, checksum FROM {TABLE}")
+    return {str(v): (str(n), str(c)) for v, n, c in rows}
+
+
+def pending(db: Database, migrations: list[Migration] | None = None) -> list[Migration]:
+    """The migrations still to apply; raises MigrationError when the database disagrees with the files."""
+    migrations = migrations if migrations is not None else load_migrations(db.dialect)
+    applied = recorded(db)
+    known = {m.version: m for m in migrations}
+    unknown = sorted(v for v in applied if v not in known)
+    if unknown:
+        names = ", ".join(f"{v}_{applied[v][0]}" for v in unknown)
+        raise MigrationError(
+            f"{db.url}: the database is at a newer schema than this afsreg {afsreg.__version__} knows "
+            f"(it records migration {names}); upgrade afsreg. Nothing was changed."
+        )
+    for version, (name, digest) in sorted(applied.items()):
+        migration = known[version]
+        if digest != migration.checksum:
+            raise MigrationError(
+                f"{db.url}: migration {version}_{name} was applied with checksum {digest[:12]}, "
+                f"but {migration.source} now has {migration.checksum[:12]}: applied migrations must "
+                "never be edited; add a new numbered migration instead. Nothing was changed."
+            )
+    return [m for m in migrations if m.version not in applied]
+
+
+def apply_pending(db: Database) -> list[Migration]:
+    """Apply what is pending, inside the caller's transaction. Returns what was applied."""
+    if not db.in_transaction:
+        raise DatabaseError(f"{db.url}: migrations must run inside a transaction")
+    todo = pending(db)
+    if not todo:
+        return []
+    _ensure_table(db)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for migration in todo:
+        try:
+            db.script(migration.sql)
+        except DatabaseError as exc:
+            raise MigrationError(f"migration {migration.source} failed: {exc}") from None
+        db.execute(
+            f"INSERT INTO {TABLE} (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+            (migration.version, migration.name, migration.checksum, now),
+        )
+    return todo
+
+
+def migrate(db: Database, *, dry_run: bool = False) -> list[Migration]:
+    """Bring the database's schema up to date in one transaction (``afsreg migrate``)."""
+    with db.transaction(rollback=dry_run):
+        return apply_pending(db)

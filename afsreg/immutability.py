@@ -1,0 +1,171 @@
+"""Released versions are immutable: what may not change once a version was promoted or deployed.
+
+A version is *released* in the base tree when its promotion state is
+``promoted`` or ``superseded`` (superseded versions were promoted before), its
+status is ``deployed``, or its ``deployments`` list is not empty.  A released
+version may not be deleted or renamed, and its frozen fields may not change:
+
+- identity: ``name``, ``version``, ``artifact_id``, ``created_at``
+- what it is: ``model_family``, ``framework``, ``parameter_count``, ``is_external``,
+  ``external_source_url``, ``external_source_version``
+- how it was made: ``training``, ``training_config``, ``training_data``, ``code``,
+  ``lineage``
+- what it is made of: ``files``
+- what it was measured on: ``evaluation_dataset``, ``benchmark_id``, and every
+  metric already in ``evaluation_metrics``
+
+Everything else stays editable: ``promotion``, ``status``, ``deployments``,
+``review``, ``title``, ``description``, ``owner``, ``tags``, and new metrics.
+Two exceptions keep the review workflow possible: a frozen field that was empty
+(absent or null) may be filled in, and a field still flagged in the version's
+``review`` list may be corrected until the flag is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from afsreg.audit import MISSING, FieldChange, field_changes, format_value
+from afsreg.problems import Problem
+from afsreg.yamlload import locate
+
+FROZEN_FIELDS = (
+    "name",
+    "version",
+    "artifact_id",
+    "created_at",
+    "model_family",
+    "framework",
+    "parameter_count",
+    "is_external",
+    "external_source_url",
+    "external_source_version",
+    "training",
+    "training_config",
+    "training_data",
+    "code",
+    "lineage",
+    "files",
+    "evaluation_dataset",
+    "benchmark_id",
+    "evaluation_metrics",
+)
+RELEASED_PROMOTION_STATES = ("promoted", "superseded")
+RELEASED_STATUSES = ("deployed",)
+
+
+class VersionLike(Protocol):
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def release_reason(data: Mapping[str, Any]) -> str | None:
+    """Why a version counts as released (``promotion.state: promoted``), or None."""
+    promotion = data.get("promotion")
+    state = promotion.get("state") if isinstance(promotion, Mapping) else None
+    if state in RELEASED_PROMOTION_STATES:
+        return f"promotion.state: {state}"
+    if data.get("status") in RELEASED_STATUSES:
+        return f"status: {data['status']}"
+    deployments = data.get("deployments")
+    if isinstance(deployments, list) and deployments:
+        return "it has deployments"
+    return None
+
+
+def is_frozen(field: str) -> bool:
+    return any(field == f or field.startswith(f + ".") for f in FROZEN_FIELDS)
+
+
+def _under_review(field: str, data: Mapping[str, Any]) -> bool:
+    review = data.get("review")
+    for flag in review if isinstance(review, list) else []:
+        flagged = flag.get("field") if isinstance(flag, Mapping) else None
+        if isinstance(flagged, str) and (
+            field == flagged or field.startswith(flagged + ".") or flagged.startswith(field + ".")
+        ):
+            return True
+    return False
+
+
+def frozen_violations(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[FieldChange]:
+    """Changes from ``base`` to ``head`` that a released version may not make."""
+    violations = []
+    for change in field_changes(base, head):
+        if not is_frozen(change.field):
+            continue
+        if change.old is MISSING or change.old is None:
+            continue  # filling in a value that was unknown
+        if _under_review(change.field, base):
+            continue
+        violations.append(change)
+    return violations
+
+
+def _has_file(registry: Any, path: str) -> bool:
+    files = getattr(registry, "files", None)
+    return isinstance(files, list) and any(getattr(f, "path", None) == path for f in files)
+
+
+def _field_path(field: str) -> tuple[str, ...]:
+    return tuple(field.split("."))
+
+
+def immutability_problems(base: Iterable[Any], head: Iterable[Any]) -> list[Problem]:
+    """Every change in ``head`` to a version that was released in ``base``, as located problems.
+
+    ``base`` and ``head`` are Registry objects (any iterable of model versions
+    with ``ref``, ``path``, ``content`` and ``data``).  Problems point at the
+    offending field's line in the new file; a deleted or renamed version is
+    reported at line 1 of its old path.
+    """
+    head_versions = {str(v.ref): v for v in head}
+    problems: list[Problem] = []
+    for old in base:
+        reason = release_reason(old.data)
+        if reason is None:
+            continue
+        ref = str(old.ref)
+        new = head_versions.get(ref)
+        if new is None and _has_file(head, old.path):
+            continue  # still there but unreadable: validation reports why
+        if new is None:
+            problems.append(
+                Problem(
+                    old.path,
+                    1,
+                    1,
+                    "",
+                    f"{ref} is released ({reason}) and may not be deleted or renamed; "
+                    "set status: archived or promotion.state: superseded instead",
+                )
+            )
+            continue
+        if new.path != old.path:
+            problems.append(
+                Problem(new.path, 1, 1, "", f"{ref} is released ({reason}); its file may not move from {old.path}")
+            )
+        for change in frozen_violations(old.data, new.data):
+            line, col = locate(new.content, _field_path(change.field))
+            if change.new is MISSING:
+                what = f"may not be removed (was {format_value(change.old)})"
+            else:
+                what = f"may not change ({format_value(change.old)} -> {format_value(change.new)})"
+            problems.append(
+                Problem(
+                    new.path,
+                    line,
+                    col,
+                    change.field,
+                    f"{ref} is released ({reason}): {change.field} is frozen and {what}; "
+                    "record the change in a new version",
+                )
+            )
+    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.field))

@@ -1,0 +1,406 @@
+"""The lineage graph: versions linked by parent pointers and base-model pointers.
+
+Edges point from a version to what it was derived from: ``lineage.parent`` (a
+version of the same model) and ``lineage.base_models`` (``model: name@version``
+inside the registry, or ``external: id`` outside it).  Traversals are iterative
+with a visited set, so a 1,000-deep chain or a (invalid) cycle cannot exhaust
+the recursion limit or loop forever.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from afsreg.errors import NotFoundError
+from afsreg.versions import version_key
+
+
+class VersionLike(Protocol):
+    """What the graph needs of a model version (afsreg.records.ModelVersion fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Node:
+    """A registry version, an external base model, or a version referenced but missing."""
+
+    id: str
+    name: str
+    version: str | None = None
+    kind: str = "version"  # "version" | "external" | "missing"
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def promotion_state(self) -> str | None:
+        promotion = self.data.get("promotion")
+        return promotion.get("state") if isinstance(promotion, Mapping) else None
+
+    @property
+    def status(self) -> str | None:
+        status = self.data.get("status")
+        return status if isinstance(status, str) else None
+
+    @property
+    def training_data(self) -> list[Any]:
+        value = self.data.get("training_data")
+        return list(value) if isinstance(value, list) else []
+
+    @property
+    def code_commit(self) -> str | None:
+        code = self.data.get("code")
+        sha = code.get("commit_sha") if isinstance(code, Mapping) else None
+        return sha if isinstance(sha, str) else None
+
+    @property
+    def state_label(self) -> str:
+        parts = [p for p in (self.promotion_state, self.status) if p]
+        if self.kind == "external":
+            parts = ["external"]
+        elif self.kind == "missing":
+            parts = ["not in registry"]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``child`` was derived from ``parent``; ``kinds`` says through which pointers."""
+
+    child: str
+    parent: str
+    kinds: tuple[str, ...]  # subset of ("parent", "base_model")
+    relation: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node reached in a traversal, with how it was reached and what it added."""
+
+    depth: int
+    node: Node
+    via: Edge | None
+    training_data_added: list[str]
+    base_models: list[str]
+    code_commit: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "depth": self.depth,
+            "ref": self.node.id,
+            "kind": self.node.kind,
+            "promotion_state": self.node.promotion_state,
+            "status": self.node.status,
+            "via": None
+            if self.via is None
+            else {
+                "child": self.via.child,
+                "parent": self.via.parent,
+                "pointers": list(self.via.kinds),
+                "relation": self.via.relation,
+            },
+            "training_data_added": self.training_data_added,
+            "base_models": self.base_models,
+            "code_commit": self.code_commit,
+        }
+
+
+def _dataset_name(item: Any) -> str:
+    if isinstance(item, Mapping):
+        for key in ("name", "id", "path", "uri"):
+            if isinstance(item.get(key), str):
+                return str(item[key])
+    return item if isinstance(item, str) else repr(item)
+
+
+def external_id(entry: Mapping[str, Any]) -> str:
+    node_id = f"{entry.get('source', 'external')}:{entry.get('external')}"
+    if entry.get("revision"):
+        node_id += f"@{entry['revision']}"
+    return node_id
+
+
+class LineageGraph:
+    """Versions and their derivation edges; build with ``from_versions``."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.up: dict[str, list[Edge]] = {}
+        self.down: dict[str, list[Edge]] = {}
+
+    @classmethod
+    def from_versions(cls, versions: Iterable[VersionLike]) -> LineageGraph:
+        graph = cls()
+        pending: list[tuple[str, str, str, str | None]] = []  # child, parent, kind, relation
+        for v in versions:
+            node_id = f"{v.name}@{v.version}"
+            graph.nodes[node_id] = Node(node_id, v.name, v.version, "version", v.data)
+            lineage = v.data.get("lineage")
+            if not isinstance(lineage, Mapping):
+                continue
+            parent = lineage.get("parent")
+            if isinstance(parent, str):
+                pending.append((node_id, f"{v.name}@{parent}", "parent", None))
+            base_models = lineage.get("base_models")
+            for entry in base_models if isinstance(base_models, list) else []:
+                if not isinstance(entry, Mapping):
+                    continue
+                relation = entry.get("relation") if isinstance(entry.get("relation"), str) else None
+                if isinstance(entry.get("model"), str):
+                    pending.append((node_id, entry["model"], "base_model", relation))
+                elif isinstance(entry.get("external"), str):
+                    ext = external_id(entry)
+                    graph.nodes.setdefault(ext, Node(ext, str(entry["external"]), None, "external"))
+                    pending.append((node_id, ext, "base_model", relation))
+        merged: dict[tuple[str, str], tuple[set[str], str | None]] = {}
+        for child, parent, kind, relation in pending:
+            kinds, rel = merged.setdefault((child, parent), (set(), None))
+            merged[(child, parent)] = (kinds | {kind}, rel or relation)
+            if parent not in graph.nodes:
+                name, _, version = parent.partition("@")
+                graph.nodes[parent] = Node(parent, name, version or None, "missing")
+        for (child, parent), (kinds, relation) in merged.items():
+            edge = Edge(child, parent, tuple(k for k in ("parent", "base_model") if k in kinds), relation)
+            graph.up.setdefault(child, []).append(edge)
+            graph.down.setdefault(parent, []).append(edge)
+        for edges in graph.down.values():
+            edges.sort(key=lambda e: _node_sort_key(graph.nodes[e.child]))
+        return graph
+
+    def node(self, node_id: str) -> Node:
+        if node_id not in self.nodes or self.nodes[node_id].kind == "missing":
+            raise NotFoundError(f"{node_id}: no such version in the registry")
+        return self.nodes[node_id]
+
+    def parent_of(self, node_id: str) -> Node | None:
+        """The node this one is chiefly derived from: its parent pointer, else its first in-registry base model."""
+        edges = self.up.get(node_id, [])
+        for edge in edges:
+            if "parent" in edge.kinds:
+                return self.nodes[edge.parent]
+        for edge in edges:
+            if self.nodes[edge.parent].kind == "version":
+                return self.nodes[edge.parent]
+        return None
+
+    def step(self, depth: int, node: Node, via: Edge | None) -> Step:
+        parent = self.parent_of(node.id)
+        inherited = {_dataset_name(d) for d in parent.training_data} if parent else set()
+        added = [n for n in (_dataset_name(d) for d in node.training_data) if n not in inherited]
+        base = [
+            f"{e.parent} ({e.relation})" if e.relation else e.parent
+            for e in self.up.get(node.id, [])
+            if "base_model" in e.kinds
+        ]
+        return Step(depth, node, via, added, base, node.code_commit)
+
+    def ancestors(self, node_id: str) -> list[Step]:
+        """Everything ``node_id`` derives from, breadth first (nearest first), the node itself at depth 0."""
+        return self._walk(node_id, self.up, lambda e: e.parent)
+
+    def descendants(self, node_id: str) -> list[Step]:
+        """Everything derived from ``node_id``, breadth first, the node itself at depth 0."""
+        return self._walk(node_id, self.down, lambda e: e.child)
+
+    def _walk(self, start: str, edges: Mapping[str, list[Edge]], other: Any) -> list[Step]:
+        self.node(start)
+        steps = [self.step(0, self.nodes[start], None)]
+        seen = {start}
+        queue: deque[tuple[str, int]] = deque([(start, 0)])
+        while queue:
+            current, depth = queue.popleft()
+            for edge in edges.get(current, []):
+                target = other(edge)
+                if target in seen:
+                    continue
+                seen.add(target)
+                steps.append(self.step(depth + 1, self.nodes[target], edge))
+                queue.append((target, depth + 1))
+        return steps
+
+    def component(self, node_ids: Iterable[str]) -> set[str]:
+        """The given nodes plus all their ancestors and descendants."""
+        result: set[str] = set()
+        for node_id in node_ids:
+            for walk in (self.ancestors(node_id), self.descendants(node_id)):
+                result.update(step.node.id for step in walk)
+        return result
+
+    def model_nodes(self, name: str) -> list[Node]:
+        found = [n for n in self.nodes.values() if n.name == name and n.kind == "version"]
+        if not found:
+            raise NotFoundError(f"{name}: no such model in the registry")
+        return sorted(found, key=_node_sort_key)
+
+
+def _node_sort_key(node: Node) -> tuple[Any, ...]:
+    key: Any = ()
+    if node.version and node.kind != "external":
+        try:
+            key = version_key(node.version)
+        except ValueError:
+            key = ((-1, 0, 0), 0, ((1, node.version),))
+    return (node.name, node.kind == "external", key)
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One line of a model's version tree."""
+
+    depth: int
+    prefix: str
+    node: Node
+    parent: str | None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.node.id,
+            "version": self.node.version,
+            "parent": self.parent,
+            "depth": self.depth,
+            "promotion_state": self.node.promotion_state,
+            "status": self.node.status,
+            "note": self.note,
+        }
+
+
+def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
+    """The versions of ``name`` arranged by ``lineage.parent``, roots first, children in version order.
+
+    An only child is drawn at its parent's indent, so a long chain stays narrow.
+    """
+    nodes = graph.model_nodes(name)
+    ids = {n.id for n in nodes}
+    children: dict[str, list[Node]] = {}
+    roots: list[tuple[Node, str | None]] = []
+    for node in nodes:
+        parent_edges = [e for e in graph.up.get(node.id, []) if "parent" in e.kinds]
+        parent = parent_edges[0].parent if parent_edges else None
+        if parent in ids:
+            children.setdefault(parent, []).append(node)
+        else:
+            note = f"parent {parent} is not in the registry" if parent else None
+            roots.append((node, note))
+    rows: list[TreeRow] = []
+    seen: set[str] = set()
+    # Stack items: node, indent prefix for it, connector, depth, note.
+    stack: list[tuple[Node, str, str, int, str | None]] = [
+        (node, "", "", 0, note) for node, note in reversed(roots)
+    ]
+    while stack:
+        node, indent, connector, depth, note = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        parent = graph.parent_of(node.id)
+        rows.append(TreeRow(depth, indent + connector, node, parent.id if parent else None, note))
+        kids = children.get(node.id, [])
+        if len(kids) == 1:
+            stack.append((kids[0], indent + _continue(connector), "", depth + 1, None))
+            continue
+        child_indent = indent + _continue(connector)
+        for i, kid in reversed(list(enumerate(kids))):
+            last = i == len(kids) - 1
+            stack.append((kid, child_indent, "└─ " if last else "├─ ", depth + 1, None))
+    # Versions on a parent cycle are reachable from no root: show them, flagged.
+    for node in nodes:
+        if node.id not in seen:
+            parent = graph.parent_of(node.id)
+            rows.append(
+                TreeRow(0, "", node, parent.id if parent else None, "on a parent cycle")
+            )
+    return rows
+
+
+def _continue(connector: str) -> str:
+    if connector == "├─ ":
+        return "│  "
+    if connector == "└─ ":
+        return "   "
+    return ""
+
+
+def _subgraph(graph: LineageGraph, name: str | None) -> tuple[list[Node], list[Edge]]:
+    if name is None:
+        keep = set(graph.nodes)
+    else:
+        keep = graph.component(n.id for n in graph.model_nodes(name))
+    nodes = sorted((graph.nodes[i] for i in keep), key=_node_sort_key)
+    edges = [e for i in sorted(keep) for e in graph.up.get(i, []) if e.parent in keep]
+    edges.sort(key=lambda e: (e.parent, e.child))
+    return nodes, edges
+
+
+def _edge_label(edge: Edge) -> str:
+    return edge.relation or ("parent" if "parent" in edge.kinds else "base model")
+
+
+def to_mermaid(graph: LineageGraph, name: str | None = None) -> str:
+    """A mermaid flowchart, derivation flowing left to right (parent --> child)."""
+    nodes, edges = _subgraph(graph, name)
+    ids = {node.id: f"n{i}" for i, node in enumerate(nodes)}
+    lines = ["flowchart LR"]
+    for node in nodes:
+        label = _mermaid_text(node.id)
+        if node.state_label:
+            label += "<br/>" + _mermaid_text(node.state_label)
+        shape = ('(["', '"])') if node.kind == "external" else ('["', '"]')
+        lines.append(f"    {ids[node.id]}{shape[0]}{label}{shape[1]}")
+    for edge in edges:
+        lines.append(f"    {ids[edge.parent]} -->|{_mermaid_text(_edge_label(edge))}| {ids[edge.child]}")
+    classes = {
+        "promoted": [ids[n.id] for n in nodes if n.promotion_state == "promoted"],
+        "external": [ids[n.id] for n in nodes if n.kind == "external"],
+        "missing": [ids[n.id] for n in nodes if n.kind == "missing"],
+    }
+    styles = {
+        "promoted": "fill:#d4edda,stroke:#28a745",
+        "external": "fill:#eeeeee,stroke:#999999,stroke-dasharray:3 3",
+        "missing": "fill:#f8d7da,stroke:#dc3545",
+    }
+    for cls, members in classes.items():
+        if members:
+            lines.append(f"    classDef {cls} {styles[cls]}")
+            lines.append(f"    class {','.join(members)} {cls}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    replacements = {'"': "#quot;", "|": "#124;", "<": "#lt;", ">": "#gt;"}
+    return "".join(replacements.get(ch, ch) for ch in text)
+
+
+def to_dot(graph: LineageGraph, name: str | None = None) -> str:
+    """A Graphviz digraph, derivation flowing left to right (parent -> child)."""
+    nodes, edges = _subgraph(graph, name)
+    lines = ["digraph lineage {", "    rankdir=LR;", "    node [shape=box, fontname=Helvetica];"]
+    for node in nodes:
+        label = node.id + (f"\\n{_dot_text(node.state_label)}" if node.state_label else "")
+        attrs = [f'label="{_dot_text(node.id)}' + label[len(node.id) :] + '"']
+        if node.kind == "external":
+            attrs.append('style="rounded,dashed"')
+        elif node.kind == "missing":
+            attrs.append('style=filled, fillcolor="#f8d7da"')
+        elif node.promotion_state == "promoted":
+            attrs.append('style=filled, fillcolor="#d4edda"')
+        lines.append(f'    "{_dot_text(node.id)}" [{", ".join(attrs)}];')
+    for edge in edges:
+        lines.append(
+            f'    "{_dot_text(edge.parent)}" -> "{_dot_text(edge.child)}" [label="{_dot_text(_edge_label(edge))}"];'
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,134 @@
+"""A parsed model version: the few fields the registry needs at hand, and the file.
+
+Only a small summary is kept in memory; the full data is parsed again from
+the file's bytes when it is asked for, so a registry of 50,000 versions does
+not hold 50,000 parsed documents.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from afsreg.refs import Ref
+from afsreg.versions import version_key
+
+# The summary is plain JSON-able data so it can be cached by blob id.
+Summary = dict[str, Any]
+
+
+def summarize(data: Any, name: str, version: str) -> Summary:
+    """What cross-file rules and listings need from a file, type-checked leniently."""
+    data = data if isinstance(data, dict) else {}
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    promotion = data.get("promotion") if isinstance(data.get("promotion"), dict) else {}
+    lineage = data.get("lineage") if isinstance(data.get("lineage"), dict) else {}
+    bases = lineage.get("base_models") if isinstance(lineage.get("base_models"), list) else []
+    base_refs = [b["model"] for b in bases if isinstance(b, dict) and isinstance(b.get("model"), str)]
+    deployments = data.get("deployments") if isinstance(data.get("deployments"), list) else []
+    active_envs = [
+        d["env"]
+        for d in deployments
+        if isinstance(d, dict) and isinstance(d.get("env"), str) and not d.get("undeployed_at")
+    ]
+    review = data.get("review") if isinstance(data.get("review"), list) else []
+    return {
+        "name": name,
+        "version": version,
+        "file_name": text(data.get("name")),
+        "file_version": text(data.get("version")),
+        "artifact_id": text(data.get("artifact_id")) or f"{name}@{version}",
+        "title": text(data.get("title")),
+        "owner": text(data.get("owner")),
+        "framework": text(data.get("framework")),
+        "model_family": text(data.get("model_family")),
+        "is_external": data.get("is_external") is True,
+        "promotion_state": text(promotion.get("state")) or "candidate",
+        "superseded_by": text(promotion.get("superseded_by")),
+        "status": text(data.get("status")),
+        "parent": text(lineage.get("parent")),
+        "base_refs": base_refs,
+        "active_envs": active_envs,
+        "review_count": len(review),
+    }
+
+
+class ModelVersion:
+    """One version file of the registry."""
+
+    __slots__ = ("__dict__", "blob_id", "content", "path", "summary")
+
+    def __init__(self, path: str, content: bytes, blob_id: str, summary: Summary) -> None:
+        self.path = path
+        self.content = content
+        self.blob_id = blob_id
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        return f"<ModelVersion {self.ref} {self.path}>"
+
+    @property
+    def name(self) -> str:
+        return str(self.summary["name"])
+
+    @property
+    def version(self) -> str:
+        return str(self.summary["version"])
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.name, self.version)
+
+    @property
+    def key(self) -> tuple[str, Any]:
+        """Sort key: by name, then numeric version order."""
+        return self.name, version_key(self.version)
+
+    @property
+    def artifact_id(self) -> str:
+        """``artifacts.id`` of this version: the file's artifact_id, else name@version."""
+        return str(self.summary["artifact_id"])
+
+    @property
+    def promotion_state(self) -> str:
+        return str(self.summary["promotion_state"])
+
+    @property
+    def status(self) -> str | None:
+        return self.summary["status"]  # type: ignore[no-any-return]
+
+    @property
+    def parent(self) -> str | None:
+        return self.summary["parent"]  # type: ignore[no-any-return]
+
+    @property
+    def base_refs(self) -> list[str]:
+        return list(self.summary["base_refs"])
+
+    @property
+    def title(self) -> str | None:
+        return self.summary["title"]  # type: ignore[no-any-return]
+
+    @property
+    def framework(self) -> str | None:
+        return self.summary["framework"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The whole file as plain data."""
+        from afsreg.yamlload import load_yaml
+
+        loaded = load_yaml(self.content)
+        return loaded if isinstance(loaded, dict) else {}
+
+    @property
+    def base_models(self) -> list[dict[str, Any]]:
+        lineage = self.data.get("lineage") or {}
+        return list(lineage.get("base_models") or [])
+
+    @property
+    def review(self) -> list[dict[str, Any]]:
+        return list(self.data.get("review") or [])

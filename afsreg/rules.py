@@ -1,0 +1,185 @@
+"""Rules across files: what no single file can check on its own.
+
+- artifact ids are unique, and so are versions once numerically equal (v1 and v1.0);
+- model folder names do not collide when case is ignored (Majora beside majora);
+- parent pointers name an existing version of the same model;
+- in-registry base models (name@version) exist;
+- parent and base-model pointers form no cycle;
+- at most one version of a model is promoted;
+- at most one version of a model is deployed in each environment;
+- superseded_by names an existing version of the same model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from afsreg.problems import Problem
+from afsreg.records import ModelVersion
+from afsreg.versions import is_valid_version, version_key
+from afsreg.yamlload import locate
+
+FieldPath = tuple[str | int, ...]
+
+
+def cross_file_problems(versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()) -> list[Problem]:
+    by_ref = {str(v.ref): v for v in versions}
+    problems: list[Problem] = []
+    problems += _unique_artifact_ids(versions)
+    problems += _unique_version_numbers(versions)
+    problems += _case_collisions(case_paths)
+    problems += _dangling_pointers(versions, by_ref)
+    problems += _cycles(versions, by_ref)
+    problems += _one_promoted(versions)
+    problems += _one_deployed_per_env(versions)
+    return problems
+
+
+def _problem(version: ModelVersion, field_path: FieldPath, field: str, message: str) -> Problem:
+    line, col = locate(version.content, field_path)
+    return Problem(version.path, line, col, field, message)
+
+
+def _unique_artifact_ids(versions: Sequence[ModelVersion]) -> list[Problem]:
+    owners: dict[str, list[ModelVersion]] = defaultdict(list)
+    for v in versions:
+        owners[v.artifact_id].append(v)
+    problems = []
+    for artifact_id, holders in owners.items():
+        if len(holders) > 1:
+            for v in holders:
+                others = ", ".join(o.path for o in holders if o is not v)
+                problems.append(_problem(v, ("artifact_id",), "artifact_id",
+                                         f"{artifact_id!r} is also the artifact id of {others}"))
+    return problems
+
+
+def _unique_version_numbers(versions: Sequence[ModelVersion]) -> list[Problem]:
+    seen: dict[tuple[str, object], ModelVersion] = {}
+    problems = []
+    for v in sorted(versions, key=lambda v: v.path):
+        if not is_valid_version(v.version):
+            continue
+        key = (v.name, version_key(v.version))
+        if key in seen:
+            problems.append(_problem(v, ("version",), "version",
+                                     f"{v.version} is the same version number as {seen[key].path}"))
+        else:
+            seen[key] = v
+    return problems
+
+
+def _case_collisions(paths: Sequence[str]) -> list[Problem]:
+    folders: dict[str, set[str]] = defaultdict(set)
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) >= 3:
+            folders[parts[1].lower()].add(parts[1])
+    problems = []
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) >= 3 and len(folders[parts[1].lower()]) > 1:
+            others = sorted(folders[parts[1].lower()] - {parts[1]})
+            problems.append(Problem(path, 1, 1, "name", f"model folder {parts[1]!r} differs only in case from "
+                                    f"{', '.join(others)}; that breaks checkouts on case-insensitive file systems"))
+    return problems
+
+
+def _dangling_pointers(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -> list[Problem]:
+    problems = []
+    for v in versions:
+        parent = v.parent
+        if parent is not None and is_valid_version(parent):
+            if parent == v.version:
+                problems.append(_problem(v, ("lineage", "parent"), "lineage.parent",
+                                         "a version cannot be its own parent"))
+            elif f"{v.name}@{parent}" not in by_ref:
+                problems.append(_problem(v, ("lineage", "parent"), "lineage.parent",
+                                         f"{v.name}@{parent} does not exist in this registry"))
+        superseded_by = v.summary.get("superseded_by")
+        if isinstance(superseded_by, str) and f"{v.name}@{superseded_by}" not in by_ref:
+            problems.append(_problem(v, ("promotion", "superseded_by"), "promotion.superseded_by",
+                                     f"{v.name}@{superseded_by} does not exist in this registry"))
+        for index, base in enumerate(v.base_refs):
+            if base not in by_ref:
+                problems.append(_problem(v, ("lineage", "base_models", index, "model"),
+                                         f"lineage.base_models[{index}].model",
+                                         f"{base} does not exist in this registry"))
+    return problems
+
+
+def lineage_edges(v: ModelVersion) -> list[str]:
+    """Refs this version derives from: its parent and in-registry base models."""
+    edges = [f"{v.name}@{v.parent}"] if v.parent else []
+    edges += [b for b in v.base_refs if b not in edges]
+    return edges
+
+
+def _cycles(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -> list[Problem]:
+    """Find cycles with an iterative depth-first search (chains can be thousands deep)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    problems = []
+    for start in sorted(by_ref):
+        if start in state:
+            continue
+        stack: list[tuple[str, list[str]]] = [(start, lineage_edges(by_ref[start]))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            ref, pending = stack[-1]
+            if not pending:
+                state[ref] = 2
+                stack.pop()
+                path.pop()
+                continue
+            nxt = pending.pop()
+            if nxt not in by_ref or state.get(nxt) == 2:
+                continue
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt):], nxt]
+                v = by_ref[ref]
+                field_path: FieldPath = ("lineage", "parent") if nxt == f"{v.name}@{v.parent}" else ("lineage", "base_models")
+                problems.append(_problem(v, field_path, ".".join(str(p) for p in field_path),
+                                         "lineage cycle: " + " -> ".join(reversed(cycle))))
+                continue
+            state[nxt] = 1
+            path.append(nxt)
+            stack.append((nxt, lineage_edges(by_ref[nxt])))
+    return problems
+
+
+def _group(versions: Sequence[ModelVersion], keep: Callable[[ModelVersion], bool]) -> dict[str, list[ModelVersion]]:
+    groups: dict[str, list[ModelVersion]] = defaultdict(list)
+    for v in versions:
+        if keep(v):
+            groups[v.name].append(v)
+    return groups
+
+
+def _one_promoted(versions: Sequence[ModelVersion]) -> list[Problem]:
+    problems = []
+    for name, promoted in _group(versions, lambda v: v.promotion_state == "promoted").items():
+        if len(promoted) > 1:
+            listed = ", ".join(v.version for v in sorted(promoted, key=lambda v: v.key))
+            for v in promoted:
+                problems.append(_problem(v, ("promotion", "state"), "promotion.state",
+                                         f"{len(promoted)} versions of {name} are promoted ({listed}); "
+                                         "at most one may be: mark the older one superseded"))
+    return problems
+
+
+def _one_deployed_per_env(versions: Sequence[ModelVersion]) -> list[Problem]:
+    problems = []
+    by_env: dict[tuple[str, str], list[ModelVersion]] = defaultdict(list)
+    for v in versions:
+        for env in set(v.summary.get("active_envs") or []):
+            by_env[(v.name, env)].append(v)
+    for (name, env), holders in by_env.items():
+        if len(holders) > 1:
+            listed = ", ".join(v.version for v in sorted(holders, key=lambda v: v.key))
+            for v in holders:
+                problems.append(_problem(v, ("deployments",), "deployments",
+                                         f"{len(holders)} versions of {name} are deployed in {env} ({listed}); "
+                                         "set undeployed_at on the one that was replaced"))
+    return problems

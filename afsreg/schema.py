@@ -1,0 +1,385 @@
+"""The JSON Schemas, and turning jsonschema's errors into Problems people can act on.
+
+The schemas ship inside the wheel; a registry's own ``schemas/`` folder, when
+it has one, takes precedence, so a team can tighten the rules in a pull
+request. Two schemas compose: ``model_version.schema.json`` (the whole file)
+refers to ``model_artifact_metadata.json`` (seed 000's artifacts.metadata).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from afsreg.errors import AfsregError, ValidationError
+from afsreg.problems import Problem
+from afsreg.yamlload import dotted
+
+FILE_SCHEMA = "model_version.schema.json"
+METADATA_SCHEMA = "model_artifact_metadata.json"
+SCHEMA_NAMES = (FILE_SCHEMA, METADATA_SCHEMA)
+
+FieldPath = tuple[str | int, ...]
+
+
+def packaged_schema_dir() -> Path:
+    """Where the schemas that ship with afsreg are: in the wheel, or the source tree."""
+    bundled = resources.files("afsreg") / "_data" / "schemas"
+    if bundled.is_dir():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def schema_dir_for(root: Path | None) -> Path:
+    if root is not None and all((root / "schemas" / n).is_file() for n in SCHEMA_NAMES):
+        return root / "schemas"
+    return packaged_schema_dir()
+
+
+def _check_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value):
+        return False
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
+def _check_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and bool(parts.netloc or parts.path) and not any(c.isspace() for c in value)
+
+
+FORMAT_HINTS = {
+    "date-time": "expected an ISO 8601 date and time with a time zone, e.g. 2026-01-14T12:00:00Z",
+    "uri": "expected an absolute URI, e.g. https://github.com/org/repo",
+}
+
+PATTERN_HINTS = {
+    "name": "must be a lowercase slug: letters a-z, digits, '.', '_' or '-', starting with a letter or digit",
+    "version": "must look like v1, v1.2, v1.2.3 or v2.0.0-rc.1",
+    "parent": "must be a version of this model, like v1 or v1.2.3",
+    "superseded_by": "must be a version of this model, like v2",
+    "model": "must be a version in this registry, as name@version (e.g. majora@v1)",
+    "commit_sha": "must be a git commit id: 7 to 40 lowercase hex digits",
+    "sha256": "must be 64 lowercase hex digits",
+    "env": "must be a lowercase slug, e.g. production",
+    "field": "must be a dotted field path, e.g. training.started_at",
+    "artifact_id": "must not contain spaces",
+}
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """The two schemas, ready to validate with."""
+
+    directory: Path
+    file_schema: Mapping[str, Any]
+    metadata_schema: Mapping[str, Any]
+    digest: str
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Schemas:
+        return _load(schema_dir_for(root))
+
+    def file_problems(self, data: Any, path: str, locate: Callable[[FieldPath], tuple[int, int]]) -> list[Problem]:
+        """Problems of one parsed file against the whole-file schema."""
+        return _problems(_file_validator(self.directory), data, path, locate)
+
+    def metadata_problems(self, metadata: Any, path: str = "<metadata>") -> list[Problem]:
+        return _problems(_metadata_validator(self.directory), metadata, path, lambda _: (0, 0))
+
+
+@cache
+def _load(directory: Path) -> Schemas:
+    texts = {}
+    for name in SCHEMA_NAMES:
+        try:
+            texts[name] = (directory / name).read_bytes()
+        except OSError as exc:
+            raise AfsregError(f"{directory / name}: cannot read schema ({exc.strerror})") from None
+    loaded = {}
+    for name, text in texts.items():
+        try:
+            loaded[name] = json.loads(text)
+        except ValueError as exc:
+            raise AfsregError(f"{directory / name}: not valid JSON ({exc})") from None
+    digest = hashlib.sha256(b"".join(texts[n] for n in SCHEMA_NAMES)).hexdigest()[:16]
+    return Schemas(directory, loaded[FILE_SCHEMA], loaded[METADATA_SCHEMA], digest)
+
+
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date-time")(_check_date_time)
+    checker.checks("uri")(_check_uri)
+    return checker
+
+
+@cache
+def _file_validator(directory: Path) -> Any:
+    from jsonschema import Draft7Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    schemas = _load(directory)
+    registry: Any = Registry().with_resource(
+        METADATA_SCHEMA, Resource.from_contents(dict(schemas.metadata_schema), default_specification=DRAFT7)
+    )
+    return Draft7Validator(dict(schemas.file_schema), registry=registry, format_checker=_format_checker())
+
+
+@cache
+def _metadata_validator(directory: Path) -> Any:
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(dict(_load(directory).metadata_schema), format_checker=_format_checker())
+
+
+def _problems(
+    validator: Any, data: Any, path: str, locate: Callable[[FieldPath], tuple[int, int]]
+) -> list[Problem]:
+    problems: set[Problem] = set()
+    for error in validator.iter_errors(data):
+        for leaf in _leaf_errors(error):
+            field_path, message, at = _describe(leaf)
+            line, col = locate(at)
+            problems.add(Problem(path, line, col, dotted(field_path), message))
+    return sorted(problems)
+
+
+def _leaf_errors(error: Any) -> Iterator[Any]:
+    """Replace a oneOf/anyOf failure by the errors of the branch that applies.
+
+    A branch "applies" when it does not fail on a discriminator: a ``const``
+    or ``enum`` it pins (``is_external: true``), or on the type of the value
+    itself. check-jsonschema reports only "is not valid under any of the
+    given schemas" here, or the wrong branch; we report the right one.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        yield error
+        return
+    by_branch: dict[int, list[Any]] = {}
+    for sub in error.context:
+        by_branch.setdefault(sub.schema_path[0], []).append(sub)
+    branch_count = len(error.validator_value)
+    for index in range(branch_count):
+        by_branch.setdefault(index, [])
+
+    def discriminated_out(subs: list[Any]) -> bool:
+        for sub in subs:
+            if sub.validator in ("const", "enum") and len(sub.relative_path) == 1:
+                return True
+            if sub.validator == "type" and not sub.relative_path:
+                return True
+        return False
+
+    applicable = [subs for subs in by_branch.values() if not discriminated_out(subs)]
+    if len(applicable) == 1 and applicable[0]:
+        for sub in applicable[0]:
+            yield from _leaf_errors(sub)
+        return
+    if not applicable and all(
+        sub.validator == "type" and not sub.relative_path for sub in error.context
+    ):
+        yield error  # described as "expected one of these types"
+        return
+    if len(applicable) > 1 and error.validator == "oneOf" and not any(applicable):
+        yield error
+        return
+    yield error
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _types(schema_type: Any) -> str:
+    names = [schema_type] if isinstance(schema_type, str) else list(schema_type)
+    mapping = {"object": "mapping", "array": "list", "number": "number"}
+    return " or ".join(mapping.get(n, n) for n in names)
+
+
+def _describe(error: Any) -> tuple[FieldPath, str, FieldPath]:
+    """(field path, message, path to locate) for one leaf error."""
+    path: FieldPath = tuple(error.absolute_path)
+    value = error.instance
+    kind = error.validator
+    last = path[-1] if path else ""
+    if kind == "required":
+        missing = _missing_property(error)
+        return (*path, missing), "required field is missing", path
+    if kind == "additionalProperties":
+        extras = _extra_properties(error)
+        extra = extras[0] if extras else "?"
+        allowed = sorted(error.schema.get("properties", {}))
+        hint = f" (known fields here: {', '.join(allowed)})" if allowed and len(allowed) <= 12 else ""
+        return (*path, extra), f"unknown field{hint}", (*path, extra)
+    if kind == "not" and error.validator_value == {}:
+        if last == "base_model_id":
+            return path, "is derived from lineage.base_models; write base models there instead", path
+        return path, "this field is not allowed here", path
+    if kind == "type":
+        return path, f"expected {_types(error.validator_value)}, got {_type_name(value)} {_show(value)}", path
+    if kind in ("oneOf", "anyOf"):
+        types = [
+            s.get("type") for s in error.validator_value if isinstance(s, dict) and "type" in s
+        ]
+        if error.context and all(sub.validator == "type" and not sub.relative_path for sub in error.context):
+            wanted = " or ".join(_types(t) for t in types) if types else "another type"
+            return path, f"expected {wanted}, got {_type_name(value)} {_show(value)}", path
+        if last == "" and isinstance(value, dict) and "is_external" in value:
+            return path, "is_external must be true or false", ("is_external",)
+        if isinstance(value, dict) and path and path[-2:-1] == ("base_models",):
+            return path, "a base model is either {model: name@version} or {external: id, source: ...}, not both", path
+        return path, "does not match any allowed form", path
+    if kind == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        return path, f"must be one of: {options} (got {_show(value)})", path
+    if kind == "const":
+        return path, f"must be {_show(error.validator_value)} (got {_show(value)})", path
+    if kind == "pattern":
+        hint = PATTERN_HINTS.get(str(last), f"must match {error.validator_value}")
+        return path, f"{hint} (got {_show(value)})", path
+    if kind == "format":
+        hint = FORMAT_HINTS.get(error.validator_value, f"not a valid {error.validator_value}")
+        return path, f"{hint} (got {_show(value)})", path
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
+        return path, f"must be {op} {error.validator_value} (got {_show(value)})", path
+    if kind in ("minLength", "maxLength"):
+        if kind == "minLength":
+            return path, "must not be empty", path
+        return path, f"is longer than {error.validator_value} characters", path
+    if kind == "minItems":
+        return path, "must not be an empty list", path
+    if kind == "uniqueItems":
+        return path, "has the same item twice", path
+    if kind in ("minProperties",):
+        return path, "must not be empty", path
+    if kind == "propertyNames":
+        return path, f"has a key that is not allowed: {error.message}", path
+    return path, str(error.message), path
+
+
+def _missing_property(error: Any) -> str:
+    match = re.match(r"^'(.*)' is a required property$", error.message)
+    if match:
+        return match.group(1)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for name in error.validator_value:
+        if name not in instance:
+            return str(name)
+    return "?"
+
+
+def _extra_properties(error: Any) -> list[str]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    known = set(error.schema.get("properties", {}))
+    patterns = list(error.schema.get("patternProperties", {}))
+    return sorted(
+        key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)
+    )
+
+
+def null_problems(
+    data: Mapping[str, Any], path: str, locate: Callable[[FieldPath], tuple[int, int]]
+) -> list[Problem]:
+    """A null value means "unknown": allowed only while a review flag names it.
+
+    This is how seed 000's "anything ambiguous is held for human review
+    rather than guessed" is written down: the field is there, it is null,
+    and a ``review`` entry says why.
+    """
+    flagged = [
+        str(flag.get("field"))
+        for flag in data.get("review") or []
+        if isinstance(flag, dict) and isinstance(flag.get("field"), str)
+    ]
+
+    def covered(field: str) -> bool:
+        return any(field == f or field.startswith(f + ".") or field.startswith(f + "[") for f in flagged)
+
+    problems = []
+    for field_path in _null_paths(data, ()):
+        field = dotted(field_path)
+        if not covered(field):
+            line, col = locate(field_path)
+            problems.append(
+                Problem(path, line, col, field, "is null (unknown) but no review flag names it; "
+                        "fill it in, remove it, or add a review entry for it")
+            )
+    return problems
+
+
+def _null_paths(value: Any, prefix: FieldPath) -> Iterator[FieldPath]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None:
+                yield (*prefix, key)
+            else:
+                yield from _null_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if item is None:
+                yield (*prefix, index)
+            else:
+                yield from _null_paths(item, (*prefix, index))
+
+
+def validate_metadata(metadata: Mapping[str, Any], review_fields: Iterable[str] = ()) -> None:
+    """Check seed 000's ``artifacts.metadata`` for a model; raise ValidationError.
+
+    ``review_fields`` names the fields that are held for human review and so
+    may be null. The error's message names every problem, one per line.
+    """
+    schemas = Schemas.load(None)
+    problems = schemas.metadata_problems(metadata)
+    if isinstance(metadata, Mapping) and not problems:
+        flags = [{"field": f, "reason": "held for review"} for f in review_fields]
+        problems = null_problems({**metadata, "review": flags}, "<metadata>", lambda _: (0, 0))
+        problems = [p for p in problems if not p.field.startswith("review")]
+    if problems:
+        raise ValidationError(
+            [Problem(p.path, p.line, p.col, p.field, p.message) for p in problems],
+            summary="invalid model metadata:",
+        )
+
+
+def all_field_paths(schema: Mapping[str, Any]) -> Sequence[str]:
+    """Top-level property names of a schema (for docs and tests)."""
+    return sorted(schema.get("properties", {}))

@@ -1,0 +1,87 @@
+"""``afsreg validate``: check the registry, report what is wrong and where.
+
+The whole registry is always checked, because cross-file rules (a parent
+that must exist, one promoted version per model) can break through a file
+that was not touched. When paths are given (pre-commit passes the staged
+files), the report keeps the problems of those files plus every cross-file
+problem, so an unrelated old warning does not block a commit.
+
+With ``against``, released versions are also compared with that commit:
+a version that was ever promoted or deployed is immutable (see
+afsreg.immutability).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from afsreg.errors import AfsregError
+from afsreg.gitutil import open_repo
+from afsreg.problems import Problem
+from afsreg.registry import Registry
+from afsreg.sources import index_files, working_tree_files
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    files_checked: int
+    versions: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
+    """Paths as given (relative to the cwd, or absolute) -> relative to the registry root."""
+    out = []
+    cwd = Path(os.getcwd())
+    for raw in paths:
+        full = (cwd / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
+        try:
+            out.append(full.relative_to(root).as_posix())
+        except ValueError:
+            raise AfsregError(f"{raw}: outside the registry at {root}") from None
+    return out
+
+
+def validate(
+    root: Path,
+    paths: Sequence[str] = (),
+    *,
+    against: str | None = None,
+    staged: bool = False,
+) -> Report:
+    files = index_files(root) if staged else working_tree_files(root)
+    registry = Registry(root, files)
+    problems = list(registry.problems)
+    if against is not None:
+        problems += immutability_against(registry, root, against)
+    if paths:
+        wanted = set(relative_paths(root, paths))
+        per_file = set(registry.file_problems)
+        problems = [p for p in problems if p.path in wanted or p not in per_file]
+        checked = len(wanted)
+    else:
+        checked = len(files)
+    problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.field, p.message))
+    return Report(problems, checked, len(registry))
+
+
+def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
+    """Problems from changing released versions since ``rev`` (none when rev does not exist yet)."""
+    repo = open_repo(root)
+    if repo.head_is_unborn and rev in ("HEAD", "@"):
+        return []
+    base = Registry.open(root, rev=rev)
+    from afsreg.immutability import immutability_problems
+
+    return immutability_problems(base, head)

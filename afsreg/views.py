@@ -1,0 +1,88 @@
+"""What the read commands show, as plain data (the CLI only formats it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from afsreg.fields import changed_fields, metrics
+from afsreg.records import ModelVersion
+from afsreg.registry import Registry
+
+
+def model_rows(registry: Registry) -> list[dict[str, Any]]:
+    """A row per model: versions, latest, promoted, framework, lifecycle state."""
+    rows = []
+    for name in registry.models():
+        versions = registry.versions(name)
+        latest = registry.latest(name)
+        promoted = registry.promoted(name)
+        deployed = sorted(
+            {f"{env}={v.version}" for v in versions for env in v.summary.get("active_envs") or []}
+        )
+        rows.append({
+            "name": name,
+            "versions": len(versions),
+            "latest": latest.version if latest else None,
+            "promoted": promoted.version if promoted else None,
+            "deployed": deployed,
+            "framework": latest.framework if latest else None,
+            "state": latest.status if latest else None,
+        })
+    return rows
+
+
+def version_row(v: ModelVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "title": v.title,
+        "promotion": v.promotion_state,
+        "status": v.status,
+        "parent": v.parent,
+        "base_models": v.base_refs,
+        "deployed": list(v.summary.get("active_envs") or []),
+        "review_flags": v.summary.get("review_count", 0),
+        "artifact_id": v.artifact_id,
+    }
+
+
+def version_rows(registry: Registry, name: str) -> list[dict[str, Any]]:
+    return [version_row(v) for v in registry.versions(name)]
+
+
+def show(v: ModelVersion) -> dict[str, Any]:
+    """The whole version, with where it lives and its effective artifact id."""
+    return {"path": v.path, "artifact_id": v.artifact_id, "blob": v.blob_id, **v.data}
+
+
+def compare(a: ModelVersion, b: ModelVersion) -> dict[str, Any]:
+    """Metrics side by side with deltas, then every other field that differs."""
+    ma, mb = metrics(a.data), metrics(b.data)
+    metric_rows = []
+    for metric in sorted(ma.keys() | mb.keys()):
+        va, vb = ma.get(metric), mb.get(metric)
+        delta = round(vb - va, 10) if va is not None and vb is not None else None
+        metric_rows.append({"metric": metric, str(a.ref): va, str(b.ref): vb, "delta": delta})
+    skip = {"version", "evaluation_metrics"}
+    field_rows = [
+        {"field": field, str(a.ref): old, str(b.ref): new}
+        for field, old, new in changed_fields(a.data, b.data)
+        if field.split(".", 1)[0] not in skip
+    ]
+    return {"a": str(a.ref), "b": str(b.ref), "metrics": metric_rows, "fields": field_rows}
+
+
+def review_rows(registry: Registry) -> list[dict[str, Any]]:
+    """Every open review flag: which version, which field, why, and what is known."""
+    rows = []
+    for v in registry:
+        if not v.summary.get("review_count"):
+            continue
+        for flag in v.review:
+            rows.append({
+                "version": str(v.ref),
+                "field": flag.get("field"),
+                "reason": flag.get("reason"),
+                "known": flag.get("known"),
+                "path": v.path,
+            })
+    return rows
