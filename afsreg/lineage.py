@@ -275,10 +275,7 @@ class TreeRow:
 
 
 def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
-    """The versions of ``name`` arranged by ``lineage.parent``, roots first, children in version order.
-
-    An only child is drawn at its parent's indent, so a long chain stays narrow.
-    """
+    """The versions of ``name`` arranged by ``lineage.parent``, roots first, children in version order."""
     nodes = graph.model_nodes(name)
     ids = {n.id for n in nodes}
     children: dict[str, list[Node]] = {}
@@ -293,7 +290,7 @@ def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
             roots.append((node, note))
     rows: list[TreeRow] = []
     seen: set[str] = set()
-    # Stack items: node, indent prefix for it, connector, depth, note.
+    # Stack items: node, indent for it, connector, depth, note.
     stack: list[tuple[Node, str, str, int, str | None]] = [
         (node, "", "", 0, note) for node, note in reversed(roots)
     ]
@@ -302,12 +299,10 @@ def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
         if node.id in seen:
             continue
         seen.add(node.id)
-        parent = graph.parent_of(node.id)
-        rows.append(TreeRow(depth, indent + connector, node, parent.id if parent else None, note))
+        parent_edges = [e for e in graph.up.get(node.id, []) if "parent" in e.kinds]
+        parent = parent_edges[0].parent if parent_edges else None
+        rows.append(TreeRow(depth, indent + connector, node, parent, note))
         kids = children.get(node.id, [])
-        if len(kids) == 1:
-            stack.append((kids[0], indent + _continue(connector), "", depth + 1, None))
-            continue
         child_indent = indent + _continue(connector)
         for i, kid in reversed(list(enumerate(kids))):
             last = i == len(kids) - 1
@@ -316,9 +311,7 @@ def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
     for node in nodes:
         if node.id not in seen:
             parent = graph.parent_of(node.id)
-            rows.append(
-                TreeRow(0, "", node, parent.id if parent else None, "on a parent cycle")
-            )
+            rows.append(TreeRow(0, "", node, parent.id if parent else None, "on a parent cycle"))
     return rows
 
 

@@ -289,7 +289,7 @@ class Generator:
         self.edit_counts: dict[tuple[int, str], int] = {}
         rng = self.rng
         n_external = min(len(EXTERNAL_BASES), max(1, models // 10))
-        plan: list[tuple[int, list[str]]] = []
+        plan: list[tuple[int, int]] = []
         used: set[str] = set()
         for i in range(models):
             if i < n_external:
@@ -309,15 +309,23 @@ class Generator:
             model.family, model.framework = fam, fw
             model.owner = OWNERS[rng.randrange(len(OWNERS))]
             self.models.append(model)
-            plan.append((i, _version_names(count, model.style, rng)))
+            plan.append((i, count))
+        # External models keep a few revisions; their share goes to the internal models,
+        # so the registry holds exactly models x versions_per_model (+ the chain).
+        internal = [i for i, m in enumerate(self.models) if not m.external]
+        shortfall = models * versions_per_model - sum(count for _, count in plan)
+        for j in range(shortfall if internal else 0):
+            i = internal[j % len(internal)]
+            plan[i] = (i, plan[i][1] + 1)
+        named = [(i, _version_names(count, self.models[i].style, rng)) for i, count in plan]
         if chain_depth:
             final = "deep-chain"
             model = Model(final, final, False, "simple", family="transformer", framework="pytorch")
             model.owner = "research"
             self.models.append(model)
-            plan.append((len(self.models) - 1, _version_names(chain_depth, "simple", rng)))
-        self.plan = plan
-        self.total_versions = sum(len(names) for _, names in plan)
+            named.append((len(self.models) - 1, _version_names(chain_depth, "simple", rng)))
+        self.plan = named
+        self.total_versions = sum(len(names) for _, names in named)
 
     def _unique_name(self, i: int, used: set[str]) -> str:
         adj = ADJECTIVES[i % len(ADJECTIVES)]
@@ -635,7 +643,12 @@ def generate(
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"git fast-import failed in {dest}")
-    subprocess.run([*git, "reset", "-q", "--hard", "main"], check=True)
+    # Parallel checkout: writing 50,000 files is most of the time left after fast-import.
+    subprocess.run(
+        [*git, "-c", "checkout.workers=4", "-c", "checkout.thresholdForParallelism=100"]
+        + ["reset", "-q", "--hard", "main"],
+        check=True,
+    )
     head = subprocess.run(
         [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
     ).stdout.strip()

@@ -1,5 +1,317 @@
-"""Commands of this area (being written)."""
+"""History commands: log, blame, lineage, tree, graph, diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text, table, to_json
+
+FORMATS = ("table", "json", "yaml")
+
+
+def _short(commit: str) -> str:
+    return commit[:10]
+
+
+def _open_history(root: Path | None, rev: str) -> tuple[Any, Any]:
+    from afsreg.gitutil import open_repo
+    from afsreg.history import load_history
+
+    repo = open_repo(resolve_root(root))
+    return repo, load_history(repo, rev)
+
+
+def _truncation_note(index: Any) -> str | None:
+    if not index.truncated:
+        return None
+    boundary = ", ".join(_short(c) for c in sorted(index.shallow))
+    return f"note: shallow clone, history is truncated at {boundary}; run `git fetch --unshallow` for the full trail"
+
+
+@click.command("log")
+@click.argument("target", metavar="NAME[@VERSION]")
+@click.option("--rev", default="HEAD", show_default=True, help="Read the history of this commit.")
+@click.option("-n", "--max-count", type=click.IntRange(min=1), default=None, help="Show at most this many commits.")
+@root_option
+@format_option(FORMATS)
+def log_command(target: str, rev: str, max_count: int | None, root: Path | None, fmt: str) -> None:
+    """The audit trail of a version or a whole model, newest first.
+
+    Each commit shows its author, date, message and the fields it changed.
+
+    \b
+    Example:
+        afsreg log majora@v2
+        afsreg log majora --format json
+    """
+    from afsreg.audit import model_log, version_log
+    from afsreg.refs import parse_name_or_ref
+
+    name, version = parse_name_or_ref(target)
+    repo, index = _open_history(root, rev)
+    entries = version_log(repo, index, name, version) if version else model_log(repo, index, name)
+    if max_count is not None:
+        entries = entries[:max_count]
+    note = _truncation_note(index)
+    if fmt != "table":
+        emit({"target": target, "truncated": index.truncated, "commits": [e.as_dict() for e in entries]}, fmt)
+        return
+    if note:
+        click.echo(note, err=True)
+    click.echo(_render_log(entries, whole_model=version is None))
+
+
+def _render_log(entries: list[Any], whole_model: bool) -> str:
+    from afsreg.audit import STATUS_WORDS
+
+    blocks = []
+    for e in entries:
+        what = STATUS_WORDS.get(e.status, e.status)
+        if e.status == "R" and e.old_path:
+            what += f" from {e.old_path}"
+        if e.merge:
+            what += " (merge resolution)"
+        head = f"commit {_short(e.commit)}  {e.date}  {e.author} <{e.email}>"
+        lines = [safe_text(head), f"    {safe_text(e.ref if whole_model else e.path)}: {what}"]
+        lines += [f"    {safe_text(line)}" for line in e.message.splitlines() or [""]][:6]
+        if e.note:
+            lines.append(f"    ! {safe_text(e.note)}")
+        if e.changes and e.status not in ("A", "D"):
+            lines += [f"      {safe_text(str(c))}" for c in e.changes]
+        elif e.changes and e.status == "A":
+            lines.append(f"      ({len(e.changes)} fields set)")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) if blocks else "(no commits)"
+
+
+@click.command("blame")
+@click.argument("target", metavar="NAME@VERSION")
+@click.option("--rev", default="HEAD", show_default=True, help="Blame the version as it is at this commit.")
+@root_option
+@format_option(FORMATS)
+def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
+    """For each field of a version: the commit, author and date that last set it.
+
+    \b
+    Example:
+        afsreg blame majora@v1
+    """
+    from afsreg.audit import blame, format_value
+    from afsreg.refs import parse_ref
+
+    ref = parse_ref(target)
+    repo, index = _open_history(root, rev)
+    entries = blame(repo, index, ref.name, ref.version)
+    if fmt != "table":
+        emit({"target": target, "truncated": index.truncated, "fields": [e.as_dict() for e in entries]}, fmt)
+        return
+    note = _truncation_note(index)
+    if note:
+        click.echo(note, err=True)
+    rows = [
+        {
+            "field": e.field,
+            "value": _clip(format_value(e.value)),
+            "commit": _short(e.commit) + ("^" if e.truncated else ""),
+            "author": e.author,
+            "date": e.date[:10],
+            "message": _clip(e.message, 50),
+        }
+        for e in entries
+    ]
+    click.echo(table(rows))
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _open_registry(root: Path | None, rev: str | None) -> Any:
+    from afsreg.registry import Registry
+
+    return Registry.open(resolve_root(root), rev=rev)
+
+
+@click.command("lineage")
+@click.argument("target", metavar="NAME@VERSION")
+@click.option("--up", "direction", flag_value="up", help="Only ancestors (what it derives from).")
+@click.option("--down", "direction", flag_value="down", help="Only descendants (what derives from it).")
+@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@root_option
+@format_option(FORMATS)
+def lineage_command(target: str, direction: str | None, rev: str | None, root: Path | None, fmt: str) -> None:
+    """Ancestors and descendants of a version, across models, with what each step added.
+
+    Follows lineage.parent and lineage.base_models; each row shows the
+    training data the version added over its parent, its base models and
+    its code commit.
+
+    \b
+    Example:
+        afsreg lineage majora@v2 --up
+    """
+    from afsreg.lineage import LineageGraph
+    from afsreg.refs import parse_ref
+
+    ref = parse_ref(target)
+    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    graph.node(str(ref))
+    result: dict[str, Any] = {"target": str(ref)}
+    if direction in (None, "up"):
+        result["ancestors"] = [s.as_dict() for s in graph.ancestors(str(ref))[1:]]
+    if direction in (None, "down"):
+        result["descendants"] = [s.as_dict() for s in graph.descendants(str(ref))[1:]]
+    if fmt != "table":
+        emit(result, fmt)
+        return
+    sections = []
+    for key, title in (("ancestors", "Ancestors"), ("descendants", "Descendants")):
+        if key not in result:
+            continue
+        rows = [
+            {
+                "depth": s["depth"],
+                "version": s["ref"],
+                "relation": _relation(s),
+                ("base of" if key == "ancestors" else "from"): _other(s, key),
+                "state": ", ".join(x for x in (s["promotion_state"], s["status"]) if x) or s["kind"],
+                "data added": s["training_data_added"],
+                "base models": s["base_models"],
+                "code": (s["code_commit"] or "")[:12],
+            }
+            for s in result[key]
+        ]
+        sections.append(f"{title} of {ref}:\n{table(rows)}")
+    click.echo("\n\n".join(sections))
+
+
+def _relation(step: dict[str, Any]) -> str:
+    via = step["via"]
+    return "" if via is None else str(via["relation"] or "/".join(via["pointers"]))
+
+
+def _other(step: dict[str, Any], key: str) -> str:
+    via = step["via"]
+    return "" if via is None else str(via["child"] if key == "ancestors" else via["parent"])
+
+
+@click.command("tree")
+@click.argument("name")
+@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@root_option
+@format_option(FORMATS)
+def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> None:
+    """The version tree of one model, with promotion and lifecycle state on each node.
+
+    \b
+    Example:
+        afsreg tree majora
+    """
+    from afsreg.lineage import LineageGraph, version_tree
+
+    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    rows = version_tree(graph, name)
+    if fmt != "table":
+        emit({"model": name, "versions": [r.as_dict() for r in rows]}, fmt)
+        return
+    lines = [name]
+    for row in rows:
+        state = row.node.state_label
+        text = f"{row.prefix}{row.node.version}" + (f"  [{state}]" if state else "")
+        if row.note:
+            text += f"  ({row.note})"
+        lines.append(safe_text(text))
+    click.echo("\n".join(lines))
+
+
+@click.command("graph")
+@click.argument("name", required=False)
+@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@root_option
+@format_option(("mermaid", "dot", "json"))
+def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str) -> None:
+    """The lineage graph (of one model and everything linked to it, or of the whole registry).
+
+    Mermaid renders in GitHub markdown; dot feeds Graphviz.
+
+    \b
+    Example:
+        afsreg graph majora --format mermaid
+        afsreg graph --format dot | dot -Tsvg > lineage.svg
+    """
+    from afsreg.lineage import LineageGraph, to_dot, to_mermaid
+
+    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    if fmt == "mermaid":
+        click.echo(to_mermaid(graph, name), nl=False)
+    elif fmt == "dot":
+        click.echo(to_dot(graph, name), nl=False)
+    else:
+        from afsreg.lineage import _subgraph
+
+        nodes, edges = _subgraph(graph, name)
+        data = {
+            "nodes": [
+                {"id": n.id, "kind": n.kind, "promotion_state": n.promotion_state, "status": n.status}
+                for n in nodes
+            ],
+            "edges": [
+                {"parent": e.parent, "child": e.child, "pointers": list(e.kinds), "relation": e.relation}
+                for e in edges
+            ],
+        }
+        click.echo(to_json(data))
+
+
+@click.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@root_option
+@format_option(("table", "json", "yaml", "markdown"))
+def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str) -> None:
+    """What a change does to the registry: versions added and removed, promotions, metrics.
+
+    BASE defaults to the merge base of HEAD with the default branch, HEAD to
+    the working tree. Changes to released versions are flagged.
+    `--format markdown` prints a comment ready to post on a pull request.
+
+    \b
+    Example:
+        afsreg diff                      # this branch against main
+        afsreg diff main HEAD --format markdown
+    """
+    from afsreg.diff import default_base, diff_registries, render_markdown, table_rows
+    from afsreg.gitutil import open_repo
+    from afsreg.immutability import immutability_problems
+    from afsreg.registry import Registry
+
+    resolved = resolve_root(root)
+    if base is None:
+        base = default_base(open_repo(resolved))
+    base_registry = Registry.open(resolved, rev=base)
+    head_registry = Registry.open(resolved, rev=head)
+    base_label = base if len(base) != 40 else _short(base)
+    diff = diff_registries(base_registry, head_registry, base_label=base_label, head_label=head or "working tree")
+    diff.problems = immutability_problems(base_registry, head_registry)
+    if fmt == "markdown":
+        click.echo(render_markdown(diff), nl=False)
+    elif fmt == "table":
+        click.echo(f"{diff.base} -> {diff.head}")
+        click.echo(table(table_rows(diff)) if diff.versions else "no model versions changed")
+        for problem in diff.problems:
+            click.echo(safe_text(str(problem)), err=True)
+    else:
+        emit(diff.as_dict(), fmt)
+
+
+commands: list[click.Command] = [
+    log_command,
+    blame_command,
+    lineage_command,
+    tree_command,
+    graph_command,
+    diff_command,
+]

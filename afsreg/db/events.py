@@ -1,0 +1,163 @@
+"""The git audit trail as model_version_events rows.
+
+Which commits touched which file comes from afsreg.history (one ``git log``
+over models/, cached by tip); field-level changes from afsreg.audit. This
+module only turns those into rows: one per commit and changed file, a
+rename being one row on the new path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pygit2
+
+from afsreg.audit import field_changes
+from afsreg.db.project import Row, canonical_ts
+from afsreg.history import FileChange, HistoryIndex, load_history
+from afsreg.yamlload import YamlError, load_yaml
+
+CHANGE_TYPES = {"A": "added", "C": "added", "M": "modified", "T": "modified", "R": "renamed", "D": "deleted"}
+
+
+def index_changes(index: HistoryIndex, skip_commits: Iterable[str] = ()) -> list[FileChange]:
+    """Every change in the index, except those of ``skip_commits``; rename sources folded into the rename."""
+    skip = set(skip_commits)
+    changes = [
+        change
+        for path in index.all_paths()
+        for change in index.changes(path)
+        if change.commit not in skip
+    ]
+    renamed_away = {(c.commit, c.old_path) for c in changes if c.status == "R"}
+    return [c for c in changes if not (c.status == "D" and (c.commit, c.path) in renamed_away)]
+
+
+def history_index(repo: pygit2.Repository, commit_id: str) -> HistoryIndex:
+    return load_history(repo, commit_id)
+
+
+def new_changes(repo: pygit2.Repository, commit_id: str, since: str | None) -> list[FileChange]:
+    """Changes in commits reachable from ``commit_id`` but not from ``since`` (all when None)."""
+    index = history_index(repo, commit_id)
+    if since is None:
+        return index_changes(index)
+    old = history_index(repo, since)
+    return index_changes(index, skip_commits=old.commits)
+
+
+def _stem(filename: str) -> str:
+    for suffix in (".yaml", ".yml"):
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return filename
+
+
+def path_ref(path: str) -> tuple[str | None, str | None]:
+    """models/<name>/<version>.yaml -> (name, version)."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "models":
+        return parts[1], _stem(parts[2])
+    return None, None
+
+
+class _Blobs:
+    """Parsed blob contents, memoised by blob id; unparseable -> None."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self.parsed: dict[str, dict[str, Any] | None] = {}
+        self.commits: dict[str, pygit2.Commit] = {}
+
+    def commit(self, commit_id: str) -> pygit2.Commit | None:
+        if commit_id not in self.commits:
+            try:
+                obj = self.repo[commit_id]
+            except (KeyError, ValueError):
+                return None
+            if not isinstance(obj, pygit2.Commit):
+                return None
+            self.commits[commit_id] = obj
+        return self.commits[commit_id]
+
+    def data_at(self, commit: pygit2.Commit | None, path: str | None) -> dict[str, Any] | None:
+        if commit is None or path is None:
+            return None
+        try:
+            entry = commit.tree[path]
+        except KeyError:
+            return None
+        blob_id = str(entry.id)
+        if blob_id not in self.parsed:
+            try:
+                value = load_yaml(self.repo[entry.id].data) if entry.type_str == "blob" else None
+            except YamlError:
+                value = None
+            self.parsed[blob_id] = value if isinstance(value, dict) else None
+        return self.parsed[blob_id]
+
+    def first_parent(self, commit: pygit2.Commit) -> pygit2.Commit | None:
+        for parent_id in commit.parent_ids[:1]:
+            return self.commit(str(parent_id))
+        return None
+
+
+def _artifact_id(data: Mapping[str, Any] | None, path: str) -> str | None:
+    if data and isinstance(data.get("artifact_id"), str) and data["artifact_id"]:
+        return str(data["artifact_id"])
+    name, version = path_ref(path)
+    return f"{name}@{version}" if name and version else None
+
+
+def _state(data: Mapping[str, Any] | None) -> str | None:
+    promotion = (data or {}).get("promotion")
+    state = promotion.get("state") if isinstance(promotion, Mapping) else None
+    return state if isinstance(state, str) else None
+
+
+def event_rows(
+    repo: pygit2.Repository,
+    changes: list[FileChange],
+    progress: Callable[[int], None] | None = None,
+) -> list[Row]:
+    """One model_version_events row per change (canonical values, see afsreg.db.project)."""
+    blobs = _Blobs(repo)
+    rows: list[Row] = []
+    for done, change in enumerate(changes, start=1):
+        commit = blobs.commit(change.commit)
+        if commit is None:
+            continue
+        parent = None if change.truncated else blobs.first_parent(commit)
+        old_path = change.old_path or change.path
+        before = None if change.status in ("A", "C") else blobs.data_at(parent, old_path)
+        after = None if change.status == "D" else blobs.data_at(commit, change.path)
+        name, version = path_ref(change.path)
+        ident = _artifact_id(after, change.path) if change.status != "D" else _artifact_id(before, change.path)
+        rows.append(
+            {
+                "commit_sha": change.commit,
+                "path": change.path,
+                "old_path": change.old_path if change.status == "R" else None,
+                "artifact_id": ident,
+                "model_name": name,
+                "version": version,
+                "change_type": CHANGE_TYPES.get(change.status, "modified"),
+                "author_name": commit.author.name,
+                "author_email": commit.author.email,
+                "committed_at": canonical_ts(_commit_time(commit)),
+                "message": commit.message.strip(),
+                "changed_fields_json": [c.field for c in field_changes(before, after)],
+                "promotion_state_before": _state(before),
+                "promotion_state_after": _state(after),
+            }
+        )
+        if progress is not None and done % 200 == 0:
+            progress(200)
+    return rows
+
+
+def _commit_time(commit: pygit2.Commit) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(commit.commit_time, UTC).isoformat()
