@@ -46,8 +46,19 @@ def path_identity(path: str) -> tuple[str, str] | None:
 def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
     path = source.path
     if source.is_symlink:
-        return FileResult(None, [Problem(path, 1, 1, "", "is a symbolic link; model files must be "
-                                         "regular files inside the repository (links are never followed)")])
+        return FileResult(
+            None,
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "",
+                    "is a symbolic link; model files must be "
+                    "regular files inside the repository (links are never followed)",
+                )
+            ],
+        )
     problems: list[Problem] = []
     identity = path_identity(path)
     if identity is None:
@@ -55,18 +66,36 @@ def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
     else:
         name, version = identity
         if not is_valid_name(name):
-            problems.append(Problem(path, 1, 1, "name", f"folder {name!r} is not a valid model name "
-                                    "(lowercase slug: [a-z0-9][a-z0-9._-]*)"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "name",
+                    f"folder {name!r} is not a valid model name "
+                    "(lowercase slug: [a-z0-9][a-z0-9._-]*)",
+                )
+            )
         if not is_valid_version(version):
-            problems.append(Problem(path, 1, 1, "version", f"file name {version!r} is not a valid version "
-                                    "(v1, v1.2, v1.2.3 or v2.0.0-rc.1)"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "version",
+                    f"file name {version!r} is not a valid version "
+                    "(v1, v1.2, v1.2.3 or v2.0.0-rc.1)",
+                )
+            )
     try:
         data = load_yaml(source.content)
     except YamlError as exc:
         problems.append(Problem(path, exc.line, exc.col, exc.field, exc.message))
         return FileResult(None, problems)
     if data is None:
-        problems.append(Problem(path, 1, 1, "", "file is empty; a model file is a mapping of fields"))
+        problems.append(
+            Problem(path, 1, 1, "", "file is empty; a model file is a mapping of fields")
+        )
         return FileResult(None, problems)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
@@ -105,8 +134,16 @@ def _identity_problems(
         value = data.get(key)
         if isinstance(value, str) and value != expected:
             line, col = where((key,))
-            problems.append(Problem(path, line, col, key, f"is {value!r} but the file is at {path} "
-                                    f"(expected {expected!r}); move the file or fix the field"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    col,
+                    key,
+                    f"is {value!r} but the file is at {path} "
+                    f"(expected {expected!r}); move the file or fix the field",
+                )
+            )
     return problems
 
 
@@ -118,16 +155,39 @@ def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Pr
     problems = []
     if status == "deployed" and not active:
         line, col = where(("status",))
-        problems.append(Problem(path, line, col, "status", "is deployed but no deployment is active "
-                                "(every entry under deployments has undeployed_at)"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                "status",
+                "is deployed but no deployment is active "
+                "(every entry under deployments has undeployed_at)",
+            )
+        )
     if active and status != "deployed":
         line, col = where(("status",))
-        problems.append(Problem(path, line, col, "status", f"is {status} but the version is deployed in "
-                                f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                "status",
+                f"is {status} but the version is deployed in "
+                f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
+            )
+        )
     if active and state not in ("promoted", "superseded"):
         line, col = where(("promotion", "state"))
-        problems.append(Problem(path, line, col, "promotion.state", f"is {state}, but only a promoted "
-                                "version can be deployed"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                "promotion.state",
+                f"is {state}, but only a promoted version can be deployed",
+            )
+        )
     return problems
 
 
@@ -138,6 +198,14 @@ def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Proble
             continue
         line, col = where(("review", index))
         reason = flag.get("reason", "")
-        warnings.append(Problem(path, line, col, str(flag.get("field", "")),
-                                f"open review flag: {reason}", "warning"))
+        warnings.append(
+            Problem(
+                path,
+                line,
+                col,
+                str(flag.get("field", "")),
+                f"open review flag: {reason}",
+                "warning",
+            )
+        )
     return warnings

@@ -24,17 +24,19 @@ def summarize(data: Any, name: str, version: str) -> Summary:
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) else None
 
-    promotion = data.get("promotion") if isinstance(data.get("promotion"), dict) else {}
-    lineage = data.get("lineage") if isinstance(data.get("lineage"), dict) else {}
-    bases = lineage.get("base_models") if isinstance(lineage.get("base_models"), list) else []
-    base_refs = [b["model"] for b in bases if isinstance(b, dict) and isinstance(b.get("model"), str)]
-    deployments = data.get("deployments") if isinstance(data.get("deployments"), list) else []
+    promotion = _mapping(data.get("promotion"))
+    lineage = _mapping(data.get("lineage"))
+    bases = _list(lineage.get("base_models"))
+    base_refs = [
+        b["model"] for b in bases if isinstance(b, dict) and isinstance(b.get("model"), str)
+    ]
+    deployments = _list(data.get("deployments"))
     active_envs = [
         d["env"]
         for d in deployments
         if isinstance(d, dict) and isinstance(d.get("env"), str) and not d.get("undeployed_at")
     ]
-    review = data.get("review") if isinstance(data.get("review"), list) else []
+    review = _list(data.get("review"))
     return {
         "name": name,
         "version": version,
@@ -54,6 +56,14 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "active_envs": active_envs,
         "review_count": len(review),
     }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class ModelVersion:

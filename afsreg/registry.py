@@ -1,10 +1,10 @@
 """The registry: every model version file of a tree, checked and indexed.
 
-    registry = Registry.open()              # the working tree around the cwd
-    registry = Registry.open(rev="main~3")  # any commit, read with pygit2, no checkout
-    for version in registry: ...
-    registry.get("majora@v2"); registry.versions("majora")
-    registry.problems                        # every error and warning, located
+registry = Registry.open()              # the working tree around the cwd
+registry = Registry.open(rev="main~3")  # any commit, read with pygit2, no checkout
+for version in registry: ...
+registry.get("majora@v2"); registry.versions("majora")
+registry.problems                        # every error and warning, located
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class Registry:
             if summary is not None:
                 version = ModelVersion(source.path, source.content, source.blob_id, summary)
                 self._versions.setdefault(version.ref, version)
-        self._ordered = sorted(self._versions.values(), key=lambda v: (v.name, _safe_key(v.version)))
+        self._ordered = sorted(
+            self._versions.values(), key=lambda v: (v.name, _safe_key(v.version))
+        )
 
     # -- construction -----------------------------------------------------
 
@@ -77,7 +79,9 @@ class Registry:
                 files.pop(path, None)
             else:
                 files[path] = SourceFile(path, content, git_blob_id(content))
-        return Registry(self.root, list(files.values()), schemas=self.schemas, use_cache=self._use_cache)
+        return Registry(
+            self.root, list(files.values()), schemas=self.schemas, use_cache=self._use_cache
+        )
 
     def _check_files(self) -> dict[str, FileResult]:
         cached = cache.load(self.root, self.schemas.digest) if self._use_cache else {}
@@ -121,7 +125,11 @@ class Registry:
             return self._versions[parsed]
         except KeyError:
             known = [v.version for v in self.versions(parsed.name)]
-            hint = f" (versions: {', '.join(known)})" if known else f" (no model named {parsed.name!r})"
+            hint = (
+                f" (versions: {', '.join(known)})"
+                if known
+                else f" (no model named {parsed.name!r})"
+            )
             raise NotFoundError(f"{parsed} is not in the registry{hint}") from None
 
     def models(self) -> list[str]:
@@ -135,8 +143,8 @@ class Registry:
     def latest(self, name: str) -> ModelVersion | None:
         """The highest version of a model that is not a pre-release, else the highest."""
         versions = self.versions(name)
-        releases = [v for v in versions if "-" not in v.version]
-        return (releases or versions or [None])[-1]
+        releases = [v for v in versions if "-" not in v.version] or versions
+        return releases[-1] if releases else None
 
     def promoted(self, name: str) -> ModelVersion | None:
         return next((v for v in self.versions(name) if v.promotion_state == "promoted"), None)
@@ -174,7 +182,9 @@ class Registry:
     def check(self) -> None:
         """Raise ValidationError naming every error, if there is any."""
         if self.errors:
-            raise ValidationError(self.errors, summary=f"{len(self.errors)} problem(s) in the registry:")
+            raise ValidationError(
+                self.errors, summary=f"{len(self.errors)} problem(s) in the registry:"
+            )
 
 
 def _safe_key(version: str) -> object:

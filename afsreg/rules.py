@@ -23,7 +23,9 @@ from afsreg.yamlload import locate
 FieldPath = tuple[str | int, ...]
 
 
-def cross_file_problems(versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()) -> list[Problem]:
+def cross_file_problems(
+    versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()
+) -> list[Problem]:
     by_ref = {str(v.ref): v for v in versions}
     problems: list[Problem] = []
     problems += _unique_artifact_ids(versions)
@@ -50,8 +52,14 @@ def _unique_artifact_ids(versions: Sequence[ModelVersion]) -> list[Problem]:
         if len(holders) > 1:
             for v in holders:
                 others = ", ".join(o.path for o in holders if o is not v)
-                problems.append(_problem(v, ("artifact_id",), "artifact_id",
-                                         f"{artifact_id!r} is also the artifact id of {others}"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("artifact_id",),
+                        "artifact_id",
+                        f"{artifact_id!r} is also the artifact id of {others}",
+                    )
+                )
     return problems
 
 
@@ -63,8 +71,14 @@ def _unique_version_numbers(versions: Sequence[ModelVersion]) -> list[Problem]:
             continue
         key = (v.name, version_key(v.version))
         if key in seen:
-            problems.append(_problem(v, ("version",), "version",
-                                     f"{v.version} is the same version number as {seen[key].path}"))
+            problems.append(
+                _problem(
+                    v,
+                    ("version",),
+                    "version",
+                    f"{v.version} is the same version number as {seen[key].path}",
+                )
+            )
         else:
             seen[key] = v
     return problems
@@ -81,31 +95,64 @@ def _case_collisions(paths: Sequence[str]) -> list[Problem]:
         parts = path.split("/")
         if len(parts) >= 3 and len(folders[parts[1].lower()]) > 1:
             others = sorted(folders[parts[1].lower()] - {parts[1]})
-            problems.append(Problem(path, 1, 1, "name", f"model folder {parts[1]!r} differs only in case from "
-                                    f"{', '.join(others)}; that breaks checkouts on case-insensitive file systems"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "name",
+                    f"model folder {parts[1]!r} differs only in case from "
+                    f"{', '.join(others)}; that breaks checkouts on case-insensitive file systems",
+                )
+            )
     return problems
 
 
-def _dangling_pointers(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -> list[Problem]:
+def _dangling_pointers(
+    versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]
+) -> list[Problem]:
     problems = []
     for v in versions:
         parent = v.parent
         if parent is not None and is_valid_version(parent):
             if parent == v.version:
-                problems.append(_problem(v, ("lineage", "parent"), "lineage.parent",
-                                         "a version cannot be its own parent"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("lineage", "parent"),
+                        "lineage.parent",
+                        "a version cannot be its own parent",
+                    )
+                )
             elif f"{v.name}@{parent}" not in by_ref:
-                problems.append(_problem(v, ("lineage", "parent"), "lineage.parent",
-                                         f"{v.name}@{parent} does not exist in this registry"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("lineage", "parent"),
+                        "lineage.parent",
+                        f"{v.name}@{parent} does not exist in this registry",
+                    )
+                )
         superseded_by = v.summary.get("superseded_by")
         if isinstance(superseded_by, str) and f"{v.name}@{superseded_by}" not in by_ref:
-            problems.append(_problem(v, ("promotion", "superseded_by"), "promotion.superseded_by",
-                                     f"{v.name}@{superseded_by} does not exist in this registry"))
+            problems.append(
+                _problem(
+                    v,
+                    ("promotion", "superseded_by"),
+                    "promotion.superseded_by",
+                    f"{v.name}@{superseded_by} does not exist in this registry",
+                )
+            )
         for index, base in enumerate(v.base_refs):
             if base not in by_ref:
-                problems.append(_problem(v, ("lineage", "base_models", index, "model"),
-                                         f"lineage.base_models[{index}].model",
-                                         f"{base} does not exist in this registry"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("lineage", "base_models", index, "model"),
+                        f"lineage.base_models[{index}].model",
+                        f"{base} does not exist in this registry",
+                    )
+                )
     return problems
 
 
@@ -137,11 +184,21 @@ def _cycles(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -
             if nxt not in by_ref or state.get(nxt) == 2:
                 continue
             if state.get(nxt) == 1:
-                cycle = [*path[path.index(nxt):], nxt]
+                cycle = [*path[path.index(nxt) :], nxt]
                 v = by_ref[ref]
-                field_path: FieldPath = ("lineage", "parent") if nxt == f"{v.name}@{v.parent}" else ("lineage", "base_models")
-                problems.append(_problem(v, field_path, ".".join(str(p) for p in field_path),
-                                         "lineage cycle: " + " -> ".join(reversed(cycle))))
+                field_path: FieldPath = (
+                    ("lineage", "parent")
+                    if nxt == f"{v.name}@{v.parent}"
+                    else ("lineage", "base_models")
+                )
+                problems.append(
+                    _problem(
+                        v,
+                        field_path,
+                        ".".join(str(p) for p in field_path),
+                        "lineage cycle: " + " -> ".join(reversed(cycle)),
+                    )
+                )
                 continue
             state[nxt] = 1
             path.append(nxt)
@@ -149,7 +206,9 @@ def _cycles(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -
     return problems
 
 
-def _group(versions: Sequence[ModelVersion], keep: Callable[[ModelVersion], bool]) -> dict[str, list[ModelVersion]]:
+def _group(
+    versions: Sequence[ModelVersion], keep: Callable[[ModelVersion], bool]
+) -> dict[str, list[ModelVersion]]:
     groups: dict[str, list[ModelVersion]] = defaultdict(list)
     for v in versions:
         if keep(v):
@@ -163,9 +222,15 @@ def _one_promoted(versions: Sequence[ModelVersion]) -> list[Problem]:
         if len(promoted) > 1:
             listed = ", ".join(v.version for v in sorted(promoted, key=lambda v: v.key))
             for v in promoted:
-                problems.append(_problem(v, ("promotion", "state"), "promotion.state",
-                                         f"{len(promoted)} versions of {name} are promoted ({listed}); "
-                                         "at most one may be: mark the older one superseded"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("promotion", "state"),
+                        "promotion.state",
+                        f"{len(promoted)} versions of {name} are promoted ({listed}); "
+                        "at most one may be: mark the older one superseded",
+                    )
+                )
     return problems
 
 
@@ -179,7 +244,13 @@ def _one_deployed_per_env(versions: Sequence[ModelVersion]) -> list[Problem]:
         if len(holders) > 1:
             listed = ", ".join(v.version for v in sorted(holders, key=lambda v: v.key))
             for v in holders:
-                problems.append(_problem(v, ("deployments",), "deployments",
-                                         f"{len(holders)} versions of {name} are deployed in {env} ({listed}); "
-                                         "set undeployed_at on the one that was replaced"))
+                problems.append(
+                    _problem(
+                        v,
+                        ("deployments",),
+                        "deployments",
+                        f"{len(holders)} versions of {name} are deployed in {env} ({listed}); "
+                        "set undeployed_at on the one that was replaced",
+                    )
+                )
     return problems

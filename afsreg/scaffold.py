@@ -56,10 +56,9 @@ def init_registry(directory: Path) -> list[str]:
     """
     directory.mkdir(parents=True, exist_ok=True)
     created: list[str] = []
-    if pygit2.discover_repository(str(directory)) is None or not (directory / ".git").exists():
-        if not (directory / ".git").exists():
-            pygit2.init_repository(str(directory), initial_head="main")
-            created.append(".git/")
+    if not (directory / ".git").exists():
+        pygit2.init_repository(str(directory), initial_head="main")
+        created.append(".git/")
     for rel, text in (
         ("models/README.md", MODELS_README),
         (".pre-commit-config.yaml", PRE_COMMIT_CONFIG),
@@ -88,8 +87,10 @@ def install_hooks(root: Path, force: bool = False) -> Path:
     target = hooks_dir / "pre-commit"
     source = packaged_hook()
     if target.exists() and not force and target.read_bytes() != source.read_bytes():
-        raise AfsregError(f"{target} already exists; pass --force to replace it "
-                          "(or use the pre-commit framework with .pre-commit-config.yaml)")
+        raise AfsregError(
+            f"{target} already exists; pass --force to replace it "
+            "(or use the pre-commit framework with .pre-commit-config.yaml)"
+        )
     tmp = target.with_suffix(".afsreg-tmp")
     shutil.copyfile(source, tmp)
     os.chmod(tmp, os.stat(tmp).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -61,7 +61,11 @@ def _check_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True
     parts = urlsplit(value)
-    return bool(parts.scheme) and bool(parts.netloc or parts.path) and not any(c.isspace() for c in value)
+    return (
+        bool(parts.scheme)
+        and bool(parts.netloc or parts.path)
+        and not any(c.isspace() for c in value)
+    )
 
 
 FORMAT_HINTS = {
@@ -96,7 +100,9 @@ class Schemas:
     def load(cls, root: Path | None = None) -> Schemas:
         return _load(schema_dir_for(root))
 
-    def file_problems(self, data: Any, path: str, locate: Callable[[FieldPath], tuple[int, int]]) -> list[Problem]:
+    def file_problems(
+        self, data: Any, path: str, locate: Callable[[FieldPath], tuple[int, int]]
+    ) -> list[Problem]:
         """Problems of one parsed file against the whole-file schema."""
         return _problems(_file_validator(self.directory), data, path, locate)
 
@@ -139,9 +145,12 @@ def _file_validator(directory: Path) -> Any:
 
     schemas = _load(directory)
     registry: Any = Registry().with_resource(
-        METADATA_SCHEMA, Resource.from_contents(dict(schemas.metadata_schema), default_specification=DRAFT7)
+        METADATA_SCHEMA,
+        Resource.from_contents(dict(schemas.metadata_schema), default_specification=DRAFT7),
     )
-    return Draft7Validator(dict(schemas.file_schema), registry=registry, format_checker=_format_checker())
+    return Draft7Validator(
+        dict(schemas.file_schema), registry=registry, format_checker=_format_checker()
+    )
 
 
 @cache
@@ -247,25 +256,41 @@ def _describe(error: Any) -> tuple[FieldPath, str, FieldPath]:
         extras = _extra_properties(error)
         extra = extras[0] if extras else "?"
         allowed = sorted(error.schema.get("properties", {}))
-        hint = f" (known fields here: {', '.join(allowed)})" if allowed and len(allowed) <= 12 else ""
+        hint = (
+            f" (known fields here: {', '.join(allowed)})" if allowed and len(allowed) <= 12 else ""
+        )
         return (*path, extra), f"unknown field{hint}", (*path, extra)
     if kind == "not" and error.validator_value == {}:
         if last == "base_model_id":
-            return path, "is derived from lineage.base_models; write base models there instead", path
+            return (
+                path,
+                "is derived from lineage.base_models; write base models there instead",
+                path,
+            )
         return path, "this field is not allowed here", path
     if kind == "type":
-        return path, f"expected {_types(error.validator_value)}, got {_type_name(value)} {_show(value)}", path
+        return (
+            path,
+            f"expected {_types(error.validator_value)}, got {_type_name(value)} {_show(value)}",
+            path,
+        )
     if kind in ("oneOf", "anyOf"):
         types = [
             s.get("type") for s in error.validator_value if isinstance(s, dict) and "type" in s
         ]
-        if error.context and all(sub.validator == "type" and not sub.relative_path for sub in error.context):
+        if error.context and all(
+            sub.validator == "type" and not sub.relative_path for sub in error.context
+        ):
             wanted = " or ".join(_types(t) for t in types) if types else "another type"
             return path, f"expected {wanted}, got {_type_name(value)} {_show(value)}", path
         if last == "" and isinstance(value, dict) and "is_external" in value:
             return path, "is_external must be true or false", ("is_external",)
         if isinstance(value, dict) and path and path[-2:-1] == ("base_models",):
-            return path, "a base model is either {model: name@version} or {external: id, source: ...}, not both", path
+            return (
+                path,
+                "a base model is either {model: name@version} or {external: id, source: ...}, not both",
+                path,
+            )
         return path, "does not match any allowed form", path
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
@@ -279,7 +304,9 @@ def _describe(error: Any) -> tuple[FieldPath, str, FieldPath]:
         hint = FORMAT_HINTS.get(error.validator_value, f"not a valid {error.validator_value}")
         return path, f"{hint} (got {_show(value)})", path
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
+        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[
+            kind
+        ]
         return path, f"must be {op} {error.validator_value} (got {_show(value)})", path
     if kind in ("minLength", "maxLength"):
         if kind == "minLength":
@@ -332,7 +359,9 @@ def null_problems(
     ]
 
     def covered(field: str) -> bool:
-        return any(field == f or field.startswith(f + ".") or field.startswith(f + "[") for f in flagged)
+        return any(
+            field == f or field.startswith(f + ".") or field.startswith(f + "[") for f in flagged
+        )
 
     problems = []
     for field_path in _null_paths(data, ()):
@@ -340,8 +369,14 @@ def null_problems(
         if not covered(field):
             line, col = locate(field_path)
             problems.append(
-                Problem(path, line, col, field, "is null (unknown) but no review flag names it; "
-                        "fill it in, remove it, or add a review entry for it")
+                Problem(
+                    path,
+                    line,
+                    col,
+                    field,
+                    "is null (unknown) but no review flag names it; "
+                    "fill it in, remove it, or add a review entry for it",
+                )
             )
     return problems
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pygit2
 
@@ -83,18 +84,18 @@ def tree_files(repo: pygit2.Repository, tree: pygit2.Tree) -> list[SourceFile]:
     models = tree[MODELS_DIR]
     if models.type != pygit2.enums.ObjectType.TREE:
         return files
-    stack: list[tuple[str, pygit2.Tree]] = [(MODELS_DIR, repo[models.id])]
+    stack: list[tuple[str, pygit2.Tree]] = [(MODELS_DIR, cast(pygit2.Tree, repo[models.id]))]
     while stack:
         prefix, subtree = stack.pop()
         for entry in subtree:
             path = f"{prefix}/{entry.name}"
             if entry.filemode == pygit2.enums.FileMode.TREE:
-                stack.append((path, repo[entry.id]))
+                stack.append((path, cast(pygit2.Tree, repo[entry.id])))
             elif entry.filemode == pygit2.enums.FileMode.LINK:
                 if path.endswith(MODEL_SUFFIXES):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
             elif path.endswith(MODEL_SUFFIXES):
-                files.append(SourceFile(path, repo[entry.id].data, str(entry.id)))
+                files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
     files.sort(key=lambda f: f.path)
     return files
 
@@ -105,11 +106,15 @@ def index_files(root: Path) -> list[SourceFile]:
     files: list[SourceFile] = []
     for entry in repo.index:
         path = entry.path
-        if not is_model_path(path) and not (path.startswith(MODELS_DIR + "/") and path.endswith(MODEL_SUFFIXES)):
+        if not is_model_path(path):
             continue
         if entry.mode == pygit2.enums.FileMode.LINK:
             files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
         else:
-            files.append(SourceFile(path, repo[entry.id].data, str(entry.id)))
+            files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
     files.sort(key=lambda f: f.path)
     return files
+
+
+def _blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
+    return cast(pygit2.Blob, repo[oid]).data

@@ -19,15 +19,17 @@ def model_rows(registry: Registry) -> list[dict[str, Any]]:
         deployed = sorted(
             {f"{env}={v.version}" for v in versions for env in v.summary.get("active_envs") or []}
         )
-        rows.append({
-            "name": name,
-            "versions": len(versions),
-            "latest": latest.version if latest else None,
-            "promoted": promoted.version if promoted else None,
-            "deployed": deployed,
-            "framework": latest.framework if latest else None,
-            "state": latest.status if latest else None,
-        })
+        rows.append(
+            {
+                "name": name,
+                "versions": len(versions),
+                "latest": latest.version if latest else None,
+                "promoted": promoted.version if promoted else None,
+                "deployed": deployed,
+                "framework": latest.framework if latest else None,
+                "state": latest.status if latest else None,
+            }
+        )
     return rows
 
 
@@ -78,11 +80,13 @@ def review_rows(registry: Registry) -> list[dict[str, Any]]:
         if not v.summary.get("review_count"):
             continue
         for flag in v.review:
-            rows.append({
-                "version": str(v.ref),
-                "field": flag.get("field"),
-                "reason": flag.get("reason"),
-                "known": flag.get("known"),
-                "path": v.path,
-            })
+            rows.append(
+                {
+                    "version": str(v.ref),
+                    "field": flag.get("field"),
+                    "reason": flag.get("reason"),
+                    "known": flag.get("known"),
+                    "path": v.path,
+                }
+            )
     return rows

@@ -60,7 +60,7 @@ class YamlError(AfsregError):
         self.field = field
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """The safe loader without timestamp resolution."""
 
 
@@ -97,9 +97,8 @@ def _check_flow_depth(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise YamlError(
-                        f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-                    )
+                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
@@ -125,7 +124,7 @@ def compose(text: str) -> yaml.Node | None:
     _check_flow_depth(text)
     loader = _Loader(text)
     try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        return loader.get_single_node()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text) from None
     except RecursionError:
@@ -140,12 +139,13 @@ class _Builder:
     def __init__(self) -> None:
         self.nodes = 0
         self.constructor = _Loader("")
+        self.top_key: yaml.Node | None = None  # the top-level entry being built
 
     def build(self, node: yaml.Node, depth: int, path: tuple[str | int, ...]) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _node_error(
-                node,
+                self.top_key or node,
                 f"more than {MAX_NODES} values after expanding aliases "
                 "(an alias bomb?); model files do not need that many",
                 path[:1],
@@ -160,6 +160,7 @@ class _Builder:
             if node.tag != _SEQ:
                 raise _tag_error(node, path)
             return [self.build(item, depth + 1, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, depth: int, path: tuple[str | int, ...]) -> Any:
@@ -178,10 +179,12 @@ class _Builder:
                     (*path, key),
                 )
             first_line[key] = key_node.start_mark.line + 1
+            if depth == 0:
+                self.top_key = key_node
             result[key] = self.build(value_node, depth + 1, (*path, key))
         return result
 
-    def _scalar(self, node: yaml.Node, path: tuple[str | int, ...]) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, path: tuple[str | int, ...]) -> Any:
         tag = node.tag
         if tag == _STR:
             return node.value
@@ -214,7 +217,9 @@ def _node_error(node: yaml.Node, message: str, path: Sequence[str | int]) -> Yam
 def _tag_error(node: yaml.Node, path: Sequence[str | int]) -> YamlError:
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
     return _node_error(
-        node, f"tag {tag} is not allowed: model files hold plain data (strings, numbers, lists, maps)", path
+        node,
+        f"tag {tag} is not allowed: model files hold plain data (strings, numbers, lists, maps)",
+        path,
     )
 
 

@@ -80,18 +80,26 @@ class GitRegistry:
         return target
 
     def write_model(self, name: str, version: str, **overrides: Any) -> Path:
-        return self.write(f"models/{name}/{version}.yaml", dump(model_doc(name, version, **overrides)))
+        return self.write(
+            f"models/{name}/{version}.yaml", dump(model_doc(name, version, **overrides))
+        )
 
     def remove(self, rel: str) -> None:
         (self.root / rel).unlink()
 
-    def commit(self, message: str, author: str = "Alice Example <alice@example.com>",
-               date: str | None = None) -> str:
+    def commit(
+        self,
+        message: str,
+        author: str = "Alice Example <alice@example.com>",
+        date: str | None = None,
+    ) -> str:
         """Stage everything and commit as ``author``; returns the commit id."""
         name, _, email = author.partition(" <")
         env = {
-            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email.rstrip(">"),
-            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email.rstrip(">"),
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email.rstrip(">"),
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email.rstrip(">"),
         }
         if date:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
@@ -118,13 +126,21 @@ def afsreg_env() -> dict[str, str]:
     return env
 
 
-def run_afsreg(args: list[str], cwd: Path, env: dict[str, str] | None = None,
-               input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_afsreg(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real ``afsreg`` console script in a subprocess."""
     full_env = dict(env or os.environ)
     full_env["PATH"] = BIN_DIR + os.pathsep + full_env.get("PATH", "")
-    return subprocess.run([str(Path(BIN_DIR) / "afsreg"), *args], cwd=cwd, capture_output=True,
-                          text=True, env=full_env, input=input, timeout=120)
+    return subprocess.run(
+        [str(Path(BIN_DIR) / "afsreg"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=120,
+    )
 
 
 # -- PostgreSQL ---------------------------------------------------------------

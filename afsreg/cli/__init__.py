@@ -33,8 +33,11 @@ class _Main(click.Group):
         except Exception as exc:
             if os.environ.get("AFSREG_DEBUG"):
                 raise
-            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
-                       "(set AFSREG_DEBUG=1 for details, and please report it)", err=True)
+            click.echo(
+                f"error: internal error: {type(exc).__name__}: {exc} "
+                "(set AFSREG_DEBUG=1 for details, and please report it)",
+                err=True,
+            )
             ctx.exit(2)
 
 

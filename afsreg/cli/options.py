@@ -41,11 +41,16 @@ def root_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree."
+        "--rev",
+        default=None,
+        metavar="REV",
+        help="Read the registry at this commit instead of the working tree.",
     )(func)
 
 
-def format_option(choices: Sequence[str] = FORMATS) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def format_option(
+    choices: Sequence[str] = FORMATS,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--format",
         "fmt",

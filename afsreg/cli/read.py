@@ -30,13 +30,18 @@ def open_registry(root: Path | None, rev: str | None) -> Registry:
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--against", metavar="REV", default=None,
-              help="Also refuse changes to released versions since REV (e.g. HEAD, origin/main).")
+@click.option(
+    "--against",
+    metavar="REV",
+    default=None,
+    help="Also refuse changes to released versions since REV (e.g. HEAD, origin/main).",
+)
 @click.option("--staged", is_flag=True, help="Check the files as staged in the git index.")
 @format_option(("text", "json"))
 @root_option
-def validate_command(paths: tuple[str, ...], against: str | None, staged: bool, fmt: str,
-                     root: Path | None) -> None:
+def validate_command(
+    paths: tuple[str, ...], against: str | None, staged: bool, fmt: str, root: Path | None
+) -> None:
     """Check model files: YAML, schema, cross-file rules.
 
     Every problem is printed as path:line:col: field: message; the exit
@@ -53,22 +58,31 @@ def validate_command(paths: tuple[str, ...], against: str | None, staged: bool, 
     """
     resolved = resolve_root(root)
     model_paths = tuple(p for p in paths if Path(p).suffix in (".yaml", ".yml"))
-    report = validate(resolved, model_paths if len(model_paths) == len(paths) else (),
-                      against=against, staged=staged)
+    report = validate(
+        resolved,
+        model_paths if len(model_paths) == len(paths) else (),
+        against=against,
+        staged=staged,
+    )
     if fmt == "json":
-        emit({
-            "ok": not report.errors,
-            "files_checked": report.files_checked,
-            "versions": report.versions,
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-            "problems": [p.as_dict() for p in report.problems],
-        }, "json")
+        emit(
+            {
+                "ok": not report.errors,
+                "files_checked": report.files_checked,
+                "versions": report.versions,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "problems": [p.as_dict() for p in report.problems],
+            },
+            "json",
+        )
     else:
         for problem in report.problems:
             click.echo(safe_text(problem), err=problem.severity == "error")
-        summary = (f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
-                   f"in {report.versions} version(s)")
+        summary = (
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+            f"in {report.versions} version(s)"
+        )
         click.echo(("ok: " if not report.errors else "failed: ") + summary, err=bool(report.errors))
     if report.errors:
         raise SystemExit(1)
@@ -106,7 +120,9 @@ def versions_command(name: str, fmt: str, rev: str | None, root: Path | None) ->
     if not rows:
         from afsreg.errors import NotFoundError
 
-        raise NotFoundError(f"no model named {name!r} (models: {', '.join(registry.models()) or 'none'})")
+        raise NotFoundError(
+            f"no model named {name!r} (models: {', '.join(registry.models()) or 'none'})"
+        )
     emit(rows, fmt)
 
 
@@ -158,7 +174,7 @@ def compare_command(first: str, second: str, fmt: str, rev: str | None, root: Pa
     result = views.compare(registry.get(parse_ref(first)), registry.get(parse_ref(second)))
 
     def render(data: dict[str, Any]) -> str:
-        return ("metrics\n" + table(data["metrics"]) + "\n\nother fields\n" + table(data["fields"]))
+        return "metrics\n" + table(data["metrics"]) + "\n\nother fields\n" + table(data["fields"])
 
     emit(result, fmt, render)
 
