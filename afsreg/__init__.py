@@ -8,17 +8,43 @@ history, and projected into SQL by ``afsreg sync``.
     >>> registry = Registry.open(".")
     >>> registry.get("majora@v2").promotion_state
     'candidate'
+
+The names below are imported on first use, so that ``import afsreg`` (and
+every command-line start-up) stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from afsreg.errors import AfsregError, NotFoundError, ValidationError
-from afsreg.problems import Problem
-from afsreg.refs import Ref, parse_ref
-from afsreg.registry import Registry
-from afsreg.schema import validate_metadata
+_EXPORTS = {
+    "AfsregError": "afsreg.errors",
+    "NotFoundError": "afsreg.errors",
+    "ValidationError": "afsreg.errors",
+    "Problem": "afsreg.problems",
+    "Ref": "afsreg.refs",
+    "parse_ref": "afsreg.refs",
+    "Registry": "afsreg.registry",
+    "validate_metadata": "afsreg.schema",
+}
+
+if TYPE_CHECKING:
+    from afsreg.errors import AfsregError, NotFoundError, ValidationError
+    from afsreg.problems import Problem
+    from afsreg.refs import Ref, parse_ref
+    from afsreg.registry import Registry
+    from afsreg.schema import validate_metadata
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'afsreg' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "AfsregError",

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import pygit2
 
@@ -147,7 +147,9 @@ STATUS_WORDS = {
     "T": "type changed",
 }
 
-TRUNCATED_NOTE = "history truncated here: this is a shallow clone and the earlier commits are not in it"
+TRUNCATED_NOTE = (
+    "history truncated here: this is a shallow clone and the earlier commits are not in it"
+)
 
 
 def _stem(filename: str) -> str:
@@ -189,8 +191,11 @@ class _Reader:
             return None, None
         if blob_id not in self.parsed:
             try:
-                value = load_yaml(self.repo[blob_id].data)
-                self.parsed[blob_id] = (value, None if isinstance(value, Mapping) else "not a mapping")
+                value = load_yaml(cast(pygit2.Blob, self.repo[blob_id]).data)
+                self.parsed[blob_id] = (
+                    value,
+                    None if isinstance(value, Mapping) else "not a mapping",
+                )
             except YamlError as exc:
                 self.parsed[blob_id] = (None, f"line {exc.line}: {exc.message}")
         return self.parsed[blob_id]
@@ -218,7 +223,8 @@ def _changed_fields(
         return field_changes(None, new_data), TRUNCATED_NOTE
     old_path = change.old_path or change.path
     per_parent: list[list[FieldChange]] = []
-    for parent in parents or [None]:
+    candidates: list[pygit2.Commit | None] = list(parents) if parents else [None]
+    for parent in candidates:
         old_blob = None if parent is None else reader.blob_id(parent, old_path)
         old_data, old_error = reader.data(old_blob)
         if old_error:
@@ -263,11 +269,15 @@ def audit_entries(
     return entries
 
 
-def version_log(repo: pygit2.Repository, index: HistoryIndex, name: str, version: str) -> list[AuditEntry]:
+def version_log(
+    repo: pygit2.Repository, index: HistoryIndex, name: str, version: str
+) -> list[AuditEntry]:
     """The audit trail of ``name@version``, newest first, following renames of its file."""
     paths = model_file_paths(index, name, version)
     if not paths:
-        raise NotFoundError(f"{name}@{version}: no file models/{name}/{version}.yaml in the history")
+        raise NotFoundError(
+            f"{name}@{version}: no file models/{name}/{version}.yaml in the history"
+        )
     changes: list[FileChange] = []
     seen: set[tuple[str, str]] = set()
     for path in paths:
@@ -317,7 +327,9 @@ class BlameEntry:
         }
 
 
-def blame(repo: pygit2.Repository, index: HistoryIndex, name: str, version: str) -> list[BlameEntry]:
+def blame(
+    repo: pygit2.Repository, index: HistoryIndex, name: str, version: str
+) -> list[BlameEntry]:
     """For each field of ``name@version`` at the index tip: the commit, author and date that last set it."""
     if index.tip is None:
         raise NotFoundError("the repository has no commits yet")
@@ -332,7 +344,9 @@ def blame(repo: pygit2.Repository, index: HistoryIndex, name: str, version: str)
         raise NotFoundError(f"{name}@{version}: no such version at {index.tip[:12]}")
     current, error = reader.data(reader.blob_id(tip, path))
     if error:
-        raise NotFoundError(f"{path}: unparseable at {index.tip[:12]} ({error}); fix it before blaming")
+        raise NotFoundError(
+            f"{path}: unparseable at {index.tip[:12]} ({error}); fix it before blaming"
+        )
     values = flatten(current)
     pending = set(values)
     found: dict[str, tuple[pygit2.Commit, bool]] = {}

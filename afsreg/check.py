@@ -6,12 +6,13 @@ is cached by (blob id, path) under the repository's git directory.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from afsreg.problems import Problem
-from afsreg.records import Summary, summarize
+from afsreg.records import Summary, pack_summary, summarize, unpack_summary
 from afsreg.schema import Schemas, null_problems
 from afsreg.sources import SourceFile
 from afsreg.versions import is_valid_name, is_valid_version
@@ -28,11 +29,13 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> list[Any]:
-        return [self.summary, [list(p.as_dict().values()) for p in self.problems]]
+        packed = pack_summary(self.summary) if self.summary is not None else None
+        return [packed, [list(p.as_dict().values()) for p in self.problems]]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> FileResult:
-        return cls(raw[0], [Problem(*p) for p in raw[1]])
+        summary = unpack_summary(raw[0]) if raw[0] is not None else None
+        return cls(summary, [Problem(*p) for p in raw[1]] if raw[1] else [])
 
 
 def path_identity(path: str) -> tuple[str, str] | None:
@@ -105,7 +108,9 @@ def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
     def where(field_path: tuple[str | int, ...]) -> tuple[int, int]:
         return locate(source.content, field_path)
 
-    schema_problems = schemas.file_problems(data, path, where)
+    schema_problems = (
+        [] if schemas.file_is_valid(data) else schemas.file_problems(data, path, where)
+    )
     problems.extend(schema_problems)
     if not schema_problems:
         problems.extend(null_problems(data, path, where))
@@ -209,3 +214,37 @@ def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Proble
             )
         )
     return warnings
+
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[FileResult]:
+    """check_file over many files, spread over the machine's cores when it pays."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(sources) < PARALLEL_THRESHOLD or workers < 2:
+        return [check_file(source, schemas) for source in sources]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(50, len(sources) // (workers * 4))
+    batches = [
+        [(s.path, s.content, s.blob_id, s.is_symlink) for s in sources[i : i + chunk]]
+        for i in range(0, len(sources), chunk)
+    ]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            raw = [
+                r
+                for batch in pool.map(_check_batch, batches, [schemas] * len(batches))
+                for r in batch
+            ]
+    except (OSError, RuntimeError):  # no fork or no processes here: do it in this one
+        return [check_file(source, schemas) for source in sources]
+    return [FileResult.from_json(r) for r in raw]
+
+
+def _check_batch(batch: list[tuple[str, bytes, str, bool]], schemas: Schemas) -> list[list[Any]]:
+    return [check_file(SourceFile(p, c, b, s), schemas).to_json() for p, c, b, s in batch]

@@ -1,7 +1,7 @@
 """What a change does to the registry: versions added and removed, promotions, lifecycle, metrics.
 
-    diff = diff_registries(Registry.open(rev="main"), Registry.open())
-    print(render_markdown(diff))   # a pull-request comment
+diff = diff_registries(Registry.open(rev="main"), Registry.open())
+print(render_markdown(diff))   # a pull-request comment
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def _state(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return (state if isinstance(state, str) else None, status if isinstance(status, str) else None)
 
 
-def version_change(ref: str, path: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> VersionChange:
+def version_change(
+    ref: str, path: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> VersionChange:
     """How one version changed; ``old``/``new`` None for an added/removed version."""
     kind = "added" if old is None else "removed" if new is None else "changed"
     result = VersionChange(ref, path, kind)
@@ -109,7 +111,9 @@ def version_change(ref: str, path: str, old: Mapping[str, Any] | None, new: Mapp
         return result
     for change in field_changes(old, new):
         if change.field.startswith(METRICS):
-            result.metrics.append(MetricChange(change.field[len(METRICS) :], change.old, change.new))
+            result.metrics.append(
+                MetricChange(change.field[len(METRICS) :], change.old, change.new)
+            )
         elif change.field not in ("promotion.state", "status") and kind == "changed":
             result.other.append(change)
     return result
@@ -119,20 +123,28 @@ def diff_registries(
     base: Iterable[Any], head: Iterable[Any], *, base_label: str = "base", head_label: str = "head"
 ) -> RegistryDiff:
     """Compare two registries (any iterables of model versions with ref, path, blob_id, data)."""
-    before = {str(v.ref): v for v in base}
-    after = {str(v.ref): v for v in head}
+    before: dict[str, Any] = {str(v.ref): v for v in base}
+    after: dict[str, Any] = {str(v.ref): v for v in head}
     changes = []
     for ref in sorted(before.keys() | after.keys(), key=_ref_key):
-        old, new = before.get(ref), after.get(ref)
+        old: Any = before.get(ref)
+        new: Any = after.get(ref)
         if old is not None and new is not None and old.blob_id == new.blob_id:
             continue
+        path = str((new if new is not None else old).path)
         change = version_change(
             ref,
-            (new or old).path,
+            path,
             None if old is None else old.data,
             None if new is None else new.data,
         )
-        if change.change != "changed" or change.promotion or change.lifecycle or change.metrics or change.other:
+        if (
+            change.change != "changed"
+            or change.promotion
+            or change.lifecycle
+            or change.metrics
+            or change.other
+        ):
             changes.append(change)
     return RegistryDiff(base_label, head_label, changes)
 
@@ -154,7 +166,11 @@ def default_base(repo: pygit2.Repository) -> str:
     branch = default_branch(repo)
     base = repo.merge_base(repo.head.target, repo.revparse_single(branch).peel(pygit2.Commit).id)
     if base is None:
-        hint = " (this is a shallow clone: fetch more history with `git fetch --deepen`)" if repo.is_shallow else ""
+        hint = (
+            " (this is a shallow clone: fetch more history with `git fetch --deepen`)"
+            if repo.is_shallow
+            else ""
+        )
         raise AfsregError(f"HEAD and {branch} have no common commit{hint}; pass BASE explicitly")
     return str(base)
 
@@ -173,7 +189,9 @@ def default_branch(repo: pygit2.Repository) -> str:
             return candidate
         except (KeyError, ValueError, pygit2.GitError):
             continue
-    raise AfsregError("cannot tell the default branch (no origin/HEAD, main or master); pass BASE explicitly")
+    raise AfsregError(
+        "cannot tell the default branch (no origin/HEAD, main or master); pass BASE explicitly"
+    )
 
 
 # -- rendering ----------------------------------------------------------------
@@ -249,7 +267,9 @@ def render_markdown(diff: RegistryDiff) -> str:
             if v.metrics:
                 lines += ["", "| Metric | Before | After | Δ |", "|---|---:|---:|---:|"]
                 for m in v.metrics:
-                    lines.append(f"| {_md(m.metric)} | {_md_value(m.old)} | {_md_value(m.new)} | {format_delta(m.delta)} |")
+                    lines.append(
+                        f"| {_md(m.metric)} | {_md_value(m.old)} | {_md_value(m.new)} | {format_delta(m.delta)} |"
+                    )
             if v.other:
                 lines += ["", "| Field | Before | After |", "|---|---|---|"]
                 for c in v.other:

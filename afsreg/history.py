@@ -177,8 +177,13 @@ def _git_log(repo: pygit2.Repository, revs: list[str]) -> bytes:
         "git",
         "-c",
         "core.quotepath=off",
+        "-c",
+        "log.showSignature=false",
         "log",
         "-z",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
         "--name-status",
         f"--find-renames={RENAME_THRESHOLD}%",
         # Merges list only files that differ from every parent: conflict resolutions.
@@ -314,6 +319,7 @@ def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".history-", suffix=".tmp")
         try:
+            os.fchmod(fd, 0o644)
             with os.fdopen(fd, "w") as out:
                 json.dump(payload, out, separators=(",", ":"))
             os.replace(tmp, cache_dir / f"history-v1.{index.tip}.json")

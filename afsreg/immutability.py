@@ -1,8 +1,9 @@
 """Released versions are immutable: what may not change once a version was promoted or deployed.
 
-A version is *released* in the base tree when its promotion state is
-``promoted`` or ``superseded`` (superseded versions were promoted before), its
-status is ``deployed``, or its ``deployments`` list is not empty.  A released
+A version is *released* when its promotion state is ``promoted`` or
+``superseded`` (superseded versions were promoted before), its status is
+``deployed``, or its ``deployments`` list is not empty -- in the base tree or
+in any earlier commit of its file (a promotion rolled back does not unfreeze).  A released
 version may not be deleted or renamed, and its frozen fields may not change:
 
 - identity: ``name``, ``version``, ``artifact_id``, ``created_at``
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 
 from afsreg.audit import MISSING, FieldChange, field_changes, format_value
 from afsreg.problems import Problem
-from afsreg.yamlload import locate
+from afsreg.yamlload import YamlError, load_yaml, locate
 
 FROZEN_FIELDS = (
     "name",
@@ -118,24 +119,36 @@ def _field_path(field: str) -> tuple[str, ...]:
     return tuple(field.split("."))
 
 
-def immutability_problems(base: Iterable[Any], head: Iterable[Any]) -> list[Problem]:
+def immutability_problems(
+    base: Iterable[Any], head: Iterable[Any], *, check_history: bool = True
+) -> list[Problem]:
     """Every change in ``head`` to a version that was released in ``base``, as located problems.
 
     ``base`` and ``head`` are Registry objects (any iterable of model versions
-    with ``ref``, ``path``, ``content`` and ``data``).  Problems point at the
-    offending field's line in the new file; a deleted or renamed version is
-    reported at line 1 of its old path.
+    with ``ref``, ``path``, ``content``, ``blob_id`` and ``data``).  Problems
+    point at the offending field's line in the new file; a deleted or renamed
+    version is reported at line 1 of its old path.
+
+    A version counts as released when it is released in ``base`` or, when
+    ``base`` was read at a commit and ``check_history`` is set, when any
+    earlier state of its file in git history was (promoted, then demoted).
+    History is read only for versions this change touches.
     """
     head_versions = {str(v.ref): v for v in head}
+    history = _HistoryReleases(base) if check_history else None
     problems: list[Problem] = []
     for old in base:
-        reason = release_reason(old.data)
-        if reason is None:
-            continue
         ref = str(old.ref)
         new = head_versions.get(ref)
+        if new is not None and new.path == old.path and new.blob_id == old.blob_id:
+            continue  # untouched
         if new is None and _has_file(head, old.path):
             continue  # still there but unreadable: validation reports why
+        reason = release_reason(old.data)
+        if reason is None and history is not None:
+            reason = history.reason(old.path)
+        if reason is None:
+            continue
         if new is None:
             problems.append(
                 Problem(
@@ -150,7 +163,13 @@ def immutability_problems(base: Iterable[Any], head: Iterable[Any]) -> list[Prob
             continue
         if new.path != old.path:
             problems.append(
-                Problem(new.path, 1, 1, "", f"{ref} is released ({reason}); its file may not move from {old.path}")
+                Problem(
+                    new.path,
+                    1,
+                    1,
+                    "",
+                    f"{ref} is released ({reason}); its file may not move from {old.path}",
+                )
             )
         for change in frozen_violations(old.data, new.data):
             line, col = locate(new.content, _field_path(change.field))
@@ -169,3 +188,44 @@ def immutability_problems(base: Iterable[Any], head: Iterable[Any]) -> list[Prob
                 )
             )
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.field))
+
+
+_RELEASE_MARKERS = (b"promoted", b"superseded", b"deployed", b"deployments")
+
+
+class _HistoryReleases:
+    """Whether a file was released at any commit before the base, read lazily from git history."""
+
+    def __init__(self, base: Any) -> None:
+        self.root = getattr(base, "root", None)
+        self.commit_id = getattr(base, "commit_id", None)
+        self._index: Any = None
+        self._repo: Any = None
+
+    def reason(self, path: str) -> str | None:
+        if self.root is None or self.commit_id is None:
+            return None
+        if self._index is None:
+            from afsreg.gitutil import open_repo
+            from afsreg.history import load_history
+
+            self._repo = open_repo(self.root)
+            self._index = load_history(self._repo, self.commit_id)
+        for change in self._index.file_history(path):
+            if change.status == "D":
+                continue
+            try:
+                blob = self._repo[self._repo[change.commit].tree[change.path].id]
+            except (KeyError, ValueError):
+                continue
+            content = bytes(blob.data)
+            if not any(marker in content for marker in _RELEASE_MARKERS):
+                continue  # cheap test before parsing
+            try:
+                data = load_yaml(content)
+            except YamlError:
+                continue
+            found = release_reason(data) if isinstance(data, Mapping) else None
+            if found is not None:
+                return f"{found} at commit {change.commit[:10]}"
+        return None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from afsreg.errors import NotFoundError
 from afsreg.versions import version_key
+
+MISSING: Any = object()
 
 
 class VersionLike(Protocol):
@@ -33,22 +35,40 @@ class VersionLike(Protocol):
 
 @dataclass
 class Node:
-    """A registry version, an external base model, or a version referenced but missing."""
+    """A registry version, an external base model, or a version referenced but missing.
+
+    ``source`` is the model version; its file is parsed only when a traversal
+    needs more than the registry's summary (training data, code commit).
+    """
 
     id: str
     name: str
     version: str | None = None
     kind: str = "version"  # "version" | "external" | "missing"
-    data: Mapping[str, Any] = field(default_factory=dict)
+    source: Any = None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        data = getattr(self.source, "data", None)
+        return data if isinstance(data, Mapping) else {}
+
+    def _summary(self, key: str) -> Any:
+        summary = getattr(self.source, "summary", None)
+        return summary.get(key) if isinstance(summary, Mapping) else MISSING
 
     @property
     def promotion_state(self) -> str | None:
-        promotion = self.data.get("promotion")
-        return promotion.get("state") if isinstance(promotion, Mapping) else None
+        state = self._summary("promotion_state")
+        if state is MISSING:
+            promotion = self.data.get("promotion")
+            state = promotion.get("state") if isinstance(promotion, Mapping) else None
+        return state if isinstance(state, str) else None
 
     @property
     def status(self) -> str | None:
-        status = self.data.get("status")
+        status = self._summary("status")
+        if status is MISSING:
+            status = self.data.get("status")
         return status if isinstance(status, str) else None
 
     @property
@@ -114,6 +134,21 @@ class Step:
         }
 
 
+def _lineage(version: VersionLike) -> Mapping[str, Any]:
+    """The lineage section, without parsing the file when the registry's summary suffices."""
+    summary = getattr(version, "summary", None)
+    content = getattr(version, "content", None)
+    if (
+        isinstance(summary, Mapping)
+        and isinstance(content, bytes)
+        and b"base_models" not in content
+    ):
+        parent = summary.get("parent")
+        return {"parent": parent} if isinstance(parent, str) else {}
+    lineage = version.data.get("lineage")
+    return lineage if isinstance(lineage, Mapping) else {}
+
+
 def _dataset_name(item: Any) -> str:
     if isinstance(item, Mapping):
         for key in ("name", "id", "path", "uri"):
@@ -143,10 +178,8 @@ class LineageGraph:
         pending: list[tuple[str, str, str, str | None]] = []  # child, parent, kind, relation
         for v in versions:
             node_id = f"{v.name}@{v.version}"
-            graph.nodes[node_id] = Node(node_id, v.name, v.version, "version", v.data)
-            lineage = v.data.get("lineage")
-            if not isinstance(lineage, Mapping):
-                continue
+            graph.nodes[node_id] = Node(node_id, v.name, v.version, "version", v)
+            lineage = _lineage(v)
             parent = lineage.get("parent")
             if isinstance(parent, str):
                 pending.append((node_id, f"{v.name}@{parent}", "parent", None))
@@ -169,7 +202,9 @@ class LineageGraph:
                 name, _, version = parent.partition("@")
                 graph.nodes[parent] = Node(parent, name, version or None, "missing")
         for (child, parent), (kinds, relation) in merged.items():
-            edge = Edge(child, parent, tuple(k for k in ("parent", "base_model") if k in kinds), relation)
+            edge = Edge(
+                child, parent, tuple(k for k in ("parent", "base_model") if k in kinds), relation
+            )
             graph.up.setdefault(child, []).append(edge)
             graph.down.setdefault(parent, []).append(edge)
         for edges in graph.down.values():
@@ -229,10 +264,18 @@ class LineageGraph:
 
     def component(self, node_ids: Iterable[str]) -> set[str]:
         """The given nodes plus all their ancestors and descendants."""
-        result: set[str] = set()
-        for node_id in node_ids:
-            for walk in (self.ancestors(node_id), self.descendants(node_id)):
-                result.update(step.node.id for step in walk)
+        start = list(node_ids)
+        result: set[str] = set(start)
+        for edges, other in ((self.up, "parent"), (self.down, "child")):
+            seen = set(start)
+            queue = deque(start)
+            while queue:
+                for edge in edges.get(queue.popleft(), []):
+                    target = getattr(edge, other)
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+            result |= seen
         return result
 
     def model_nodes(self, name: str) -> list[Node]:
@@ -310,8 +353,10 @@ def version_tree(graph: LineageGraph, name: str) -> list[TreeRow]:
     # Versions on a parent cycle are reachable from no root: show them, flagged.
     for node in nodes:
         if node.id not in seen:
-            parent = graph.parent_of(node.id)
-            rows.append(TreeRow(0, "", node, parent.id if parent else None, "on a parent cycle"))
+            cycle_parent = graph.parent_of(node.id)
+            rows.append(
+                TreeRow(0, "", node, cycle_parent.id if cycle_parent else None, "on a parent cycle")
+            )
     return rows
 
 
@@ -350,7 +395,9 @@ def to_mermaid(graph: LineageGraph, name: str | None = None) -> str:
         shape = ('(["', '"])') if node.kind == "external" else ('["', '"]')
         lines.append(f"    {ids[node.id]}{shape[0]}{label}{shape[1]}")
     for edge in edges:
-        lines.append(f"    {ids[edge.parent]} -->|{_mermaid_text(_edge_label(edge))}| {ids[edge.child]}")
+        lines.append(
+            f"    {ids[edge.parent]} -->|{_mermaid_text(_edge_label(edge))}| {ids[edge.child]}"
+        )
     classes = {
         "promoted": [ids[n.id] for n in nodes if n.promotion_state == "promoted"],
         "external": [ids[n.id] for n in nodes if n.kind == "external"],

@@ -11,10 +11,39 @@ from functools import cached_property
 from typing import Any
 
 from afsreg.refs import Ref
+from afsreg.sources import SourceFile
 from afsreg.versions import version_key
 
-# The summary is plain JSON-able data so it can be cached by blob id.
+# The summary is plain JSON-able data so it can be cached by blob id; in the
+# cache it is stored as a list in SUMMARY_FIELDS order (half the size of a dict).
 Summary = dict[str, Any]
+SUMMARY_FIELDS = (
+    "name",
+    "version",
+    "file_name",
+    "file_version",
+    "artifact_id",
+    "title",
+    "owner",
+    "framework",
+    "model_family",
+    "is_external",
+    "promotion_state",
+    "superseded_by",
+    "status",
+    "parent",
+    "base_refs",
+    "active_envs",
+    "review_count",
+)
+
+
+def pack_summary(summary: Summary) -> list[Any]:
+    return [summary[f] for f in SUMMARY_FIELDS]
+
+
+def unpack_summary(row: list[Any]) -> Summary:
+    return dict(zip(SUMMARY_FIELDS, row, strict=True))
 
 
 def summarize(data: Any, name: str, version: str) -> Summary:
@@ -69,24 +98,40 @@ def _list(value: Any) -> list[Any]:
 class ModelVersion:
     """One version file of the registry."""
 
-    __slots__ = ("__dict__", "blob_id", "content", "path", "summary")
+    __slots__ = ("__dict__", "source", "summary")
 
-    def __init__(self, path: str, content: bytes, blob_id: str, summary: Summary) -> None:
-        self.path = path
-        self.content = content
-        self.blob_id = blob_id
+    def __init__(self, source: SourceFile, summary: Summary) -> None:
+        self.source = source
         self.summary = summary
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def blob_id(self) -> str:
+        return self.source.blob_id
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes (read on first use)."""
+        return self.source.content
 
     def __repr__(self) -> str:
         return f"<ModelVersion {self.ref} {self.path}>"
 
     @property
     def name(self) -> str:
-        return str(self.summary["name"])
+        return self.summary["name"]  # type: ignore[no-any-return]
 
     @property
     def version(self) -> str:
-        return str(self.summary["version"])
+        return self.summary["version"]  # type: ignore[no-any-return]
+
+    @property
+    def ref_text(self) -> str:
+        """``name@version`` as text (cheaper than ``str(self.ref)``)."""
+        return f"{self.summary['name']}@{self.summary['version']}"
 
     @property
     def ref(self) -> Ref:
@@ -100,11 +145,11 @@ class ModelVersion:
     @property
     def artifact_id(self) -> str:
         """``artifacts.id`` of this version: the file's artifact_id, else name@version."""
-        return str(self.summary["artifact_id"])
+        return self.summary["artifact_id"]  # type: ignore[no-any-return]
 
     @property
     def promotion_state(self) -> str:
-        return str(self.summary["promotion_state"])
+        return self.summary["promotion_state"]  # type: ignore[no-any-return]
 
     @property
     def status(self) -> str | None:
@@ -116,7 +161,7 @@ class ModelVersion:
 
     @property
     def base_refs(self) -> list[str]:
-        return list(self.summary["base_refs"])
+        return self.summary["base_refs"]  # type: ignore[no-any-return]
 
     @property
     def title(self) -> str | None:

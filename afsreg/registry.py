@@ -9,12 +9,13 @@ registry.problems                        # every error and warning, located
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
-from afsreg import cache
-from afsreg.check import FileResult, check_file
+from afsreg.cache import CheckCache
+from afsreg.check import FileResult, check_files_parallel
 from afsreg.errors import NotFoundError, ValidationError
 from afsreg.gitutil import find_root
 from afsreg.problems import Problem
@@ -24,10 +25,15 @@ from afsreg.rules import cross_file_problems
 from afsreg.schema import Schemas
 from afsreg.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
 from afsreg.versions import version_key
+from afsreg.workflows import RegistryWriteMixin
 
 
-class Registry:
-    """Model versions read from one tree: the working tree, or a commit."""
+class Registry(RegistryWriteMixin):
+    """Model versions read from one tree: the working tree, or a commit.
+
+    The write methods (register_model, promote, deploy, ...) come from
+    afsreg.workflows.RegistryWriteMixin.
+    """
 
     def __init__(
         self,
@@ -38,6 +44,7 @@ class Registry:
         commit_id: str | None = None,
         schemas: Schemas | None = None,
         use_cache: bool = True,
+        cache: CheckCache | None = None,
     ) -> None:
         self.root = root
         self.rev = rev
@@ -45,13 +52,13 @@ class Registry:
         self.schemas = schemas or Schemas.load(root)
         self.files = sorted(files, key=lambda f: f.path)
         self._use_cache = use_cache
-        self._results = self._check_files()
-        self._versions: dict[Ref, ModelVersion] = {}
+        self._results = self._check_files(cache)
+        self._versions: dict[str, ModelVersion] = {}  # by "name@version"
         for source in self.files:
             summary = self._results[source.path].summary
             if summary is not None:
-                version = ModelVersion(source.path, source.content, source.blob_id, summary)
-                self._versions.setdefault(version.ref, version)
+                version = ModelVersion(source, summary)
+                self._versions.setdefault(version.ref_text, version)
         self._ordered = sorted(
             self._versions.values(), key=lambda v: (v.name, _safe_key(v.version))
         )
@@ -66,10 +73,15 @@ class Registry:
         otherwise from the working tree.
         """
         resolved = find_root(root) if root is None else Path(root).resolve()
+        schemas = Schemas.load(resolved)
+        cache = CheckCache.load(resolved, schemas.digest)
         if rev is None:
-            return cls(resolved, working_tree_files(resolved))
+            files = working_tree_files(resolved, cache.stat, cache.trusted_before_ns)
+            if any(f._content is not None for f in files):
+                cache.dirty = True  # files were read: the stat cache learnt something
+            return cls(resolved, files, schemas=schemas, cache=cache)
         files, commit_id = rev_files(resolved, rev)
-        return cls(resolved, files, rev=rev, commit_id=commit_id)
+        return cls(resolved, files, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
         """This registry with some files replaced, added (bytes) or removed (None)."""
@@ -83,24 +95,29 @@ class Registry:
             self.root, list(files.values()), schemas=self.schemas, use_cache=self._use_cache
         )
 
-    def _check_files(self) -> dict[str, FileResult]:
-        cached = cache.load(self.root, self.schemas.digest) if self._use_cache else {}
+    def _check_files(self, cache: CheckCache | None) -> dict[str, FileResult]:
+        """Check every file, reusing cached results by blob id; misses run in parallel."""
+        if cache is None:
+            cache = CheckCache.load(self.root, self.schemas.digest, enabled=self._use_cache)
+        self._cache = cache
         results: dict[str, FileResult] = {}
-        fresh: dict[str, object] = {}
+        misses: list[SourceFile] = []
+        live: set[str] = set()
         for source in self.files:
-            key = cache.entry_key(source.blob_id, source.path)
-            raw = cached.get(key)
-            if raw is not None and not source.is_symlink:
+            raw = None if source.is_symlink else cache.get(source.blob_id, source.path)
+            if raw is not None:
                 results[source.path] = FileResult.from_json(raw)
-                fresh[key] = raw
-                continue
-            result = check_file(source, self.schemas)
+                live.add(f"{source.blob_id}:{source.path}")
+            else:
+                misses.append(source)
+        for source, result in zip(misses, check_files_parallel(misses, self.schemas), strict=True):
             results[source.path] = result
             if not source.is_symlink:
-                fresh[key] = result.to_json()
-        if self._use_cache and len(fresh) > len(set(fresh) & set(cached)):
-            keep = cached if len(cached) < 2 * len(fresh) + 1000 else {}
-            cache.save(self.root, self.schemas.digest, {**keep, **fresh})
+                cache.put(source.blob_id, source.path, result.to_json())
+                live.add(f"{source.blob_id}:{source.path}")
+        self._live_keys = live
+        if self._use_cache:
+            cache.save(live)
         return results
 
     # -- reading ----------------------------------------------------------
@@ -122,7 +139,7 @@ class Registry:
         """The version ``name@version``; NotFoundError when there is none."""
         parsed = parse_ref(ref) if isinstance(ref, str) else ref
         try:
-            return self._versions[parsed]
+            return self._versions[str(parsed)]
         except KeyError:
             known = [v.version for v in self.versions(parsed.name)]
             hint = (
@@ -161,9 +178,29 @@ class Registry:
 
     @cached_property
     def cross_file_problems(self) -> list[Problem]:
-        """Problems that come from rules across files (see afsreg.rules)."""
+        """Problems that come from rules across files (see afsreg.rules).
+
+        They depend only on the set of (path, blob id) pairs, so the result
+        is cached under a digest of that set: an unchanged registry is not
+        checked again.
+        """
+        digest = hashlib.sha1(
+            "\n".join(f"{f.path}:{f.blob_id}" for f in self.files).encode(), usedforsecurity=False
+        ).hexdigest()
+        key = f"cross:{digest}"
+        cached = self._cache.entries.get(key)
+        if cached is not None:
+            return [Problem(*p) for p in cached]
         model_paths = [f.path for f in self.files if is_model_path(f.path)]
-        return cross_file_problems(self._ordered, model_paths)
+        found = cross_file_problems(self._ordered, model_paths)
+        if self._use_cache:
+            # Only the latest cross-file result is kept.
+            for old in [k for k in self._cache.entries if k.startswith("cross:")]:
+                del self._cache.entries[old]
+            self._cache.entries[key] = [list(p.as_dict().values()) for p in found]
+            self._cache.dirty = True
+            self._cache.save({*self._live_keys, key})
+        return found
 
     @cached_property
     def problems(self) -> list[Problem]:

@@ -26,7 +26,7 @@ FieldPath = tuple[str | int, ...]
 def cross_file_problems(
     versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()
 ) -> list[Problem]:
-    by_ref = {str(v.ref): v for v in versions}
+    by_ref = {v.ref_text: v for v in versions}
     problems: list[Problem] = []
     problems += _unique_artifact_ids(versions)
     problems += _unique_version_numbers(versions)
@@ -66,7 +66,7 @@ def _unique_artifact_ids(versions: Sequence[ModelVersion]) -> list[Problem]:
 def _unique_version_numbers(versions: Sequence[ModelVersion]) -> list[Problem]:
     seen: dict[tuple[str, object], ModelVersion] = {}
     problems = []
-    for v in sorted(versions, key=lambda v: v.path):
+    for v in versions:
         if not is_valid_version(v.version):
             continue
         key = (v.name, version_key(v.version))
@@ -164,10 +164,25 @@ def lineage_edges(v: ModelVersion) -> list[str]:
 
 
 def _cycles(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -> list[Problem]:
-    """Find cycles with an iterative depth-first search (chains can be thousands deep)."""
+    """Find cycles: Kahn's algorithm peels off every version that cannot be on
+    one (cheap, no recursion), then an iterative depth-first search over what
+    is left names each cycle. Chains can be thousands deep."""
+    edges = {ref: [e for e in lineage_edges(v) if e in by_ref] for ref, v in by_ref.items()}
+    indegree = dict.fromkeys(edges, 0)
+    for targets in edges.values():
+        for target in targets:
+            indegree[target] += 1
+    queue = [ref for ref, degree in indegree.items() if degree == 0]
+    while queue:
+        ref = queue.pop()
+        for target in edges[ref]:
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                queue.append(target)
+    suspects = sorted(ref for ref, degree in indegree.items() if degree > 0)
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     problems = []
-    for start in sorted(by_ref):
+    for start in suspects:
         if start in state:
             continue
         stack: list[tuple[str, list[str]]] = [(start, lineage_edges(by_ref[start]))]

@@ -26,6 +26,7 @@ repos:
         language: system
         files: ^(models/.*\\.ya?ml|schemas/.*\\.json)$
         pass_filenames: true
+        always_run: true   # also on commits that only delete files
         require_serial: true
 """
 

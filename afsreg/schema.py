@@ -100,6 +100,10 @@ class Schemas:
     def load(cls, root: Path | None = None) -> Schemas:
         return _load(schema_dir_for(root))
 
+    def file_is_valid(self, data: Any) -> bool:
+        """Fast yes/no against the whole-file schema (compiled; no error details)."""
+        return _fast_file_check(self.directory)(data)
+
     def file_problems(
         self, data: Any, path: str, locate: Callable[[FieldPath], tuple[int, int]]
     ) -> list[Problem]:
@@ -158,6 +162,65 @@ def _metadata_validator(directory: Path) -> Any:
     from jsonschema import Draft7Validator
 
     return Draft7Validator(dict(_load(directory).metadata_schema), format_checker=_format_checker())
+
+
+@cache
+def _fast_file_check(directory: Path) -> Callable[[Any], bool]:
+    """The file schema compiled to Python by fastjsonschema, ~50x faster than jsonschema.
+
+    Used as a first pass: a file that passes needs nothing more; one that
+    fails is checked again by jsonschema, which reports every error with its
+    path. fastjsonschema does not follow a $ref into another file, so the
+    metadata schema is inlined, its definitions moved under a prefix.
+    """
+    import fastjsonschema
+
+    schemas = _load(directory)
+    combined = _inline_metadata(schemas.file_schema, schemas.metadata_schema)
+    validate = fastjsonschema.compile(
+        combined, formats={"date-time": _check_date_time, "uri": _check_uri}, use_default=False
+    )
+
+    def check(data: Any) -> bool:
+        try:
+            validate(data)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return check
+
+
+def _inline_metadata(
+    file_schema: Mapping[str, Any], metadata_schema: Mapping[str, Any]
+) -> dict[str, Any]:
+    prefix = "metadata__"
+
+    def rewrite(node: Any, refs: dict[str, str]) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str) and value in refs:
+                    out[key] = refs[value]
+                elif key == "$ref" and value == METADATA_SCHEMA:
+                    out[key] = "#/definitions/" + prefix + "root"
+                else:
+                    out[key] = rewrite(value, refs)
+            return out
+        if isinstance(node, list):
+            return [rewrite(item, refs) for item in node]
+        return node
+
+    meta_defs = dict(metadata_schema.get("definitions", {}))
+    meta_refs = {f"#/definitions/{name}": f"#/definitions/{prefix}{name}" for name in meta_defs}
+    meta_root = {k: v for k, v in metadata_schema.items() if k not in ("definitions", "$schema")}
+    combined: dict[str, Any] = rewrite(dict(file_schema), {})
+    definitions = dict(combined.get("definitions", {}))
+    definitions[prefix + "root"] = rewrite(meta_root, meta_refs)
+    for name, definition in meta_defs.items():
+        definitions[prefix + name] = rewrite(definition, meta_refs)
+    combined["definitions"] = definitions
+    return combined
 
 
 def _problems(
@@ -364,7 +427,8 @@ def null_problems(
         )
 
     problems = []
-    for field_path in _null_paths(data, ()):
+    unflagged = {k: v for k, v in data.items() if k != "review"}  # a flag's "known" may be anything
+    for field_path in _null_paths(unflagged, ()):
         field = dotted(field_path)
         if not covered(field):
             line, col = locate(field_path)

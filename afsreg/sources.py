@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pygit2
 
@@ -21,12 +21,54 @@ MODELS_DIR = "models"
 MODEL_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    path: str  # relative to the registry root, with forward slashes
-    content: bytes
-    blob_id: str
-    is_symlink: bool = False
+    """A model file: path relative to the root (forward slashes), bytes, git blob id.
+
+    The bytes may be read lazily: a file whose blob id is known from the
+    stat cache is only read when something needs its content.
+    """
+
+    __slots__ = ("_content", "_load", "blob_id", "is_symlink", "path")
+
+    def __init__(
+        self,
+        path: str,
+        content: bytes | None,
+        blob_id: str,
+        is_symlink: bool = False,
+        load: Callable[[], bytes] | None = None,
+    ) -> None:
+        self.path = path
+        self.blob_id = blob_id
+        self.is_symlink = is_symlink
+        self._content = content
+        self._load = load
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            self._content = self._load() if self._load is not None else b""
+        return self._content
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, blob {self.blob_id[:10]})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.path, self.blob_id, self.is_symlink) == (
+            other.path,
+            other.blob_id,
+            other.is_symlink,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.blob_id))
+
+
+# path -> (mtime_ns, size, inode, blob id): git's trick for knowing a file is
+# unchanged without reading it.
+StatCache = dict[str, list[Any]]
 
 
 def git_blob_id(content: bytes) -> str:
@@ -38,8 +80,16 @@ def is_model_path(path: str) -> bool:
     return path.startswith(MODELS_DIR + "/") and path.endswith(MODEL_SUFFIXES)
 
 
-def working_tree_files(root: Path) -> list[SourceFile]:
+def working_tree_files(
+    root: Path, stat_cache: StatCache | None = None, trusted_before_ns: int = 0
+) -> list[SourceFile]:
     """Every YAML file under ``root/models`` as it is on disk.
+
+    With a stat cache, a file whose mtime, size and inode are unchanged gets
+    its blob id from the cache and is read only on demand. Entries modified
+    at or after ``trusted_before_ns`` (the cache's own write time, less a
+    margin) are "racily clean" and re-read, as git does. ``stat_cache`` is
+    updated in place with what was found.
 
     Symbolic links are reported, never followed: a link could point outside
     the repository.
@@ -48,25 +98,51 @@ def working_tree_files(root: Path) -> list[SourceFile]:
     files: list[SourceFile] = []
     if not models.is_dir():
         return files
-    for dirpath, dirnames, filenames in os.walk(models):
-        dirnames.sort()
-        base = Path(dirpath)
-        for dirname in list(dirnames):
-            if (base / dirname).is_symlink():
-                dirnames.remove(dirname)
-                rel = (base / dirname).relative_to(root).as_posix()
-                files.append(SourceFile(rel + "/", b"", git_blob_id(b""), is_symlink=True))
-        for filename in sorted(filenames):
-            if not filename.endswith(MODEL_SUFFIXES):
-                continue
-            full = base / filename
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink():
-                files.append(SourceFile(rel, b"", git_blob_id(b""), is_symlink=True))
-                continue
-            content = full.read_bytes()
-            files.append(SourceFile(rel, content, git_blob_id(content)))
+    known = stat_cache if stat_cache is not None else {}
+    seen: set[str] = set()
+    stack = [(str(models), MODELS_DIR)]
+    while stack:
+        directory, rel_dir = stack.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}"
+                if entry.is_symlink():
+                    if entry.name.endswith(MODEL_SUFFIXES) or entry.is_dir():
+                        files.append(SourceFile(rel, b"", git_blob_id(b""), is_symlink=True))
+                    continue
+                if entry.is_dir():
+                    stack.append((entry.path, rel))
+                    continue
+                if not entry.name.endswith(MODEL_SUFFIXES):
+                    continue
+                stat = entry.stat()
+                signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
+                cached = known.get(rel)
+                seen.add(rel)
+                if (
+                    cached is not None
+                    and cached[:3] == signature
+                    and stat.st_mtime_ns < trusted_before_ns
+                ):
+                    files.append(SourceFile(rel, None, cached[3], load=_reader(entry.path)))
+                    continue
+                with open(entry.path, "rb") as handle:
+                    content = handle.read()
+                blob_id = git_blob_id(content)
+                known[rel] = [*signature, blob_id]
+                files.append(SourceFile(rel, content, blob_id))
+    for stale in set(known) - seen:
+        del known[stale]
+    files.sort(key=lambda f: f.path)
     return files
+
+
+def _reader(path: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    return read
 
 
 def rev_files(root: Path, rev: str) -> tuple[list[SourceFile], str]:

@@ -22,7 +22,7 @@ from afsreg.errors import AfsregError
 from afsreg.gitutil import open_repo
 from afsreg.problems import Problem
 from afsreg.registry import Registry
-from afsreg.sources import index_files, working_tree_files
+from afsreg.sources import index_files
 
 
 @dataclass
@@ -60,8 +60,7 @@ def validate(
     against: str | None = None,
     staged: bool = False,
 ) -> Report:
-    files = index_files(root) if staged else working_tree_files(root)
-    registry = Registry(root, files)
+    registry = Registry(root, index_files(root)) if staged else Registry.open(root)
     problems = list(registry.problems)
     if against is not None:
         problems += immutability_against(registry, root, against)
@@ -71,7 +70,7 @@ def validate(
         problems = [p for p in problems if p.path in wanted or p not in per_file]
         checked = len(wanted)
     else:
-        checked = len(files)
+        checked = len(registry.files)
     problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.field, p.message))
     return Report(problems, checked, len(registry))
 

@@ -10,6 +10,7 @@ semver says (numbers numerically, below words).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 NAME_PATTERN = r"[a-z0-9][a-z0-9._-]*"
@@ -30,6 +31,7 @@ def is_valid_version(version: str) -> bool:
     return bool(VERSION_RE.match(version))
 
 
+@lru_cache(maxsize=65536)
 def version_key(version: str) -> VersionKey:
     """Sort key: ``sorted(vs, key=version_key)`` puts v9 before v10."""
     match = VERSION_RE.match(version)

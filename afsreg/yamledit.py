@@ -77,6 +77,32 @@ def flow_text(value: Any) -> str:
     return text[1:-1]
 
 
+def block_text(value: Any) -> str:
+    """A scalar (or empty collection) as the value of a block mapping or sequence item.
+
+    Block context allows more plain text than flow context (commas, brackets),
+    so ``a, b`` stays unquoted here.
+    """
+    if _is_block_value(value):
+        raise YamlEditError(
+            "block_text writes scalars and empty collections only"
+        )  # pragma: no cover
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YamlEditError(f"{value!r} is not a finite number")
+    text = _dump({"k": value}, flow=False)
+    if not text.startswith("k: ") or text.count("\n") != 1:
+        raise YamlEditError(f"cannot write {value!r} on one line")  # pragma: no cover
+    return text[3:-1]
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as written before its colon."""
+    text = _dump({key: None}, flow=False)
+    if text.startswith("? ") or not text.endswith(": null\n") or text.count("\n") != 1:
+        raise YamlEditError(f"cannot write {key!r} as a mapping key")
+    return text[: -len(": null\n")]
+
+
 def _is_block_value(value: Any) -> bool:
     return isinstance(value, (dict, list)) and len(value) > 0
 
@@ -96,15 +122,15 @@ def _block_lines(value: Any, indent: int, style: _Style) -> list[str]:
     lines: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            key_text = flow_text(key)
+            key = key_text(key)
             if isinstance(item, dict) and item:
-                lines.append(f"{pad}{key_text}:")
+                lines.append(f"{pad}{key}:")
                 lines.extend(_block_lines(item, indent + style.map_indent, style))
             elif isinstance(item, list) and item:
-                lines.append(f"{pad}{key_text}:")
+                lines.append(f"{pad}{key}:")
                 lines.extend(_block_lines(item, indent + style.seq_indent, style))
             else:
-                lines.append(f"{pad}{key_text}: {flow_text(item)}")
+                lines.append(f"{pad}{key}: {block_text(item)}")
         return lines
     for item in value:
         if _is_block_value(item):
@@ -112,7 +138,7 @@ def _block_lines(value: Any, indent: int, style: _Style) -> list[str]:
             inner[0] = f"{pad}- {inner[0][indent + 2 :]}"
             lines.extend(inner)
         else:
-            lines.append(f"{pad}- {flow_text(item)}")
+            lines.append(f"{pad}- {block_text(item)}")
     return lines
 
 
@@ -191,8 +217,9 @@ def _set(data: Any, path: Path, value: Any) -> Any:
     head, rest = path[0], path[1:]
     if isinstance(data, dict):
         return {**data, head: _set(data[head], rest, value) if head in data else value}
+    assert isinstance(head, int)
     copy = list(data)
-    copy[head] = _set(copy[head], rest, value)  # type: ignore[call-overload]
+    copy[head] = _set(copy[head], rest, value)
     return copy
 
 
@@ -287,8 +314,9 @@ def _check_no_anchors(text: str) -> None:
         return
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
             raise YamlEditError(
-                f"line {event.start_mark.line + 1}: the file uses YAML anchors or aliases; "
+                f"line {line}: the file uses YAML anchors or aliases; "
                 "afsreg cannot edit it without changing other values (expand them first)"
             )
 
@@ -345,8 +373,10 @@ class _Document:
             if _is_flow(self.root) or flow or not _is_block_value(value):
                 return self.splice(start, end, flow_text(value))
             column = self.root.start_mark.column
-            return self.splice(start, end, "\n".join(_block_lines(value, column, self.style))[column:])
-        (_, parent), (key_node, node) = self.nodes(path)[-2:]
+            return self.splice(
+                start, end, "\n".join(_block_lines(value, column, self.style))[column:]
+            )
+        key_node, node = self.nodes(path)[-1]
         start, end = node.start_mark.index, _content_end(node, self.text)
         if _is_flow(node) or flow or not _is_block_value(value):
             if isinstance(node, yaml.CollectionNode) and not node.flow_style:
@@ -356,10 +386,10 @@ class _Document:
                     if key_node is not None
                     else _dash_before(self.text, node) + 1
                 )
-                return self.splice(start, end, " " + flow_text(value))
+                return self.splice(start, end, " " + block_text(value))
             if _is_flow(node) and _is_block_value(value):
                 return self.splice(start, end, flow_text(value))
-            new = flow_text(value)
+            new = flow_text(value) if flow or _is_flow(node) else block_text(value)
             return self.splice(start, end, " " + new if start == end else new)
         # A block value replacing a scalar or a block collection.
         if key_node is not None:

@@ -171,9 +171,6 @@ def render(v: Version, models: list[Model]) -> bytes:
         out += [
             f"external_source_url: https://huggingface.co/{hf_id}",
             f'external_source_version: "{v.commit_sha}"',
-            "training_data: null",
-            "evaluation_dataset: null",
-            "evaluation_metrics: null",
         ]
     else:
         out += [

@@ -93,3 +93,39 @@ def test_registry_schemas_take_precedence_over_packaged(tmp_path: Path) -> None:
 def test_packaged_schemas_are_this_repositorys_schemas() -> None:
     for name in SCHEMA_NAMES:
         assert (packaged_schema_dir() / name).read_bytes() == (REPO / "schemas" / name).read_bytes()
+
+
+def test_fast_path_agrees_with_jsonschema_on_mutated_documents() -> None:
+    """The compiled first pass may never call a file valid that jsonschema rejects."""
+    import copy
+    import random
+
+    from conftest import model_doc
+
+    schemas = Schemas.load(None)
+    base = model_doc(
+        "m",
+        "v1",
+        lineage={
+            "parent": "v0",
+            "base_models": [
+                {"external": "Qwen/Qwen2.5", "source": "huggingface", "relation": "merge"}
+            ],
+        },
+        training={"started_at": "2026-01-01T00:00:00Z"},
+        code={"repo_url": "https://x.org/r"},
+        files={"lora": {"path": "/x"}},
+        deployments=[{"env": "prod", "deployed_at": "2026-01-01T00:00:00Z", "deployed_by": "a"}],
+    )
+    weird: list[object] = [None, -1, 1.5, "", "x", "2026-13-01", "not a uri", [], {}, True, 10**12]
+    rng = random.Random(7)
+    for _ in range(600):
+        doc = copy.deepcopy(base)
+        target = doc
+        path = [rng.choice(list(doc))]
+        while isinstance(target.get(path[-1]), dict) and target[path[-1]] and rng.random() < 0.6:
+            target = target[path[-1]]
+            path.append(rng.choice(list(target)))
+        target[path[-1]] = rng.choice(weird)
+        full = schemas.file_problems(doc, "x", lambda _: (1, 1))
+        assert schemas.file_is_valid(doc) == (full == []), (path, target[path[-1]], full)

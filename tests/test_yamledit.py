@@ -199,9 +199,7 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
     max_leaves=12,
 )
 documents = st.dictionaries(keys, values, min_size=1, max_size=6)
@@ -292,3 +290,8 @@ def test_any_document_can_become_any_other(old: dict[str, Any], new: dict[str, A
     for style in _styles(old):
         out = edit_yaml(style, new)
         assert same(load_text(out), new)
+
+
+def test_block_values_stay_plain_where_yaml_allows() -> None:
+    out = edited("a: 1\nb: [x]\n", lambda d: d.update(a="one, two [three]", b=["p, q"]))
+    assert out == 'a: one, two [three]\nb: ["p, q"]\n'

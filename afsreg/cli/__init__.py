@@ -3,10 +3,14 @@
 Every error afsreg raises on purpose (AfsregError) is printed as a message
 with exit status 1; anything else is a bug, reported in one line with a hint
 to file it, never as a traceback unless AFSREG_DEBUG is set.
+
+Command modules are imported only when their command runs: a pre-commit hook
+or ``afsreg log`` should not pay for importing the database drivers.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
@@ -14,11 +18,55 @@ from typing import Any
 import click
 
 from afsreg import __version__
-from afsreg.cli import db, history, read, write
 from afsreg.errors import AfsregError
+
+# command name -> module under afsreg.cli that defines it (in its `commands` list)
+COMMAND_MODULES = {
+    "validate": "read",
+    "list": "read",
+    "versions": "read",
+    "show": "read",
+    "compare": "read",
+    "review": "read",
+    "init": "read",
+    "install-hooks": "read",
+    "add": "write",
+    "score": "write",
+    "promote": "write",
+    "reject": "write",
+    "deploy": "write",
+    "rollback": "write",
+    "deprecate": "write",
+    "archive": "write",
+    "import-json": "write",
+    "log": "history",
+    "blame": "history",
+    "lineage": "history",
+    "tree": "history",
+    "graph": "history",
+    "diff": "history",
+    "migrate": "db",
+    "sync": "db",
+    "status": "db",
+    "report": "db",
+}
+
+
+def load_command(name: str) -> click.Command | None:
+    module_name = COMMAND_MODULES.get(name)
+    if module_name is None:
+        return None
+    module = importlib.import_module(f"afsreg.cli.{module_name}")
+    return next((c for c in module.commands if c.name == name), None)
 
 
 class _Main(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -50,11 +98,6 @@ def cli() -> None:
     pull requests; afsreg validates them, reads their history from git, and
     projects them into SQL.
     """
-
-
-for module in (read, write, history, db):
-    for command in module.commands:
-        cli.add_command(command)
 
 
 def main() -> None:

@@ -1,5 +1,177 @@
-"""Commands of this area (being written)."""
+"""Database commands: ``afsreg migrate``, ``sync``, ``status`` and ``report``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
+
+
+def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--database-url",
+        envvar="AFSREG_DATABASE_URL",
+        default=None,
+        metavar="URL",
+        help="postgresql://user@host:port/db or sqlite:///file "
+        "(default: $AFSREG_DATABASE_URL, else .afsreg/registry.sqlite3 in the registry).",
+    )(func)
+
+
+def commit_rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rev",
+        default="HEAD",
+        show_default=True,
+        metavar="REV",
+        help="The commit to project (never the working tree).",
+    )(func)
+
+
+class _Bar:
+    """click.progressbar behind the sync Progress protocol; only on a terminal, only for long runs."""
+
+    MIN_ITEMS = 500
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, label: str, total: int) -> None:
+        self.finish()
+        if total >= self.MIN_ITEMS:
+            self.bar = click.progressbar(
+                length=total, label=label, file=sys.stderr
+            )
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _progress() -> _Bar | None:
+    return _Bar() if sys.stderr.isatty() else None
+
+
+@click.command()
+@root_option
+@database_option
+@click.option("--dry-run", is_flag=True, help="Show what would be applied; change nothing.")
+def migrate(root: Path | None, database_url: str | None, dry_run: bool) -> None:
+    """Bring the database schema up to date (sync does this too).
+
+    Applies the numbered migrations not yet recorded in schema_migrations, in
+    one transaction. Refuses an edited migration or a database migrated by a
+    newer afsreg.
+
+    Example: afsreg migrate --database-url postgresql://postgres@127.0.0.1:5432/models
+    """
+    from afsreg.db.connect import connect, resolve_url
+    from afsreg.db.migrate import migrate as run
+
+    url = resolve_url(database_url, resolve_root(root))
+    with connect(url) as db:
+        applied = run(db, dry_run=dry_run)
+        verb = "would apply" if dry_run else "applied"
+        if applied:
+            for migration in applied:
+                click.echo(f"{verb} {migration.source}")
+        else:
+            click.echo(f"{db.url}: schema up to date")
+
+
+@click.command()
+@root_option
+@database_option
+@commit_rev_option
+@click.option(
+    "--full", is_flag=True, help="Re-project everything (also repairs rows edited by hand)."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@format_option(("text", "json"))
+def sync(
+    root: Path | None, database_url: str | None, rev: str, full: bool, dry_run: bool, fmt: str
+) -> None:
+    """Project the registry at REV into the database (model_versions, artifacts, events).
+
+    Validates first and changes nothing if the registry is invalid; then
+    syncs in one transaction, incrementally from the last synced commit.
+
+    Example: afsreg sync --database-url postgresql://postgres@127.0.0.1:5432/models
+    """
+    from afsreg.db.sync import sync as run
+
+    report = run(
+        resolve_root(root), database_url, rev, full=full, dry_run=dry_run, progress=_progress()
+    )
+    for warning in report.warnings:
+        click.echo(f"warning: {safe_text(warning)}", err=True)
+    if fmt == "json":
+        emit(report.as_dict(), "json")
+    else:
+        click.echo(safe_text(report.summary()))
+
+
+@click.command()
+@root_option
+@database_option
+@commit_rev_option
+@format_option(("text", "json"))
+def status(root: Path | None, database_url: str | None, rev: str, fmt: str) -> None:
+    """Compare the database with the files at REV; exit 1 on drift.
+
+    Lists rows missing from the database, extra rows, and rows whose values
+    differ (edited by hand, or not synced yet).
+
+    Example: afsreg status --database-url postgresql://postgres@127.0.0.1:5432/models
+    """
+    from afsreg.db.status import status as run
+
+    report = run(resolve_root(root), database_url, rev)
+    if fmt == "json":
+        emit(report.as_dict(), "json")
+    else:
+        click.echo(safe_text(report.summary()))
+    if report.drift:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("name", type=click.Choice(["ws1"]))
+@root_option
+@database_option
+@commit_rev_option
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: docs/model_artifacts/migration_report_<name>.md in the registry).",
+)
+def report(
+    name: str, root: Path | None, database_url: str | None, rev: str, output: Path | None
+) -> None:
+    """Write a migration report; ws1 is seed 000's backfill of the 8 model artifacts.
+
+    Syncs REV first, then writes each artifact's old state (as seed 000
+    describes it), its new state as synced, and what is held for review.
+
+    Example: afsreg report ws1
+    """
+    from afsreg.db.report import write_ws1_report
+
+    registry_root = resolve_root(root)
+    path = write_ws1_report(registry_root, database_url, rev, output)
+    click.echo(f"wrote {path}")
+
+
+commands: list[click.Command] = [migrate, sync, status, report]

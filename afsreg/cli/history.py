@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text, table, to_json
+from afsreg.cli.options import (
+    emit,
+    format_option,
+    resolve_root,
+    root_option,
+    safe_text,
+    table,
+    to_json,
+)
 
 FORMATS = ("table", "json", "yaml")
 
@@ -34,7 +42,13 @@ def _truncation_note(index: Any) -> str | None:
 @click.command("log")
 @click.argument("target", metavar="NAME[@VERSION]")
 @click.option("--rev", default="HEAD", show_default=True, help="Read the history of this commit.")
-@click.option("-n", "--max-count", type=click.IntRange(min=1), default=None, help="Show at most this many commits.")
+@click.option(
+    "-n",
+    "--max-count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Show at most this many commits.",
+)
 @root_option
 @format_option(FORMATS)
 def log_command(target: str, rev: str, max_count: int | None, root: Path | None, fmt: str) -> None:
@@ -57,7 +71,14 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
         entries = entries[:max_count]
     note = _truncation_note(index)
     if fmt != "table":
-        emit({"target": target, "truncated": index.truncated, "commits": [e.as_dict() for e in entries]}, fmt)
+        emit(
+            {
+                "target": target,
+                "truncated": index.truncated,
+                "commits": [e.as_dict() for e in entries],
+            },
+            fmt,
+        )
         return
     if note:
         click.echo(note, err=True)
@@ -89,7 +110,9 @@ def _render_log(entries: list[Any], whole_model: bool) -> str:
 
 @click.command("blame")
 @click.argument("target", metavar="NAME@VERSION")
-@click.option("--rev", default="HEAD", show_default=True, help="Blame the version as it is at this commit.")
+@click.option(
+    "--rev", default="HEAD", show_default=True, help="Blame the version as it is at this commit."
+)
 @root_option
 @format_option(FORMATS)
 def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
@@ -106,7 +129,14 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     repo, index = _open_history(root, rev)
     entries = blame(repo, index, ref.name, ref.version)
     if fmt != "table":
-        emit({"target": target, "truncated": index.truncated, "fields": [e.as_dict() for e in entries]}, fmt)
+        emit(
+            {
+                "target": target,
+                "truncated": index.truncated,
+                "fields": [e.as_dict() for e in entries],
+            },
+            fmt,
+        )
         return
     note = _truncation_note(index)
     if note:
@@ -138,11 +168,20 @@ def _open_registry(root: Path | None, rev: str | None) -> Any:
 @click.command("lineage")
 @click.argument("target", metavar="NAME@VERSION")
 @click.option("--up", "direction", flag_value="up", help="Only ancestors (what it derives from).")
-@click.option("--down", "direction", flag_value="down", help="Only descendants (what derives from it).")
-@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@click.option(
+    "--down", "direction", flag_value="down", help="Only descendants (what derives from it)."
+)
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="Read the registry at this commit instead of the working tree.",
+)
 @root_option
 @format_option(FORMATS)
-def lineage_command(target: str, direction: str | None, rev: str | None, root: Path | None, fmt: str) -> None:
+def lineage_command(
+    target: str, direction: str | None, rev: str | None, root: Path | None, fmt: str
+) -> None:
     """Ancestors and descendants of a version, across models, with what each step added.
 
     Follows lineage.parent and lineage.base_models; each row shows the
@@ -177,7 +216,8 @@ def lineage_command(target: str, direction: str | None, rev: str | None, root: P
                 "version": s["ref"],
                 "relation": _relation(s),
                 ("base of" if key == "ancestors" else "from"): _other(s, key),
-                "state": ", ".join(x for x in (s["promotion_state"], s["status"]) if x) or s["kind"],
+                "state": ", ".join(x for x in (s["promotion_state"], s["status"]) if x)
+                or s["kind"],
                 "data added": s["training_data_added"],
                 "base models": s["base_models"],
                 "code": (s["code_commit"] or "")[:12],
@@ -200,7 +240,12 @@ def _other(step: dict[str, Any], key: str) -> str:
 
 @click.command("tree")
 @click.argument("name")
-@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="Read the registry at this commit instead of the working tree.",
+)
 @root_option
 @format_option(FORMATS)
 def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> None:
@@ -229,7 +274,12 @@ def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> Non
 
 @click.command("graph")
 @click.argument("name", required=False)
-@click.option("--rev", default=None, metavar="REV", help="Read the registry at this commit instead of the working tree.")
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="Read the registry at this commit instead of the working tree.",
+)
 @root_option
 @format_option(("mermaid", "dot", "json"))
 def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str) -> None:
@@ -255,11 +305,21 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
         nodes, edges = _subgraph(graph, name)
         data = {
             "nodes": [
-                {"id": n.id, "kind": n.kind, "promotion_state": n.promotion_state, "status": n.status}
+                {
+                    "id": n.id,
+                    "kind": n.kind,
+                    "promotion_state": n.promotion_state,
+                    "status": n.status,
+                }
                 for n in nodes
             ],
             "edges": [
-                {"parent": e.parent, "child": e.child, "pointers": list(e.kinds), "relation": e.relation}
+                {
+                    "parent": e.parent,
+                    "child": e.child,
+                    "pointers": list(e.kinds),
+                    "relation": e.relation,
+                }
                 for e in edges
             ],
         }
@@ -294,7 +354,9 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
     base_registry = Registry.open(resolved, rev=base)
     head_registry = Registry.open(resolved, rev=head)
     base_label = base if len(base) != 40 else _short(base)
-    diff = diff_registries(base_registry, head_registry, base_label=base_label, head_label=head or "working tree")
+    diff = diff_registries(
+        base_registry, head_registry, base_label=base_label, head_label=head or "working tree"
+    )
     diff.problems = immutability_problems(base_registry, head_registry)
     if fmt == "markdown":
         click.echo(render_markdown(diff), nl=False)

@@ -1,5 +1,382 @@
-"""Commands of this area (being written)."""
+"""Write commands: add, score, promote, reject, deploy, rollback, deprecate, archive, import-json.
+
+Each is a thin layer over afsreg.workflows: it edits version files (keeping
+their comments and layout), validates the whole registry first, and with
+``--commit`` commits exactly the files it changed through ``git commit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
+from afsreg.errors import AfsregError
+from afsreg.importjson import import_json
+from afsreg.refs import parse_name_or_ref, parse_ref
+from afsreg.registry import Registry
+from afsreg.workflows import (
+    DEFAULT_ENV,
+    Change,
+    archive,
+    deploy,
+    deprecate,
+    parse_assignment,
+    promote,
+    register_model,
+    reject,
+    rollback,
+    update_evaluation_scores,
+)
+from afsreg.yamlload import YamlError, decode
+
+
+def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "-m",
+        "--message",
+        default=None,
+        help="Commit message (with --commit); default says what happened.",
+    )(func)
+    func = click.option(
+        "--commit", is_flag=True, help="Commit the changed files (the pre-commit hook runs)."
+    )(func)
+    return root_option(func)
+
+
+def _open(root: Path | None) -> Registry:
+    return Registry.open(resolve_root(root))
+
+
+def _report(change: Change) -> None:
+    for line in change.details:
+        click.echo(safe_text(line))
+    if change.commit_id:
+        click.echo(f"committed {change.commit_id[:12]}: {safe_text(change.message)}")
+    else:
+        click.echo(f"changed {', '.join(change.paths)} (not committed)")
+
+
+@click.command("add")
+@click.argument("name")
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    metavar="V",
+    help="Version to create (default: the next one).",
+)
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    default=None,
+    help="Semantic bump from the latest version instead of v1 -> v2.",
+)
+@click.option(
+    "--parent", default=None, metavar="V", help="The version of this model it derives from."
+)
+@click.option(
+    "--base-model",
+    "base_models",
+    multiple=True,
+    metavar="NAME@V|ID",
+    help="A base model: another version (NAME@V) or an external id. Repeatable.",
+)
+@click.option(
+    "--from",
+    "template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Start from this YAML file (comments kept), e.g. the previous version.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Set a field (dotted path; VALUE is YAML). Repeatable.",
+)
+@_commit_options
+def add_command(
+    name: str,
+    version: str | None,
+    bump: str | None,
+    parent: str | None,
+    base_models: tuple[str, ...],
+    template: Path | None,
+    assignments: tuple[str, ...],
+    commit: bool,
+    message: str | None,
+    root: Path | None,
+) -> None:
+    """Register a new version of a model as models/NAME/VERSION.yaml.
+
+    Without --from, the model-level fields (owner, description, tags,
+    family, framework) come from the latest version. An existing version
+    file is never overwritten.
+
+    \b
+    Examples:
+      afsreg add majora --from models/majora/v2.yaml --parent v2 \\
+          --set evaluation_metrics.accuracy=0.9 --commit
+      afsreg add majora --bump minor --set training_config.epochs=4
+    """
+    fields = dict(_assignment(a) for a in assignments)
+    template_text: str | None = None
+    if template is not None:
+        try:
+            template_text = decode(template.read_bytes())
+        except YamlError as exc:
+            raise AfsregError(f"{template}: {exc}") from None
+    change = register_model(
+        _open(root),
+        name,
+        version=version,
+        bump=bump,  # type: ignore[arg-type]
+        parent=parent,
+        base_model=list(base_models) or None,
+        template=template_text,
+        fields=fields,
+        commit=commit,
+        message=message,
+    )
+    _report(change)
+
+
+def _assignment(text: str) -> tuple[str, Any]:
+    path, value = parse_assignment(text)
+    return ".".join(str(p) for p in path), value
+
+
+def _score_value(text: str) -> tuple[str, float]:
+    metric, sep, raw = text.partition("=")
+    if not sep or not metric:
+        raise AfsregError(f"{text!r}: expected METRIC=VALUE, e.g. accuracy=0.87")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise AfsregError(f"{text!r}: {raw!r} is not a number") from None
+    return metric, int(value) if raw.strip().lstrip("-").isdigit() else value
+
+
+@click.command("score")
+@click.argument("ref")
+@click.argument("scores", nargs=-1, required=True)
+@_commit_options
+def score_command(
+    ref: str, scores: tuple[str, ...], commit: bool, message: str | None, root: Path | None
+) -> None:
+    """Record evaluation scores of a version (METRIC=VALUE ...).
+
+    Known metrics have their own field; rouge1, rougeL... go under rouge;
+    any other name under custom.
+
+    \b
+    Examples:
+      afsreg score majora@v2 accuracy=0.87 f1_score=0.84
+      afsreg score majora@v2 rougeL=0.41 pass_at_1=0.3 --commit
+    """
+    parse_ref(ref)
+    values = dict(_score_value(s) for s in scores)
+    change = update_evaluation_scores(_open(root), ref, values, commit=commit, message=message)
+    _report(change)
+
+
+@click.command("promote")
+@click.argument("ref")
+@click.option("--notes", default=None, help="Why it is promoted.")
+@_commit_options
+def promote_command(
+    ref: str, notes: str | None, commit: bool, message: str | None, root: Path | None
+) -> None:
+    """Promote a version; the version promoted before becomes superseded.
+
+    \b
+    Example:
+      afsreg promote majora@v2 --notes "beats v1 on accuracy (0.87 vs 0.85)" --commit
+    """
+    _report(promote(_open(root), parse_ref(ref), notes=notes, commit=commit, message=message))
+
+
+@click.command("reject")
+@click.argument("ref")
+@click.option("--notes", required=True, help="Why it is rejected.")
+@_commit_options
+def reject_command(
+    ref: str, notes: str, commit: bool, message: str | None, root: Path | None
+) -> None:
+    """Reject a version, saying why; it can no longer be deployed.
+
+    \b
+    Example:
+      afsreg reject majora@v3 --notes "regresses on the held-out set" --commit
+    """
+    _report(reject(_open(root), parse_ref(ref), notes=notes, commit=commit, message=message))
+
+
+@click.command("deploy")
+@click.argument("ref")
+@click.option("--env", default=DEFAULT_ENV, show_default=True, help="Environment to deploy to.")
+@click.option("--reason", default=None, help="Why (kept with the deployment record).")
+@_commit_options
+def deploy_command(
+    ref: str, env: str, reason: str | None, commit: bool, message: str | None, root: Path | None
+) -> None:
+    """Deploy the promoted version; the one deployed before in ENV is undeployed.
+
+    Records when (UTC) and by whom (git user.name).
+
+    \b
+    Example:
+      afsreg deploy majora@v2 --env production --commit
+    """
+    change = deploy(
+        _open(root), parse_ref(ref), env=env, reason=reason, commit=commit, message=message
+    )
+    _report(change)
+
+
+@click.command("rollback")
+@click.argument("name")
+@click.option("--env", default=DEFAULT_ENV, show_default=True, help="Environment to roll back.")
+@click.option(
+    "--to",
+    "to",
+    default=None,
+    metavar="V",
+    help="Version to go back to (default: the one deployed before).",
+)
+@click.option("--reason", default=None, help="Why (default: 'rollback from <version>').")
+@_commit_options
+def rollback_command(
+    name: str,
+    env: str,
+    to: str | None,
+    reason: str | None,
+    commit: bool,
+    message: str | None,
+    root: Path | None,
+) -> None:
+    """Redeploy the version deployed before in ENV (or --to V).
+
+    \b
+    Examples:
+      afsreg rollback majora --commit
+      afsreg rollback majora --env staging --to v1
+    """
+    parse_name_or_ref(name)
+    change = rollback(
+        _open(root), name, env=env, to=to, reason=reason, commit=commit, message=message
+    )
+    _report(change)
+
+
+@click.command("deprecate")
+@click.argument("ref")
+@_commit_options
+def deprecate_command(ref: str, commit: bool, message: str | None, root: Path | None) -> None:
+    """Mark a version deprecated (kept, not for new use); it must not be deployed.
+
+    \b
+    Example:
+      afsreg deprecate majora@v1 --commit
+    """
+    _report(deprecate(_open(root), parse_ref(ref), commit=commit, message=message))
+
+
+@click.command("archive")
+@click.argument("ref")
+@_commit_options
+def archive_command(ref: str, commit: bool, message: str | None, root: Path | None) -> None:
+    """Mark a version archived (kept for the record only); it must not be deployed.
+
+    \b
+    Example:
+      afsreg archive majora@v1 --commit
+    """
+    _report(archive(_open(root), parse_ref(ref), commit=commit, message=message))
+
+
+@click.command("import-json")
+@click.argument("registry_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "lineage_json", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A top-level field the JSON lacks, for every imported version (e.g. model_family=qwen2.5-coder).",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+@format_option(("text", "json"))
+@_commit_options
+def import_json_command(
+    registry_json: Path,
+    lineage_json: Path | None,
+    assignments: tuple[str, ...],
+    dry_run: bool,
+    fmt: str,
+    commit: bool,
+    message: str | None,
+    root: Path | None,
+) -> None:
+    """Import a seed-001 registry.json (and lineage.json) into version files.
+
+    What cannot be mapped with certainty is kept in a review flag (field,
+    reason, the original value), never guessed or dropped. Prints what was
+    imported and what to review.
+
+    \b
+    Examples:
+      afsreg import-json ~/.context/training/registry.json ~/.context/training/lineage.json
+      afsreg import-json registry.json --set model_family=qwen2.5-coder --commit
+    """
+    defaults: dict[str, Any] = {}
+    for text in assignments:
+        path, value = parse_assignment(text)
+        if len(path) != 1:
+            raise AfsregError(f"--set {text}: import defaults are top-level fields")
+        defaults[str(path[0])] = value
+    report = import_json(
+        _open(root),
+        registry_json,
+        lineage_json,
+        defaults=defaults,
+        dry_run=dry_run,
+        commit=commit,
+        message=message,
+    )
+    if fmt == "json":
+        emit(report.as_dict(), "json")
+        return
+    for line in report.lines():
+        click.echo(safe_text(line))
+    if dry_run:
+        click.echo("dry run: nothing written")
+    elif report.change is not None:
+        _report_commit(report.change)
+
+
+def _report_commit(change: Change) -> None:
+    if change.commit_id:
+        click.echo(f"committed {change.commit_id[:12]}: {safe_text(change.message)}")
+    else:
+        click.echo("written, not committed")
+
+
+commands: list[click.Command] = [
+    add_command,
+    score_command,
+    promote_command,
+    reject_command,
+    deploy_command,
+    rollback_command,
+    deprecate_command,
+    archive_command,
+    import_json_command,
+]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from afsreg.errors import AfsregError
 
@@ -159,7 +159,9 @@ class Database:
         for statement in split_statements(sql):
             self.execute(statement)
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
         if not rows:
             return
@@ -181,9 +183,14 @@ class Database:
 
     def table_exists(self, table: str) -> bool:
         if self.dialect == "sqlite":
-            rows = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            rows = self.query(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            )
         else:
-            rows = self.query("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?", (table,))
+            rows = self.query(
+                "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                (table,),
+            )
         return bool(rows)
 
     def table_columns(self, table: str) -> list[str]:
@@ -267,7 +274,9 @@ def connect(url: str, *, create: bool = True) -> Database:
             file = Path(path)
             if not file.exists():
                 if not create:
-                    raise DatabaseError(f"{masked}: no such database file (run `afsreg sync` first)")
+                    raise DatabaseError(
+                        f"{masked}: no such database file (run `afsreg sync` first)"
+                    )
                 file.parent.mkdir(parents=True, exist_ok=True)
         try:
             raw = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
@@ -277,12 +286,14 @@ def connect(url: str, *, create: bool = True) -> Database:
         return Database("sqlite", masked, raw, url)
     import psycopg
 
-    conninfo = url if not url.startswith("postgres://") else "postgresql://" + url[len("postgres://") :]
+    conninfo = (
+        url if not url.startswith("postgres://") else "postgresql://" + url[len("postgres://") :]
+    )
     try:
-        raw = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+        pg = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         raise DatabaseError(f"{masked}: cannot connect: {scrub(str(exc).strip(), url)}") from None
-    return Database("postgresql", masked, raw, url)
+    return Database("postgresql", masked, pg, url)
 
 
 def _is_driver_error(exc: Exception) -> bool:

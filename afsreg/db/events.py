@@ -18,7 +18,14 @@ from afsreg.db.project import Row, canonical_ts
 from afsreg.history import FileChange, HistoryIndex, load_history
 from afsreg.yamlload import YamlError, load_yaml
 
-CHANGE_TYPES = {"A": "added", "C": "added", "M": "modified", "T": "modified", "R": "renamed", "D": "deleted"}
+CHANGE_TYPES = {
+    "A": "added",
+    "C": "added",
+    "M": "modified",
+    "T": "modified",
+    "R": "renamed",
+    "D": "deleted",
+}
 
 
 def index_changes(index: HistoryIndex, skip_commits: Iterable[str] = ()) -> list[FileChange]:
@@ -91,7 +98,8 @@ class _Blobs:
         blob_id = str(entry.id)
         if blob_id not in self.parsed:
             try:
-                value = load_yaml(self.repo[entry.id].data) if entry.type_str == "blob" else None
+                obj = self.repo[entry.id]
+                value = load_yaml(obj.data) if isinstance(obj, pygit2.Blob) else None
             except YamlError:
                 value = None
             self.parsed[blob_id] = value if isinstance(value, dict) else None
@@ -133,7 +141,11 @@ def event_rows(
         before = None if change.status in ("A", "C") else blobs.data_at(parent, old_path)
         after = None if change.status == "D" else blobs.data_at(commit, change.path)
         name, version = path_ref(change.path)
-        ident = _artifact_id(after, change.path) if change.status != "D" else _artifact_id(before, change.path)
+        ident = (
+            _artifact_id(after, change.path)
+            if change.status != "D"
+            else _artifact_id(before, change.path)
+        )
         rows.append(
             {
                 "commit_sha": change.commit,

@@ -71,7 +71,9 @@ def load_migrations(dialect: Dialect, root: Any = None) -> list[Migration]:
         if match is None:
             continue
         sql = entry.read_text(encoding="utf-8")
-        found.append(Migration(match.group(1), match.group(2), sql, checksum(sql), f"{dialect}/{entry.name}"))
+        found.append(
+            Migration(match.group(1), match.group(2), sql, checksum(sql), f"{dialect}/{entry.name}")
+        )
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if int(migration.version) != expected:

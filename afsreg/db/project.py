@@ -160,7 +160,15 @@ def canonical_ts(value: Any, where: str = "", field: str = "") -> str | None:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
         except ValueError:
             raise ValidationError(
-                [Problem(where or "<database>", 0, 0, field or "<timestamp>", f"not a date-time: {text!r}")]
+                [
+                    Problem(
+                        where or "<database>",
+                        0,
+                        0,
+                        field or "<timestamp>",
+                        f"not a date-time: {text!r}",
+                    )
+                ]
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -194,7 +202,9 @@ def from_db(value: Any, kind: Kind) -> Any:
     return str(value)
 
 
-def row_values(row: Mapping[str, Any], columns: Mapping[str, Kind], names: Sequence[str]) -> tuple[Any, ...]:
+def row_values(
+    row: Mapping[str, Any], columns: Mapping[str, Kind], names: Sequence[str]
+) -> tuple[Any, ...]:
     return tuple(to_db(row.get(name), columns[name]) for name in names)
 
 
@@ -284,7 +294,11 @@ def external_row(ident: str) -> Row:
 
 def is_owned_external(row: Mapping[str, Any]) -> bool:
     meta = row.get("metadata")
-    return row.get("origin_type") == "external" and isinstance(meta, Mapping) and meta.get("afsreg") == EXTERNAL_MARK
+    return (
+        row.get("origin_type") == "external"
+        and isinstance(meta, Mapping)
+        and meta.get("afsreg") == EXTERNAL_MARK
+    )
 
 
 # -- projection -----------------------------------------------------------------
@@ -293,14 +307,18 @@ def is_owned_external(row: Mapping[str, Any]) -> bool:
 class Lookup:
     """Versions grouped by model, to resolve refs to artifact ids without I/O."""
 
-    def __init__(self, versions: Iterable[Version], latest: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, versions: Iterable[Version], latest: Mapping[str, str] | None = None
+    ) -> None:
         self.by_model: dict[str, list[Version]] = {}
         for version in versions:  # already in (name, numeric version) order
             self.by_model.setdefault(version.name, []).append(version)
         self.by_ref = {(v.name, v.version): v for vs in self.by_model.values() for v in vs}
         self.latest = dict(latest) if latest is not None else {}
         self.number = {
-            (v.name, v.version): i for vs in self.by_model.values() for i, v in enumerate(vs, start=1)
+            (v.name, v.version): i
+            for vs in self.by_model.values()
+            for i, v in enumerate(vs, start=1)
         }
 
     def artifact_id(self, name: str, version: str | None) -> str | None:
@@ -345,7 +363,9 @@ def project_version(version: Version, lookup: Lookup, history: History) -> tuple
     created = canonical_ts(data.get("created_at"), where, "created_at") or history.first_at
     updated = history.last_at or created
     if created is None:
-        raise ValidationError([Problem(where, 0, 0, "created_at", "no created_at and no git history to date it")])
+        raise ValidationError(
+            [Problem(where, 0, 0, "created_at", "no created_at and no git history to date it")]
+        )
     superseded = promotion.get("superseded_by")
     artifact: Row = {
         "id": version.artifact_id,
@@ -374,8 +394,12 @@ def project_version(version: Version, lookup: Lookup, history: History) -> tuple
         "code_repo_url": code.get("repo_url"),
         "code_commit_sha": code.get("commit_sha"),
         "code_entrypoint": code.get("entrypoint"),
-        "training_started_at": canonical_ts(training.get("started_at"), where, "training.started_at"),
-        "training_completed_at": canonical_ts(training.get("completed_at"), where, "training.completed_at"),
+        "training_started_at": canonical_ts(
+            training.get("started_at"), where, "training.started_at"
+        ),
+        "training_completed_at": canonical_ts(
+            training.get("completed_at"), where, "training.completed_at"
+        ),
         "trained_by": training.get("trained_by"),
         "gpu_allocation_id": training.get("gpu_allocation_id"),
         "training_params_json": data.get("training_config"),
@@ -390,7 +414,9 @@ def project_version(version: Version, lookup: Lookup, history: History) -> tuple
 
 
 def referenced_ids(model_version: Row) -> list[str]:
-    return [i for i in (model_version["base_model_id"], model_version["eval_dataset_artifact_id"]) if i]
+    return [
+        i for i in (model_version["base_model_id"], model_version["eval_dataset_artifact_id"]) if i
+    ]
 
 
 # -- history --------------------------------------------------------------------
@@ -407,7 +433,10 @@ def histories(events: Iterable[Mapping[str, Any]]) -> dict[str, History]:
         ident = event.get("artifact_id")
         if not ident:
             continue
-        grouped.setdefault(ident, {})[event["commit_sha"]] = (event["committed_at"], event["message"])
+        grouped.setdefault(ident, {})[event["commit_sha"]] = (
+            event["committed_at"],
+            event["message"],
+        )
     result = {}
     for ident, commits in grouped.items():
         ordered = sorted(commits.items(), key=lambda item: (item[1][0], item[0]))

@@ -21,6 +21,6 @@ CREATE TABLE IF NOT EXISTS artifacts (
     superseded_by TEXT,
     origin_type TEXT,
     origin_url TEXT,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    created_at TIMESTAMPTZ DEFAULT now(),  -- NULL for external references (unknown)
+    updated_at TIMESTAMPTZ DEFAULT now()
 );

@@ -20,6 +20,6 @@ CREATE TABLE IF NOT EXISTS artifacts (
     superseded_by TEXT,
     origin_type TEXT,
     origin_url TEXT,
-    created_at TEXT NOT NULL DEFAULT (datetime('now')),
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+    created_at TEXT DEFAULT (datetime('now')),  -- NULL for external references (unknown)
+    updated_at TEXT DEFAULT (datetime('now'))
 );

@@ -1,0 +1,5 @@
+"""python -m afsreg"""
+
+from afsreg.cli import main
+
+main()

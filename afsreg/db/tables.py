@@ -1,0 +1,168 @@
+"""Reading and writing the projected tables, row by row or in batches.
+
+Everything here runs inside the caller's transaction and works on canonical
+rows (see afsreg.db.project).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from afsreg.db.connect import Database, DatabaseError
+from afsreg.db.project import (
+    ARTIFACT_COLUMNS,
+    EVENT_COLUMNS,
+    MODEL_VERSION_COLUMNS,
+    REQUIRED_ARTIFACT_COLUMNS,
+    Kind,
+    Row,
+    from_db,
+    row_values,
+)
+
+CHUNK = 500
+STATE_TABLE = "afsreg_sync_state"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: dict[str, Kind]  # the columns afsreg writes that the table actually has
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def tables(db: Database) -> tuple[Table, Table, Table]:
+    """(artifacts, model_versions, model_version_events) as they are in this database.
+
+    A reused artifacts table may lack some of afsreg's columns; afsreg then
+    writes the ones it has, and needs at least id, artifact_type and metadata.
+    """
+    present = set(db.table_columns("artifacts"))
+    missing = [c for c in REQUIRED_ARTIFACT_COLUMNS if c not in present]
+    if missing:
+        raise DatabaseError(
+            f"{db.url}: table artifacts has no column {', '.join(missing)}; cannot project into it"
+        )
+    artifact_columns = {c: k for c, k in ARTIFACT_COLUMNS.items() if c in present}
+    return (
+        Table("artifacts", ("id",), artifact_columns),
+        Table("model_versions", ("artifact_id",), dict(MODEL_VERSION_COLUMNS)),
+        Table("model_version_events", ("commit_sha", "path"), dict(EVENT_COLUMNS)),
+    )
+
+
+def _to_row(table: Table, names: Sequence[str], values: Sequence[Any]) -> Row:
+    return {n: from_db(v, table.columns[n]) for n, v in zip(names, values, strict=True)}
+
+
+def _key_of(table: Table, row: Mapping[str, Any]) -> Any:
+    return row[table.key[0]] if len(table.key) == 1 else tuple(row[k] for k in table.key)
+
+
+def fetch(
+    db: Database, table: Table, ids: Iterable[Any] | None = None, *, where: str = ""
+) -> dict[Any, Row]:
+    """Rows of ``table`` by key: all of them, those whose single-column key is in ``ids``, or ``where``."""
+    names = list(table.columns)
+    select = f"SELECT {', '.join(names)} FROM {table.name}"
+    result: dict[Any, Row] = {}
+    if ids is None:
+        for values in db.query(select + (f" WHERE {where}" if where else "")):
+            row = _to_row(table, names, values)
+            result[_key_of(table, row)] = row
+        return result
+    wanted = sorted(set(ids))
+    for part in chunks(wanted):
+        marks = ", ".join("?" for _ in part)
+        for values in db.query(f"{select} WHERE {table.key[0]} IN ({marks})", part):
+            row = _to_row(table, names, values)
+            result[_key_of(table, row)] = row
+    return result
+
+
+def insert(db: Database, table: Table, rows: Sequence[Row]) -> None:
+    names = list(table.columns)
+    db.insert_rows(table.name, names, [row_values(r, table.columns, names) for r in rows])
+
+
+def update(db: Database, table: Table, rows: Sequence[Row]) -> None:
+    names = [c for c in table.columns if c not in table.key]
+    assignments = ", ".join(f"{n} = ?" for n in names)
+    condition = " AND ".join(f"{k} = ?" for k in table.key)
+    db.executemany(
+        f"UPDATE {table.name} SET {assignments} WHERE {condition}",
+        [
+            row_values(r, table.columns, names) + row_values(r, table.columns, table.key)
+            for r in rows
+        ],
+    )
+
+
+def delete(db: Database, table: Table, keys: Iterable[Any]) -> None:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    if len(table.key) == 1:
+        for part in chunks(wanted):
+            marks = ", ".join("?" for _ in part)
+            db.execute(f"DELETE FROM {table.name} WHERE {table.key[0]} IN ({marks})", part)
+        return
+    condition = " AND ".join(f"{k} = ?" for k in table.key)
+    db.executemany(f"DELETE FROM {table.name} WHERE {condition}", wanted)
+
+
+def delete_where_in(db: Database, table: str, column: str, values: Iterable[Any]) -> None:
+    wanted = sorted(set(values))
+    for part in chunks(wanted):
+        marks = ", ".join("?" for _ in part)
+        db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
+
+
+def select_in(db: Database, sql: str, column: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """``sql`` (a SELECT with no WHERE) restricted to ``column IN values``, chunked."""
+    wanted = sorted(set(values))
+    rows: list[tuple[Any, ...]] = []
+    for part in chunks(wanted):
+        marks = ", ".join("?" for _ in part)
+        rows.extend(db.query(f"{sql} WHERE {column} IN ({marks})", part))
+    return rows
+
+
+# -- sync state -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncState:
+    commit_sha: str
+    rev: str
+    synced_at: str
+    afsreg_version: str
+    mode: str
+
+
+def read_state(db: Database) -> SyncState | None:
+    if not db.table_exists(STATE_TABLE):
+        return None
+    rows = db.query(
+        f"SELECT commit_sha, rev, synced_at, afsreg_version, mode FROM {STATE_TABLE} WHERE id = 1"
+    )
+    if not rows:
+        return None
+    sha, rev, synced_at, version, mode = rows[0]
+    return SyncState(str(sha), str(rev), str(from_db(synced_at, "ts")), str(version), str(mode))
+
+
+def write_state(db: Database, commit_sha: str, rev: str, afsreg_version: str, mode: str) -> None:
+    db.execute(f"DELETE FROM {STATE_TABLE}")
+    db.execute(
+        f"INSERT INTO {STATE_TABLE} (id, commit_sha, rev, synced_at, afsreg_version, mode) VALUES (1, ?, ?, ?, ?, ?)",
+        (commit_sha, rev, datetime.now(UTC).isoformat(), afsreg_version, mode),
+    )

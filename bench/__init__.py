@@ -1,0 +1,5 @@
+"""Benchmarks for afsreg at scale: a synthetic registry generator and a timing harness.
+
+Run ``python -m bench --size smoke`` (seconds, for CI) or ``--size full``;
+see bench/README.md.
+"""

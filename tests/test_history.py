@@ -1,0 +1,272 @@
+"""The history index on real repositories: authors, branches, merges, renames, shallow and rewritten history."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pygit2
+import pytest
+from conftest import GitRegistry, dump, git, model_doc
+
+from afsreg import history
+from afsreg.errors import AfsregError
+from afsreg.history import load_history, parse_log
+
+BOB = "Bob Builder <bob@example.com>"
+CAROL = "Carol Reviewer <carol@example.com>"
+
+
+def _repo(g: GitRegistry) -> pygit2.Repository:
+    return pygit2.Repository(str(g.root))
+
+
+def _statuses(index: history.HistoryIndex, path: str) -> list[tuple[str, str]]:
+    return [(c.commit, c.status) for c in index.changes(path)]
+
+
+def test_index_lists_every_commit_that_touched_each_file(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    c1 = g.commit("add v1")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.85})
+    g.write_model("majora", "v2")
+    c2 = g.commit("tune v1, add v2", author=BOB)
+    g.write("README.md", "not a model file\n")
+    g.commit("docs only")
+    g.remove("models/majora/v2.yaml")
+    c4 = g.commit("drop v2", author=CAROL)
+
+    index = load_history(_repo(g), use_cache=False)
+
+    assert _statuses(index, "models/majora/v1.yaml") == [(c2, "M"), (c1, "A")]
+    assert _statuses(index, "models/majora/v2.yaml") == [(c4, "D"), (c2, "A")]
+    assert "README.md" not in index.paths
+    assert history.model_file_paths(index, "majora") == [
+        "models/majora/v1.yaml",
+        "models/majora/v2.yaml",
+    ]
+    assert history.model_file_paths(index, "majora", "v2") == ["models/majora/v2.yaml"]
+    assert not index.truncated
+
+
+def test_rename_is_followed_when_the_file_barely_changed(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v2")
+    c1 = g.commit("add v2")
+    g.write_model("majora", "v2", evaluation_metrics={"accuracy": 0.6})
+    c2 = g.commit("tune v2")
+    g.git("mv", "models/majora/v2.yaml", "models/majora/v3.yaml")
+    g.write_model("majora", "v3", evaluation_metrics={"accuracy": 0.6})
+    c3 = g.commit("renumber v2 as v3")
+
+    index = load_history(_repo(g), use_cache=False)
+    chain = index.file_history("models/majora/v3.yaml")
+
+    assert [(c.commit, c.status, c.path) for c in chain] == [
+        (c3, "R", "models/majora/v3.yaml"),
+        (c2, "M", "models/majora/v2.yaml"),
+        (c1, "A", "models/majora/v2.yaml"),
+    ]
+    assert chain[0].old_path == "models/majora/v2.yaml"
+    assert index.file_history("models/majora/v3.yaml", follow_renames=False) == chain[:1]
+    # The old path ends with the rename.
+    assert _statuses(index, "models/majora/v2.yaml")[0] == (c3, "D")
+
+
+def test_a_new_sibling_version_is_not_taken_for_a_rename(git_registry: GitRegistry) -> None:
+    """Copying v1 to a new v2 and deleting v1 in one commit: git's 50% default would call it a rename."""
+    g = git_registry
+    g.write_model("majora", "v1", description="the first one", tags=["coder"])
+    c1 = g.commit("add v1")
+    g.remove("models/majora/v1.yaml")
+    g.write_model(
+        "majora",
+        "v2",
+        description="the second one, trained on more data",
+        training_data=[{"name": "train-set", "samples": 100}, {"name": "extra", "samples": 50}],
+        evaluation_metrics={"accuracy": 0.87, "f1_score": 0.8},
+        training_config={"epochs": 3, "learning_rate": 0.0002},
+        lineage={"parent": "v1"},
+    )
+    c2 = g.commit("replace v1 by v2")
+    # git itself pairs them at its default threshold:
+    paired = g.git("diff", "-M50%", "--name-status", c1, c2).splitlines()
+    assert [line.split("\t")[0][0] for line in paired] == ["R"]
+    assert int(paired[0].split("\t")[0][1:]) < history.RENAME_THRESHOLD
+
+    index = load_history(_repo(g), use_cache=False)
+
+    assert [(c.commit, c.status) for c in index.file_history("models/majora/v2.yaml")] == [
+        (c2, "A")
+    ]
+
+
+def test_merge_records_only_conflict_resolutions(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    g.write_model("majora", "v2")
+    base = g.commit("base")
+    g.git("checkout", "-q", "-b", "side")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.7})
+    g.write_model("majora", "v2", evaluation_metrics={"accuracy": 0.9})
+    side = g.commit("side tunes", author=BOB)
+    g.git("checkout", "-q", "main")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.8})
+    main = g.commit("main tunes v1", author=CAROL)
+    result = _merge(g, "side")
+    assert result != 0  # v1 conflicts
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.75})
+    merge = g.commit("merge side, settle v1 at 0.75")
+
+    index = load_history(_repo(g), use_cache=False)
+
+    v1 = index.changes("models/majora/v1.yaml")
+    assert v1[0].commit == merge
+    assert v1[0].merge
+    assert {c.commit for c in v1} == {merge, side, main, base}
+    # v2 merged cleanly: the change is credited to the side commit only.
+    assert [c.commit for c in index.changes("models/majora/v2.yaml")] == [side, base]
+
+
+def _merge(g: GitRegistry, branch: str) -> int:
+    return subprocess.run(
+        ["git", "merge", "-q", "--no-edit", branch], cwd=g.root, capture_output=True, check=False
+    ).returncode
+
+
+def test_cache_is_reused_and_extended_with_only_new_commits(
+    git_registry: GitRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    c1 = g.commit("add v1")
+    repo = _repo(g)
+    first = load_history(repo)
+    cache = Path(repo.path) / "afsreg" / f"history-v1.{c1}.json"
+    assert cache.exists()
+    assert json.loads(cache.read_text())["tip"] == c1
+
+    calls: list[list[str]] = []
+    real = history._git_log
+
+    def recording(repo_: Any, revs: list[str]) -> bytes:
+        calls.append(revs)
+        return real(repo_, revs)
+
+    monkeypatch.setattr(history, "_git_log", recording)
+    assert load_history(repo).paths == first.paths
+    assert calls == []  # warm: no git log at all
+
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.9})
+    c2 = g.commit("tune", author=BOB)
+    extended = load_history(repo)
+    assert calls == [[c2, f"^{c1}"]]
+    assert _statuses(extended, "models/majora/v1.yaml") == [(c2, "M"), (c1, "A")]
+    assert extended.paths == load_history(repo, use_cache=False).paths
+
+
+def test_rewritten_history_is_rebuilt(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    g.commit("add v1")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.9})
+    dropped = g.commit("tune")
+    repo = _repo(g)
+    assert dropped in load_history(repo).commits
+
+    g.git("reset", "-q", "--hard", "HEAD~1")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.95})
+    g.git("add", "-A")
+    g.git("commit", "-q", "--amend", "-m", "add v1 at 0.95")
+    rewritten = g.git("rev-parse", "HEAD").strip()
+
+    index = load_history(_repo(g))
+    assert dropped not in index.commits
+    assert _statuses(index, "models/majora/v1.yaml") == [(rewritten, "A")]
+
+
+def test_corrupt_cache_is_ignored(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    c1 = g.commit("add v1")
+    repo = _repo(g)
+    cache = Path(repo.path) / "afsreg" / f"history-v1.{c1}.json"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text('{"format": "afsreg-history-v1", "tip": 1')
+    assert _statuses(load_history(repo), "models/majora/v1.yaml") == [(c1, "A")]
+
+
+def test_detached_head_and_other_revisions(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    c1 = g.commit("add v1")
+    g.write_model("majora", "v2")
+    g.commit("add v2")
+    g.git("checkout", "-q", "--detach", "HEAD~1")
+
+    index = load_history(_repo(g))
+    assert index.tip == c1
+    assert "models/majora/v2.yaml" not in index.paths
+    assert "models/majora/v2.yaml" in load_history(_repo(g), "main").paths
+
+
+def test_shallow_clone_is_marked_truncated(git_registry: GitRegistry, tmp_path: Path) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    g.commit("add v1")
+    g.write_model("majora", "v1", evaluation_metrics={"accuracy": 0.9})
+    g.write_model("majora", "v2")
+    tip = g.commit("tune v1, add v2")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{g.root}", str(clone))
+
+    index = load_history(pygit2.Repository(str(clone)))
+
+    assert index.truncated
+    assert index.shallow == frozenset({tip})
+    (change,) = index.changes("models/majora/v1.yaml")
+    assert change.truncated and change.status == "A"
+
+
+def test_repository_without_commits_has_an_empty_history(git_registry: GitRegistry) -> None:
+    index = load_history(_repo(git_registry))
+    assert index.tip is None and index.paths == {}
+
+
+def test_unknown_revision_is_a_clear_error(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write_model("majora", "v1")
+    g.commit("add v1")
+    with pytest.raises(AfsregError, match="no-such-branch"):
+        load_history(_repo(g), "no-such-branch")
+
+
+def test_paths_with_spaces_and_non_ascii_are_kept_verbatim(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write("models/café/v1 copy.yaml", dump(model_doc("majora", "v1")))
+    g.commit("odd path")
+    index = load_history(_repo(g), use_cache=False)
+    assert "models/café/v1 copy.yaml" in index.paths
+
+
+def test_parse_log_reads_renames_and_combined_merge_statuses() -> None:
+    output = (
+        b"\x01aaa bbb\x00\nR095\x00models/m/v1.yaml\x00models/m/v2.yaml\x00M\x00models/m/v3.yaml\x00"
+        b"\x01ccc ddd eee\x00\x00MM\x00models/m/v3.yaml\x00"
+        b"\x01fff \x00\nA\x00models/m/v1.yaml\x00"
+    )
+    records = list(parse_log(output))
+    assert records[0] == (
+        "aaa",
+        ["bbb"],
+        [
+            ("R", "models/m/v2.yaml", "models/m/v1.yaml"),
+            ("D", "models/m/v1.yaml", None),
+            ("M", "models/m/v3.yaml", None),
+        ],
+    )
+    assert records[1] == ("ccc", ["ddd", "eee"], [("M", "models/m/v3.yaml", None)])
+    assert records[2] == ("fff", [], [("A", "models/m/v1.yaml", None)])
