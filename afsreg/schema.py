@@ -57,6 +57,9 @@ def _check_date_time(value: object) -> bool:
     return parsed.tzinfo is not None
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _check_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True

@@ -63,6 +63,22 @@ class YamlError(AfsregError):
 class _Loader(_BaseLoader):
     """The safe loader without timestamp resolution."""
 
+    # libyaml calls resolve() back in Python for every scalar, keys included;
+    # keys and many values repeat across files, so the answer is memoised.
+    _scalar_tags: dict[tuple[str, bool], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            key = (value, implicit[0])
+            tag = self._scalar_tags.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._scalar_tags) > 200_000:
+                    self._scalar_tags.clear()
+                self._scalar_tags[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]

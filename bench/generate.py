@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import random
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 GENERATOR_VERSION = 3  # bump when the output changes, so cached registries are rebuilt
 STAMP_NAME = "afsreg-bench.json"  # inside .git/, describes what was generated
@@ -262,7 +262,9 @@ class Commit:
     author: tuple[str, str]
     when: int
     message: str
-    changes: list[tuple[str, str, bytes | str]]  # ("M", path, content) | ("D", path, "") | ("R", old, new)
+    changes: list[
+        tuple[str, str, bytes | str]
+    ]  # ("M", path, content) | ("D", path, "") | ("R", old, new)
     mark: int = 0
 
 
@@ -375,13 +377,19 @@ class Generator:
             v.review_parameter_count = True
         if prior:
             # Usually the newest version; sometimes branch from an older one.
-            v.parent = prior[-1] if m.final_name == "deep-chain" or rng.random() < 0.85 else rng.choice(prior)
+            v.parent = (
+                prior[-1]
+                if m.final_name == "deep-chain" or rng.random() < 0.85
+                else rng.choice(prior)
+            )
             v.base_models.append(("model", mi, f"{v.parent}|fine-tune"))
         else:
             bases = [j for j, b in enumerate(self.models) if b.external and b.versions]
             if bases and rng.random() < 0.8:
                 j = rng.choice(bases)
-                v.base_models.append(("model", j, f"{rng.choice(self.models[j].versions)}|fine-tune"))
+                v.base_models.append(
+                    ("model", j, f"{rng.choice(self.models[j].versions)}|fine-tune")
+                )
             else:
                 hf = rng.choice(EXTERNAL_BASES)[1]
                 v.base_models.append(("external", hf, "fine-tune"))
@@ -451,7 +459,11 @@ class Generator:
                 refs.append(f"{self.models[mi].name}@{version}")
             pos += batch
             if changes:
-                msg = f"Add {refs[0]}" if len(refs) == 1 else f"Add {len(refs)} versions: {', '.join(refs[:3])}"
+                msg = (
+                    f"Add {refs[0]}"
+                    if len(refs) == 1
+                    else f"Add {len(refs)} versions: {', '.join(refs[:3])}"
+                )
                 yield Commit(author, when, msg, changes, mark=index)
 
     def _edit(self, index: int, when: int, author: tuple[str, str]) -> Commit | None:
@@ -491,7 +503,11 @@ class Generator:
         v = self.versions[(mi, version)]
         self.edit_counts[(mi, version)] = self.edit_counts.get((mi, version), 0) + 1
         return Commit(
-            author, when, message, [("M", self.path(mi, version), render(v, self.models))], mark=index
+            author,
+            when,
+            message,
+            [("M", self.path(mi, version), render(v, self.models))],
+            mark=index,
         )
 
     def _promote(
@@ -525,7 +541,9 @@ class Generator:
         self.edit_counts[(mi, version)] = self.edit_counts.get((mi, version), 0) + 1
         changes.append(("M", self.path(mi, version), render(v, self.models)))
         self.promotions.append((mi, version, index))
-        return Commit(author, when, f"Promote {m.name}@{version} to production", changes, mark=index)
+        return Commit(
+            author, when, f"Promote {m.name}@{version} to production", changes, mark=index
+        )
 
     def _rename(self, mi: int, when: int, author: tuple[str, str], index: int) -> Commit:
         m = self.models[mi]
@@ -541,7 +559,9 @@ class Generator:
         return Commit(author, when, f"Rename {old} to {m.name}", changes, mark=index)
 
 
-def _fast_import_stream(commits: Iterator[Commit], gen: Generator, gto_tags: bool) -> Iterator[bytes]:
+def _fast_import_stream(
+    commits: Iterator[Commit], gen: Generator, gto_tags: bool
+) -> Iterator[bytes]:
     last_mark = 0
     for c in commits:
         mark = c.mark or last_mark + 1
@@ -585,21 +605,28 @@ def _gto_tags(gen: Generator) -> Iterator[bytes]:
         name = gen.models[mi].name
         msg = f"Registering artifact {name} version {semver(version)}".encode()
         yield (
-            f"tag {name}@{semver(version)}\nfrom :{mark}\ntagger {tagger} {v.created_at} +0000\n"
-            f"data {len(msg)}\n"
-        ).encode() + msg + b"\n"
+            (
+                f"tag {name}@{semver(version)}\nfrom :{mark}\ntagger {tagger} {v.created_at} +0000\n"
+                f"data {len(msg)}\n"
+            ).encode()
+            + msg
+            + b"\n"
+        )
     counters: dict[int, int] = {}
-    for mi, version, index in gen.promotions:
+    for mi, version, _index in gen.promotions:
         counters[mi] = counters.get(mi, 0) + 1
         name = gen.models[mi].name
         mark = gen.added_at[(mi, version)]
         when = gen.versions[(mi, version)].decided_at or BASE_TIME
         msg = f"Assigning stage prod to artifact {name} version {semver(version)}".encode()
         yield (
-            f"tag {name}#prod#{counters[mi]}\nfrom :{mark}\ntagger {tagger} {when} +0000\n"
-            f"data {len(msg)}\n"
-        ).encode() + msg + b"\n"
-    del index
+            (
+                f"tag {name}#prod#{counters[mi]}\nfrom :{mark}\ntagger {tagger} {when} +0000\n"
+                f"data {len(msg)}\n"
+            ).encode()
+            + msg
+            + b"\n"
+        )
 
 
 def generate(
@@ -642,15 +669,26 @@ def generate(
         raise RuntimeError(f"git fast-import failed in {dest}")
     # Parallel checkout: writing 50,000 files is most of the time left after fast-import.
     subprocess.run(
-        [*git, "-c", "checkout.workers=4", "-c", "checkout.thresholdForParallelism=100"]
-        + ["reset", "-q", "--hard", "main"],
+        [
+            *git,
+            "-c",
+            "checkout.workers=4",
+            "-c",
+            "checkout.thresholdForParallelism=100",
+            "reset",
+            "-q",
+            "--hard",
+            "main",
+        ],
         check=True,
     )
     head = subprocess.run(
         [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
     ).stdout.strip()
     most_edited = max(gen.edit_counts.items(), key=lambda kv: (kv[1], -kv[0][0]), default=None)
-    internal = [i for i, m in enumerate(gen.models) if not m.external and m.final_name != "deep-chain"]
+    internal = [
+        i for i, m in enumerate(gen.models) if not m.external and m.final_name != "deep-chain"
+    ]
     sample_model = gen.models[internal[0]] if internal else gen.models[0]
     info: dict[str, object] = {
         "generator_version": GENERATOR_VERSION,
@@ -727,7 +765,9 @@ def check_files(files: dict[str, bytes]) -> list[str]:
                 problems.append(f"{name}@{version}: parent cycle")
                 break
             seen.add(parent)
-            parent = (docs[(name, parent)].get("lineage") or {}).get("parent")  # type: ignore[union-attr]
+            parent_lineage = docs[(name, parent)].get("lineage") or {}
+            assert isinstance(parent_lineage, dict)
+            parent = parent_lineage.get("parent")
         for base in lineage.get("base_models") or []:
             if "model" in base and tuple(base["model"].split("@")) not in docs:
                 problems.append(f"{name}@{version}: base model {base['model']} missing")
@@ -747,7 +787,7 @@ def tree_files(root: Path, rev: str) -> dict[str, bytes]:
     """The model files at a revision of the generated repository."""
     import pygit2
 
-    repo = pygit2.Repository(str(root))
+    repo: Any = pygit2.Repository(str(root))
     tree = repo.revparse_single(rev).peel(pygit2.Tree)
     out: dict[str, bytes] = {}
     if "models" not in tree:
@@ -759,14 +799,18 @@ def tree_files(root: Path, rev: str) -> dict[str, bytes]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dest", type=Path)
     parser.add_argument("--models", type=int, default=50)
     parser.add_argument("--versions-per-model", type=int, default=20)
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--chain-depth", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--gto-tags", action="store_true", help="also write GTO version and stage tags")
+    parser.add_argument(
+        "--gto-tags", action="store_true", help="also write GTO version and stage tags"
+    )
     parser.add_argument(
         "--check",
         type=int,

@@ -296,10 +296,13 @@ class Bench:
         if not self.wanted(case):
             return None
         info = self.info(key)
-        result = Result(case, key, int(info["versions"]), int(info["commits"]), list(argv), tool=tool)
+        result = Result(
+            case, key, int(info["versions"]), int(info["commits"]), list(argv), tool=tool
+        )
         result.compare_to = compare_to
         self.results.append(result)
-        runs = runs or self.plan.runs
+        # The largest registries take seconds a run: fewer runs, as for the other tools.
+        runs = runs or (self.plan.slow_runs if int(info["versions"]) >= 50_000 else self.plan.runs)
         self._progress(f"{case} [{key}]")
         try:
             if warmup:
@@ -326,11 +329,15 @@ class Bench:
             result.samples = []
         return result
 
-    def skip(self, case: str, key: str, why: str, tool: str = "afsreg", argv: Sequence[str] = ()) -> None:
+    def skip(
+        self, case: str, key: str, why: str, tool: str = "afsreg", argv: Sequence[str] = ()
+    ) -> None:
         if not self.wanted(case):
             return
         info = self.info(key)
-        result = Result(case, key, int(info["versions"]), int(info["commits"]), list(argv), tool=tool)
+        result = Result(
+            case, key, int(info["versions"]), int(info["commits"]), list(argv), tool=tool
+        )
         result.status = f"skipped: {why}"
         self.results.append(result)
 
@@ -348,6 +355,16 @@ class Bench:
             with contextlib.suppress(OSError):
                 Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
+    def cold(self, root: Path, then: Callable[[int], None] | None = None) -> Callable[[int], None]:
+        """A prepare step: clear the caches (then run ``then``)."""
+
+        def prepare(i: int) -> None:
+            self.clear_cache(root)
+            if then is not None:
+                then(i)
+
+        return prepare
+
     def afsreg_cmd(self, *args: str) -> list[str]:
         assert self.afsreg is not None
         return [self.afsreg, *args]
@@ -356,7 +373,9 @@ class Bench:
 
     def run_all(self) -> None:
         if self.afsreg is None:
-            raise SystemExit("afsreg is not installed (pip install -e .), nor named by AFSREG_BENCH_AFSREG")
+            raise SystemExit(
+                "afsreg is not installed (pip install -e .), nor named by AFSREG_BENCH_AFSREG"
+            )
         keys = sorted(
             {
                 *self.plan.validate,
@@ -392,20 +411,42 @@ class Bench:
         key = self.plan.floors
         root = self.registry(key)
         python = _python_of(self.afsreg)
-        self.measure("floor: python start-up + import afsreg.cli", key,
-                     [python, "-c", "import afsreg.cli"], root=root, tool="floor", warmup=True)
-        self.measure("floor: read + C-parse + Draft7 validate, one process", key,
-                     [python, "-m", "bench.floors", "validate", str(root)], root=root,
-                     tool="floor", warmup=True, env=_env_with_pythonpath(REPO))
-        self.measure("floor: git log --name-status -- models/", key,
-                     ["git", "log", "--name-status", "--format=%H %P", "-M90%", "HEAD", "--", "models/"],
-                     root=root, tool="floor", warmup=True)
+        self.measure(
+            "floor: python start-up + import afsreg.cli",
+            key,
+            [python, "-c", "import afsreg.cli"],
+            root=root,
+            tool="floor",
+            warmup=True,
+        )
+        self.measure(
+            "floor: read + C-parse + Draft7 validate, one process",
+            key,
+            [python, "-m", "bench.floors", "validate", str(root)],
+            root=root,
+            tool="floor",
+            warmup=True,
+            env=_env_with_pythonpath(REPO),
+        )
+        self.measure(
+            "floor: git log --name-status -- models/",
+            key,
+            ["git", "log", "--name-status", "--format=%H %P", "-M90%", "HEAD", "--", "models/"],
+            root=root,
+            tool="floor",
+            warmup=True,
+        )
 
     def validate_group(self) -> None:
         for key in self.plan.validate:
             root = self.registry(key)
-            self.measure("validate cold", key, self.afsreg_cmd("validate"), root=root,
-                         prepare=lambda _i, r=root: self.clear_cache(r))
+            self.measure(
+                "validate cold",
+                key,
+                self.afsreg_cmd("validate"),
+                root=root,
+                prepare=self.cold(root),
+            )
             self.measure("validate warm", key, self.afsreg_cmd("validate"), root=root, warmup=True)
 
     def precommit_group(self) -> None:
@@ -419,16 +460,29 @@ class Bench:
 
         def change(i: int) -> None:
             # A new description each run, staged, as `git commit` would have it.
-            text = original.replace(b"\ndescription: ", f"\ndescription: bench edit {i + 2}, ".encode(), 1)
+            text = original.replace(
+                b"\ndescription: ", f"\ndescription: bench edit {i + 2}, ".encode(), 1
+            )
             (root / path).write_bytes(text)
             _git(root, "add", path)
 
         # The cache is warm from the previous commit's hook run: the usual case.
         run_once(self.afsreg_cmd("validate"), root)
-        self.measure("pre-commit: validate one changed file", key, [*entry, path], root=root,
-                     prepare=change, warmup=True)
-        self.measure("pre-commit: validate one changed file, cold cache", key, [*entry, path],
-                     root=root, prepare=lambda i: (self.clear_cache(root), change(i)))
+        self.measure(
+            "pre-commit: validate one changed file",
+            key,
+            [*entry, path],
+            root=root,
+            prepare=change,
+            warmup=True,
+        )
+        self.measure(
+            "pre-commit: validate one changed file, cold cache",
+            key,
+            [*entry, path],
+            root=root,
+            prepare=self.cold(root, then=change),
+        )
         _git(root, "reset", "-q", "--hard", str(self.info(key)["head"]))
 
     def sync_group(self) -> None:
@@ -444,7 +498,9 @@ class Bench:
             cases = [f"sync {dialect} full", f"sync {dialect} incremental", f"sync {dialect} no-op"]
             if sync_help.returncode != 0:
                 for case in cases:
-                    self.measure(case, key, self.afsreg_cmd("sync"), root=root)  # reports the failure
+                    self.measure(
+                        case, key, self.afsreg_cmd("sync"), root=root
+                    )  # reports the failure
                 continue
             if dialect == "postgresql" and url is None:
                 for case in cases:
@@ -471,7 +527,9 @@ class Bench:
 
         def one_change(i: int) -> None:
             # A merge lands one changed file: commit it, so HEAD and the tree agree.
-            text = original.replace(b"\ndescription: ", f"\ndescription: sync edit {i + 2}, ".encode(), 1)
+            text = original.replace(
+                b"\ndescription: ", f"\ndescription: sync edit {i + 2}, ".encode(), 1
+            )
             (root / path).write_bytes(text)
             _git(root, "commit", "-q", "-m", f"bench: edit {path}", "--", path)
 
@@ -493,16 +551,20 @@ class Bench:
             ("log NAME@VERSION", self.afsreg_cmd("log", ref)),
             ("blame NAME@VERSION", self.afsreg_cmd("blame", ref)),
         ):
-            self.measure(f"{case} cold", key, argv, root=root,
-                         prepare=lambda _i, r=root: self.clear_cache(r))
+            self.measure(f"{case} cold", key, argv, root=root, prepare=self.cold(root))
             self.measure(f"{case} warm", key, argv, root=root, warmup=True)
         chain_key = self.plan.chain
         chain_root = self.registry(chain_key)
         chain_head = self.info(chain_key)["chain_head"]
         if chain_head:
             depth = self.plan.specs[chain_key].chain_depth
-            self.measure(f"lineage on a {depth}-deep parent chain", chain_key,
-                         self.afsreg_cmd("lineage", str(chain_head)), root=chain_root, warmup=True)
+            self.measure(
+                f"lineage on a {depth}-deep parent chain",
+                chain_key,
+                self.afsreg_cmd("lineage", str(chain_head)),
+                root=chain_root,
+                warmup=True,
+            )
 
     def list_diff_group(self) -> None:
         for key in self.plan.list_diff:
@@ -510,27 +572,49 @@ class Bench:
             commits = int(self.info(key)["commits"])
             back = min(100, commits - 1)
             self.measure("list", key, self.afsreg_cmd("list"), root=root, warmup=True)
-            self.measure(f"diff HEAD~{back} HEAD", key, self.afsreg_cmd("diff", f"HEAD~{back}", "HEAD"),
-                         root=root, warmup=True)
+            self.measure(
+                f"diff HEAD~{back} HEAD",
+                key,
+                self.afsreg_cmd("diff", f"HEAD~{back}", "HEAD"),
+                root=root,
+                warmup=True,
+            )
 
     def compare_group(self) -> None:
         for key in self.plan.check_jsonschema:
             root = self.registry(key)
             case = "check-jsonschema --schemafile (same files)"
             files = sorted(str(p.relative_to(root)) for p in (root / "models").glob("*/*.yaml"))
-            argv = [self.check_jsonschema or "check-jsonschema", "--schemafile",
-                    "schemas/model_version.schema.json", *files]
+            argv = [
+                self.check_jsonschema or "check-jsonschema",
+                "--schemafile",
+                "schemas/model_version.schema.json",
+                *files,
+            ]
             if self.check_jsonschema is None:
-                self.skip(case, key, "check-jsonschema not found (PATH, AFSREG_BENCH_CHECK_JSONSCHEMA)",
-                          tool="check-jsonschema")
+                self.skip(
+                    case,
+                    key,
+                    "check-jsonschema not found (PATH, AFSREG_BENCH_CHECK_JSONSCHEMA)",
+                    tool="check-jsonschema",
+                )
                 continue
-            self.measure(case, key, argv, root=root, runs=self.plan.slow_runs, tool="check-jsonschema",
-                         compare_to="validate cold")
+            self.measure(
+                case,
+                key,
+                argv,
+                root=root,
+                runs=self.plan.slow_runs,
+                tool="check-jsonschema",
+                compare_to="validate cold",
+            )
             self.results[-1].argv = [*argv[:3], f"<{len(files)} files>"] if self.results else argv
         key = self.plan.gto
         root = self.registry(key)
         model = str(self.info(key)["sample_model"])
-        self.measure("log NAME (whole model)", key, self.afsreg_cmd("log", model), root=root, warmup=True)
+        self.measure(
+            "log NAME (whole model)", key, self.afsreg_cmd("log", model), root=root, warmup=True
+        )
         if self.plan.gto not in self.plan.list_diff:
             self.measure("list", key, self.afsreg_cmd("list"), root=root, warmup=True)
         for case, argv, compare in (
@@ -540,8 +624,15 @@ class Bench:
             if self.gto is None:
                 self.skip(case, key, "gto not found (PATH, AFSREG_BENCH_GTO)", tool="gto")
                 continue
-            self.measure(case, key, [self.gto, *argv], root=root, runs=self.plan.slow_runs, tool="gto",
-                         compare_to=compare)
+            self.measure(
+                case,
+                key,
+                [self.gto, *argv],
+                root=root,
+                runs=self.plan.slow_runs,
+                tool="gto",
+                compare_to=compare,
+            )
 
     # targets and ratios
 
@@ -553,9 +644,10 @@ class Bench:
                 if ours is not None and ours.median:
                     r.ratio = r.median / ours.median
         for case, key, kind, limit in TARGETS:
-            r = by_case.get((case, key))
-            if r is None or key not in self.plan.specs:
+            found = by_case.get((case, key))
+            if found is None or key not in self.plan.specs:
                 continue
+            r = found
             if kind == "s":
                 r.target = f"<= {limit:g} s"
                 value = r.median
@@ -697,7 +789,15 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "git": subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip(),
+        "load_average": _load_average(),
     }
+
+
+def _load_average() -> list[float] | None:
+    """1, 5 and 15-minute load: on a shared machine, what else was running."""
+    with contextlib.suppress(OSError):
+        return [round(x, 2) for x in os.getloadavg()]
+    return None
 
 
 def tool_versions(bench: Bench) -> dict[str, str | None]:
@@ -710,7 +810,9 @@ def tool_versions(bench: Bench) -> dict[str, str | None]:
 
     return {
         "afsreg": version([bench.afsreg, "--version"]) if bench.afsreg else None,
-        "check-jsonschema": version([bench.check_jsonschema, "--version"]) if bench.check_jsonschema else None,
+        "check-jsonschema": version([bench.check_jsonschema, "--version"])
+        if bench.check_jsonschema
+        else None,
         "gto": version([bench.gto, "--version"]) if bench.gto else None,
     }
 
@@ -744,21 +846,39 @@ def table(results: list[Result]) -> str:
         )
     return tabulate(
         rows,
-        headers=["case", "registry", "median s", "min-max s", "peak MB", "comparison", "target / status"],
+        headers=[
+            "case",
+            "registry",
+            "median s",
+            "min-max s",
+            "peak MB",
+            "comparison",
+            "target / status",
+        ],
         tablefmt="github",
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--size", choices=sorted(PLANS), default="smoke")
-    parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default: by size)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="timed runs per case (default: by size)"
+    )
     parser.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"default: {DEFAULT_JSON}")
-    parser.add_argument("--regenerate", action="store_true", help="rebuild the registries even if cached")
-    parser.add_argument("--drop-os-cache", action="store_true",
-                        help="cold runs also drop the OS page cache (needs root)")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="rebuild the registries even if cached"
+    )
+    parser.add_argument(
+        "--drop-os-cache",
+        action="store_true",
+        help="cold runs also drop the OS page cache (needs root)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
     plan = PLANS[args.size]
@@ -766,18 +886,21 @@ def main(argv: list[str] | None = None) -> int:
         plan = dataclasses.replace(plan, runs=args.runs, slow_runs=min(plan.slow_runs, args.runs))
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    load_before = _load_average()
     bench = Bench(plan, args)
     bench.run_all()
     elapsed = time.perf_counter() - started
     text = table(bench.results)
     print(text)
-    failed = [r for r in bench.results if r.status.startswith("failed") and r.tool in ("afsreg", "floor")]
+    failed = [
+        r for r in bench.results if r.status.startswith("failed") and r.tool in ("afsreg", "floor")
+    ]
     report = {
         "size": args.size,
         "runs": plan.runs,
         "slow_runs": plan.slow_runs,
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
+        "machine": {**machine(), "load_average_at_start": load_before},
         "tools": tool_versions(bench),
         "registries": bench.registries,
         "results": [r.as_dict() for r in bench.results],
@@ -786,6 +909,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\n{len(bench.results)} cases in {elapsed:.0f} s; JSON: {args.json}"
-          + (f"; {len(failed)} afsreg case(s) FAILED" if failed else ""))
+    print(
+        f"\n{len(bench.results)} cases in {elapsed:.0f} s; JSON: {args.json}"
+        + (f"; {len(failed)} afsreg case(s) FAILED" if failed else "")
+    )
     return 1 if failed else 0

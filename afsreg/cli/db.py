@@ -44,9 +44,7 @@ class _Bar:
     def start(self, label: str, total: int) -> None:
         self.finish()
         if total >= self.MIN_ITEMS:
-            self.bar = click.progressbar(
-                length=total, label=label, file=sys.stderr
-            )
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
             self.bar.__enter__()
 
     def advance(self, n: int) -> None:

@@ -69,7 +69,7 @@ def path_ref(path: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-class _Blobs:
+class BlobCache:
     """Parsed blob contents, memoised by blob id; unparseable -> None."""
 
     def __init__(self, repo: pygit2.Repository) -> None:
@@ -128,9 +128,13 @@ def event_rows(
     repo: pygit2.Repository,
     changes: list[FileChange],
     progress: Callable[[int], None] | None = None,
+    blobs: BlobCache | None = None,
 ) -> list[Row]:
-    """One model_version_events row per change (canonical values, see afsreg.db.project)."""
-    blobs = _Blobs(repo)
+    """One model_version_events row per change (canonical values, see afsreg.db.project).
+
+    ``blobs`` memoises parsed contents by blob id; pass one to reuse them afterwards.
+    """
+    blobs = blobs if blobs is not None else BlobCache(repo)
     rows: list[Row] = []
     for done, change in enumerate(changes, start=1):
         commit = blobs.commit(change.commit)

@@ -242,6 +242,14 @@ def project_rows(
     return artifacts, model_versions
 
 
+def _reuse_parsed(versions: Iterable[ModelVersion], blobs: events_mod.BlobCache) -> None:
+    """Hand the contents the history walk already parsed to the versions (parsing is the slow part)."""
+    for version in versions:
+        parsed = blobs.parsed.get(version.blob_id)
+        if parsed is not None and "data" not in version.__dict__:
+            version.__dict__["data"] = parsed  # ModelVersion.data is a cached_property
+
+
 @dataclass
 class Desired:
     """What the tables should hold at one commit (all of it, or the part a sync touches)."""
@@ -257,8 +265,10 @@ def desired_full(
     changes = events_mod.new_changes(repo, commit_id, None)
     if progress is not None:
         progress.start("reading history", len(changes))
-    event_rows = events_mod.event_rows(repo, changes, progress.advance if progress else None)
+    blobs = events_mod.BlobCache(repo)
+    event_rows = events_mod.event_rows(repo, changes, progress.advance if progress else None, blobs)
     versions = list(registry)
+    _reuse_parsed(versions, blobs)
     if progress is not None:
         progress.finish()
         progress.start("projecting versions", len(versions))
