@@ -131,8 +131,28 @@ def _load(directory: Path) -> Schemas:
             loaded[name] = json.loads(text)
         except ValueError as exc:
             raise AfsregError(f"{directory / name}: not valid JSON ({exc})") from None
+    for name, schema in loaded.items():
+        for ref in _refs(schema):
+            if not (ref.startswith("#") or ref == METADATA_SCHEMA):
+                raise AfsregError(
+                    f"{directory / name}: $ref {ref!r} points outside the schema files; "
+                    f"only local refs (#/...) and {METADATA_SCHEMA!r} are allowed"
+                )
     digest = hashlib.sha256(b"".join(texts[n] for n in SCHEMA_NAMES)).hexdigest()[:16]
     return Schemas(directory, loaded[FILE_SCHEMA], loaded[METADATA_SCHEMA], digest)
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """Every $ref in a schema (a registry's schema must not make afsreg fetch anything)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
 
 
 def _format_checker() -> Any:
@@ -350,8 +370,12 @@ def _describe(error: Any) -> tuple[FieldPath, str, FieldPath]:
             wanted = " or ".join(_types(t) for t in types) if types else "another type"
             return path, f"expected {wanted}, got {_type_name(value)} {_show(value)}", path
         if last == "" and isinstance(value, dict) and "is_external" in value:
-            return path, "is_external must be true or false", ("is_external",)
+            return ("is_external",), "must be true or false", ("is_external",)
         if isinstance(value, dict) and path and path[-2:-1] == ("base_models",):
+            if "model" not in value and "external" in value and "source" not in value:
+                return (*path, "source"), "required field is missing", path
+            if "model" not in value and "external" not in value:
+                return (*path, "model"), "required field is missing (or external: id with source)", path
             return (
                 path,
                 "a base model is either {model: name@version} or {external: id, source: ...}, not both",

@@ -76,6 +76,15 @@ def git_blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
+def is_suspect_link(name: str) -> bool:
+    """A symbolic link under models/ that stands for a model file or folder.
+
+    The same test for the working tree, the index and commits, so validate
+    and sync agree: such links are refused, never followed.
+    """
+    return name.endswith(MODEL_SUFFIXES) or "." not in name
+
+
 def is_model_path(path: str) -> bool:
     return path.startswith(MODELS_DIR + "/") and path.endswith(MODEL_SUFFIXES)
 
@@ -107,7 +116,7 @@ def working_tree_files(
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}"
                 if entry.is_symlink():
-                    if entry.name.endswith(MODEL_SUFFIXES) or entry.is_dir():
+                    if is_suspect_link(entry.name):
                         files.append(SourceFile(rel, b"", git_blob_id(b""), is_symlink=True))
                     continue
                 if entry.is_dir():
@@ -168,7 +177,7 @@ def tree_files(repo: pygit2.Repository, tree: pygit2.Tree) -> list[SourceFile]:
             if entry.filemode == pygit2.enums.FileMode.TREE:
                 stack.append((path, cast(pygit2.Tree, repo[entry.id])))
             elif entry.filemode == pygit2.enums.FileMode.LINK:
-                if path.endswith(MODEL_SUFFIXES):
+                if is_suspect_link(entry.name):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
             elif path.endswith(MODEL_SUFFIXES):
                 files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
@@ -182,11 +191,11 @@ def index_files(root: Path) -> list[SourceFile]:
     files: list[SourceFile] = []
     for entry in repo.index:
         path = entry.path
-        if not is_model_path(path):
-            continue
         if entry.mode == pygit2.enums.FileMode.LINK:
-            files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
-        else:
+            if path.startswith(MODELS_DIR + "/") and is_suspect_link(path.rsplit("/", 1)[-1]):
+                files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
+            continue
+        if is_model_path(path):
             files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
     files.sort(key=lambda f: f.path)
     return files

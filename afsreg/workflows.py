@@ -471,10 +471,13 @@ def register_model(
         if not isinstance(loaded, dict):
             raise AfsregError("the template is not a mapping of fields")
         data = copy.deepcopy(loaded)
-        # A copied version file is a new version: its identity, decisions
-        # and deploy history do not carry over.
-        for key in ("artifact_id", "deployments", "created_at"):
+        # A copied version file is a new version: its identity, decisions,
+        # deploy history, training run, weights and measured scores belong
+        # to the version it was copied from, and do not carry over.
+        for key in ("artifact_id", "deployments", "created_at", "training", "files"):
             data.pop(key, None)
+        if "evaluation_metrics" in data:
+            data["evaluation_metrics"] = {}
     elif template is not None:
         data = copy.deepcopy(dict(template))
     else:
@@ -517,6 +520,9 @@ def register_model(
         _set_path(data, ("lineage", "base_models"), [_base_model_entry(b) for b in bases])
     for key, value in (fields or {}).items():
         _set_path(data, parse_field_path(key), value)
+    if data.get("is_external") is False:
+        # A new version has not been measured yet: scores come with `afsreg score`.
+        data.setdefault("evaluation_metrics", {})
     flags = [dict(flag) for flag in review]
     if flags:
         data["review"] = [*(data.get("review") or []), *flags]

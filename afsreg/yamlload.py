@@ -122,6 +122,17 @@ def _check_flow_depth(text: str) -> None:
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str) -> YamlError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        position = min(exc.position, len(text))
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return YamlError(
+            f"control character U+{char:04X} is not allowed in YAML; "
+            'write it as an escape inside double quotes (e.g. "\\e")',
+            line,
+            col,
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -188,6 +199,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _node_error(key_node, "a key must be a plain string", path)
             key = key_node.value
+            if "\x00" in key:
+                raise _node_error(key_node, "a key contains a NUL character (\\0)", path)
             if key in result:
                 raise _node_error(
                     key_node,
@@ -203,6 +216,8 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: tuple[str | int, ...]) -> Any:
         tag = node.tag
         if tag == _STR:
+            if "\x00" in node.value:
+                raise _node_error(node, "contains a NUL character (\\0), which databases cannot store", path)
             return node.value
         if tag == _NULL:
             return None

@@ -420,6 +420,15 @@ class Bench:
             warmup=True,
         )
         self.measure(
+            "floor: read + C-parse, one process",
+            key,
+            [python, "-m", "bench.floors", "parse", str(root)],
+            root=root,
+            tool="floor",
+            warmup=True,
+            env=_env_with_pythonpath(REPO),
+        )
+        self.measure(
             "floor: read + C-parse + Draft7 validate, one process",
             key,
             [python, "-m", "bench.floors", "validate", str(root)],

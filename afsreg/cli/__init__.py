@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from afsreg import __version__
+from afsreg.cli.options import safe_text
 from afsreg.errors import AfsregError
 
 # command name -> module under afsreg.cli that defines it (in its `commands` list)
@@ -71,7 +72,7 @@ class _Main(click.Group):
         try:
             return super().invoke(ctx)
         except AfsregError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {safe_text(exc)}", err=True)
             ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -82,7 +83,7 @@ class _Main(click.Group):
             if os.environ.get("AFSREG_DEBUG"):
                 raise
             click.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} "
+                f"error: internal error: {type(exc).__name__}: {safe_text(exc)} "
                 "(set AFSREG_DEBUG=1 for details, and please report it)",
                 err=True,
             )

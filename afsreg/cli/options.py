@@ -65,8 +65,14 @@ def resolve_root(root: Path | None) -> Path:
     return find_root(None) if root is None else root.resolve()
 
 
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    # json.dumps escapes only U+0000-U+001F; C1 controls (CSI \x9b) can still move a
+    # terminal. They occur only inside JSON strings, where \uXXXX means the same.
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def to_yaml(data: Any) -> str:

@@ -9,6 +9,7 @@ rename being one row on the new path.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pygit2
@@ -16,7 +17,7 @@ import pygit2
 from afsreg.audit import field_changes
 from afsreg.db.project import Row, canonical_ts
 from afsreg.history import FileChange, HistoryIndex, load_history
-from afsreg.yamlload import YamlError, load_yaml
+from afsreg.parsed import ParsedCache, parse_blobs
 
 CHANGE_TYPES = {
     "A": "added",
@@ -70,12 +71,40 @@ def path_ref(path: str) -> tuple[str | None, str | None]:
 
 
 class BlobCache:
-    """Parsed blob contents, memoised by blob id; unparseable -> None."""
+    """Parsed blob contents, memoised by blob id; unparseable -> None.
 
-    def __init__(self, repo: pygit2.Repository) -> None:
+    Backed by afsreg.parsed.ParsedCache, so a blob parsed by one sync is
+    never parsed again by the next (or by status, or by a sync into another
+    database); ``prefetch`` parses what is missing on every core.
+    """
+
+    def __init__(self, repo: pygit2.Repository, store: ParsedCache | None = None) -> None:
         self.repo = repo
+        self.store = store if store is not None else ParsedCache(Path(repo.path))
         self.parsed: dict[str, dict[str, Any] | None] = {}
         self.commits: dict[str, pygit2.Commit] = {}
+
+    def prefetch(self, blob_ids: Iterable[str]) -> None:
+        """Make the given blobs' parsed data available in one batch."""
+        wanted = {b: None for b in blob_ids if b not in self.parsed}
+        if not wanted:
+            return
+        contents: dict[str, bytes | None] = {}
+        cached = self.store.get_many(wanted)
+        for blob_id in wanted:
+            if blob_id not in cached:
+                obj = self.repo.get(blob_id)
+                contents[blob_id] = obj.data if isinstance(obj, pygit2.Blob) else b""
+        self.parsed.update(cached)
+        self.parsed.update(parse_blobs(self.store, contents))
+
+    def blob_id_at(self, commit: pygit2.Commit | None, path: str | None) -> str | None:
+        if commit is None or path is None:
+            return None
+        try:
+            return str(commit.tree[path].id)
+        except KeyError:
+            return None
 
     def commit(self, commit_id: str) -> pygit2.Commit | None:
         if commit_id not in self.commits:
@@ -97,12 +126,7 @@ class BlobCache:
             return None
         blob_id = str(entry.id)
         if blob_id not in self.parsed:
-            try:
-                obj = self.repo[entry.id]
-                value = load_yaml(obj.data) if isinstance(obj, pygit2.Blob) else None
-            except YamlError:
-                value = None
-            self.parsed[blob_id] = value if isinstance(value, dict) else None
+            self.prefetch([blob_id])
         return self.parsed[blob_id]
 
     def first_parent(self, commit: pygit2.Commit) -> pygit2.Commit | None:
@@ -124,6 +148,22 @@ def _state(data: Mapping[str, Any] | None) -> str | None:
     return state if isinstance(state, str) else None
 
 
+def _prefetch_changes(blobs: BlobCache, changes: list[FileChange]) -> None:
+    """Parse every blob the changes need up front, in one parallel batch."""
+    wanted: list[str] = []
+    for change in changes:
+        commit = blobs.commit(change.commit)
+        if commit is None:
+            continue
+        if change.status != "D":
+            wanted.append(blobs.blob_id_at(commit, change.path) or "")
+        if change.status not in ("A", "C") and not change.truncated:
+            parent = blobs.first_parent(commit)
+            wanted.append(blobs.blob_id_at(parent, change.old_path or change.path) or "")
+    blobs.prefetch(b for b in wanted if b)
+    blobs.store.flush()
+
+
 def event_rows(
     repo: pygit2.Repository,
     changes: list[FileChange],
@@ -135,8 +175,17 @@ def event_rows(
     ``blobs`` memoises parsed contents by blob id; pass one to reuse them afterwards.
     """
     blobs = blobs if blobs is not None else BlobCache(repo)
+    # An event row is fixed once its commit exists: reuse the ones computed before.
+    known = blobs.store.get_events((c.commit, c.path) for c in changes)
+    _prefetch_changes(blobs, [c for c in changes if (c.commit, c.path) not in known])
     rows: list[Row] = []
     for done, change in enumerate(changes, start=1):
+        cached = known.get((change.commit, change.path))
+        if cached is not None:
+            rows.append(cached)
+            if progress is not None and done % 200 == 0:
+                progress(200)
+            continue
         commit = blobs.commit(change.commit)
         if commit is None:
             continue
@@ -168,8 +217,10 @@ def event_rows(
                 "promotion_state_after": _state(after),
             }
         )
+        blobs.store.put_event(change.commit, change.path, rows[-1])
         if progress is not None and done % 200 == 0:
             progress(200)
+    blobs.store.flush()
     return rows
 
 

@@ -243,7 +243,13 @@ def project_rows(
 
 
 def _reuse_parsed(versions: Iterable[ModelVersion], blobs: events_mod.BlobCache) -> None:
-    """Hand the contents the history walk already parsed to the versions (parsing is the slow part)."""
+    """Hand parsed contents (from the history walk or the parsed cache) to the versions.
+
+    Parsing is the slow part of a sync; afsreg.parsed caches it by blob id.
+    """
+    versions = list(versions)
+    blobs.prefetch(v.blob_id for v in versions)
+    blobs.store.flush()
     for version in versions:
         parsed = blobs.parsed.get(version.blob_id)
         if parsed is not None and "data" not in version.__dict__:

@@ -1,0 +1,168 @@
+"""Parsed model files (and audit rows), cached by git object id; parsed on every core when missing.
+
+Parsing YAML is the slowest step of afsreg (libyaml composes in C but calls
+back into Python for every scalar). A blob id names its bytes forever, so
+what a blob parses to never changes: ``sync``, ``status`` and ``log`` keep
+the result in ``.git/afsreg/parsed-v1.sqlite3`` and never parse a blob twice.
+Values are stored as JSON text (never pickled): reading the cache cannot run
+code. Unparseable blobs are stored as null.
+
+The same file keeps the audit rows of ``model_version_events`` by (commit,
+path): what a commit did to a file is fixed once the commit exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from afsreg import __version__
+from afsreg.yamlload import YamlError, load_yaml
+
+# The file is per afsreg version: a new release may parse or diff differently.
+CACHE_NAME = f"parsed-{__version__}.sqlite3"
+PARALLEL_THRESHOLD = 400
+
+Parsed = dict[str, Any] | None
+
+
+def parse(content: bytes) -> Parsed:
+    """A blob's data when it is a mapping; None when it is not, or does not parse."""
+    try:
+        value = load_yaml(content)
+    except YamlError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parse_many(contents: list[bytes]) -> list[Parsed]:
+    """``parse`` over many blobs, on every core when there are enough of them."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(contents) < PARALLEL_THRESHOLD or workers < 2:
+        return [parse(c) for c in contents]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(50, len(contents) // (workers * 4))
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(parse, contents, chunksize=chunk))
+    except (OSError, RuntimeError):  # no fork or no processes here: do it in this one
+        return [parse(c) for c in contents]
+
+
+class ParsedCache:
+    """blob id -> parsed data, in a SQLite file in the git directory (or in memory)."""
+
+    def __init__(self, git_dir: Path | None) -> None:
+        self.path = git_dir / "afsreg" / CACHE_NAME if git_dir is not None else None
+        self._db: sqlite3.Connection | None = None
+        self.pending: dict[str, Parsed] = {}
+        self.pending_events: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None and self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=30)
+                self._db.execute("CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS events (commit_sha TEXT, path TEXT, row TEXT,"
+                    " PRIMARY KEY (commit_sha, path))"
+                )
+            except sqlite3.Error:
+                self.path = None  # a cache that cannot be opened is simply not used
+                self._db = None
+        return self._db
+
+    def get_many(self, blob_ids: Iterable[str]) -> dict[str, Parsed]:
+        wanted = list(dict.fromkeys(blob_ids))
+        found: dict[str, Parsed] = {b: self.pending[b] for b in wanted if b in self.pending}
+        db = self._connect()
+        if db is None:
+            return found
+        rest = [b for b in wanted if b not in found]
+        try:
+            for start in range(0, len(rest), 500):
+                batch = rest[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT blob, data FROM parsed WHERE blob IN ({marks})"
+                for blob, data in db.execute(query, batch):
+                    found[blob] = json.loads(data) if data is not None else None
+        except (sqlite3.Error, ValueError):
+            return found
+        return found
+
+    def put(self, blob_id: str, data: Parsed) -> None:
+        self.pending[blob_id] = data
+
+    def get_events(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Cached audit rows by (commit sha, path)."""
+        db = self._connect()
+        wanted = set(keys)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        if db is None or not wanted:
+            return found
+        commits = sorted({c for c, _ in wanted})
+        try:
+            for start in range(0, len(commits), 500):
+                batch = commits[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT commit_sha, path, row FROM events WHERE commit_sha IN ({marks})"
+                for commit_sha, path, row in db.execute(query, batch):
+                    if (commit_sha, path) in wanted:
+                        found[(commit_sha, path)] = json.loads(row)
+        except (sqlite3.Error, ValueError):
+            return {}
+        return found
+
+    def put_event(self, commit_sha: str, path: str, row: dict[str, Any]) -> None:
+        self.pending_events[(commit_sha, path)] = row
+
+    def flush(self) -> None:
+        """Write what was computed in this run (one transaction)."""
+        db = self._connect()
+        if db is None or not (self.pending or self.pending_events):
+            return
+        rows = [
+            (b, json.dumps(d, separators=(",", ":")) if d is not None else None)
+            for b, d in self.pending.items()
+        ]
+        events = [
+            (c, p, json.dumps(r, separators=(",", ":"))) for (c, p), r in self.pending_events.items()
+        ]
+        try:
+            db.executemany("INSERT OR REPLACE INTO parsed (blob, data) VALUES (?, ?)", rows)
+            db.executemany(
+                "INSERT OR REPLACE INTO events (commit_sha, path, row) VALUES (?, ?, ?)", events
+            )
+            db.commit()
+            self.pending.clear()
+            self.pending_events.clear()
+        except sqlite3.Error:
+            db.rollback()
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def parse_blobs(cache: ParsedCache, blobs: dict[str, bytes | None]) -> dict[str, Parsed]:
+    """Parsed data for each blob id: from the cache, else parsed (in parallel) and cached.
+
+    ``blobs`` maps blob id -> bytes, or None where the bytes are only to be
+    read if the cache lacks them (then the caller must supply them later).
+    """
+    found = cache.get_many(blobs)
+    missing = [b for b in blobs if b not in found and blobs[b] is not None]
+    for blob_id, data in zip(missing, parse_many([blobs[b] or b"" for b in missing]), strict=True):
+        found[blob_id] = data
+        cache.put(blob_id, data)
+    return found
