@@ -46,3 +46,14 @@ def metrics(data: Mapping[str, Any]) -> dict[str, float]:
         for key, value in flatten(raw).items()
         if isinstance(value, int | float) and not isinstance(value, bool)
     }
+
+
+def same(a: Any, b: Any) -> bool:
+    """Deep equality that also compares types (``1``, ``1.0`` and ``True`` differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

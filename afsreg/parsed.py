@@ -70,7 +70,9 @@ class ParsedCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=30)
-                self._db.execute("CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT)"
+                )
                 self._db.execute(
                     "CREATE TABLE IF NOT EXISTS events (commit_sha TEXT, path TEXT, row TEXT,"
                     " PRIMARY KEY (commit_sha, path))"
@@ -134,7 +136,8 @@ class ParsedCache:
             for b, d in self.pending.items()
         ]
         events = [
-            (c, p, json.dumps(r, separators=(",", ":"))) for (c, p), r in self.pending_events.items()
+            (c, p, json.dumps(r, separators=(",", ":")))
+            for (c, p), r in self.pending_events.items()
         ]
         try:
             db.executemany("INSERT OR REPLACE INTO parsed (blob, data) VALUES (?, ?)", rows)

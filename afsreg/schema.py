@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -52,7 +52,9 @@ def _check_date_time(value: object) -> bool:
         return False
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed.astimezone(UTC)  # stored as UTC: a time past year 9999 there is not one
+    except (ValueError, OverflowError):
         return False
     return parsed.tzinfo is not None
 
@@ -375,7 +377,11 @@ def _describe(error: Any) -> tuple[FieldPath, str, FieldPath]:
             if "model" not in value and "external" in value and "source" not in value:
                 return (*path, "source"), "required field is missing", path
             if "model" not in value and "external" not in value:
-                return (*path, "model"), "required field is missing (or external: id with source)", path
+                return (
+                    (*path, "model"),
+                    "required field is missing (or external: id with source)",
+                    path,
+                )
             return (
                 path,
                 "a base model is either {model: name@version} or {external: id, source: ...}, not both",

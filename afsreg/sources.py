@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import pygit2
 
+from afsreg.errors import AfsregError
 from afsreg.gitutil import open_repo, resolve_commit
 
 MODELS_DIR = "models"
@@ -177,7 +178,7 @@ def tree_files(repo: pygit2.Repository, tree: pygit2.Tree) -> list[SourceFile]:
             if entry.filemode == pygit2.enums.FileMode.TREE:
                 stack.append((path, cast(pygit2.Tree, repo[entry.id])))
             elif entry.filemode == pygit2.enums.FileMode.LINK:
-                if is_suspect_link(entry.name):
+                if is_suspect_link(entry.name or ""):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
             elif path.endswith(MODEL_SUFFIXES):
                 files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
@@ -189,7 +190,13 @@ def index_files(root: Path) -> list[SourceFile]:
     """Every YAML file under models/ as staged in the git index (what a commit would hold)."""
     repo = open_repo(root)
     files: list[SourceFile] = []
-    for entry in repo.index:
+    try:
+        entries = list(repo.index)
+    except pygit2.GitError as exc:
+        raise AfsregError(
+            f"{root}/.git/index: cannot read the git index ({exc}); `git reset` rebuilds it from HEAD"
+        ) from None
+    for entry in entries:
         path = entry.path
         if entry.mode == pygit2.enums.FileMode.LINK:
             if path.startswith(MODELS_DIR + "/") and is_suspect_link(path.rsplit("/", 1)[-1]):

@@ -239,6 +239,8 @@ def write_files(
     fails instead of overwriting a file that appeared meanwhile.
     """
     staged: list[tuple[str, Path, Path | None]] = []
+    rel = ""
+    renamed = 0
     try:
         for rel, content in files.items():
             target = root / rel
@@ -275,8 +277,19 @@ def write_files(
                 written.unlink()
             else:
                 os.replace(written, destination)
+            renamed += 1
         for folder in {destination.parent for _, destination, _ in staged}:
             _fsync_dir(folder)
+    except OSError as exc:
+        # Everything is staged before the first rename, so a failure before
+        # then changes nothing; only the rename phase can leave a multi-file
+        # change part-way (each file itself is always whole).
+        outcome = (
+            "nothing was changed"
+            if renamed == 0
+            else f"{renamed} of {len(staged)} files were written"
+        )
+        raise AfsregError(f"{rel}: cannot write ({exc.strerror or exc}); {outcome}") from None
     finally:
         for _, _, leftover in staged:
             if leftover is not None and leftover.exists():

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from afsreg.errors import AfsregError
+from afsreg.fields import same
 from afsreg.yamlload import YamlError, compose, dotted, load_yaml
 
 Path = tuple[str | int, ...]
@@ -150,17 +151,6 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
     if not same(load_text(text), dict(data)):
         raise YamlEditError("the written YAML does not read back as the data")  # pragma: no cover
     return text
-
-
-def same(a: Any, b: Any) -> bool:
-    """Deep equality that also compares types (``1``, ``1.0`` and ``True`` differ)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
 
 
 def load_text(text: str) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -65,19 +65,19 @@ class _Loader(_BaseLoader):
 
     # libyaml calls resolve() back in Python for every scalar, keys included;
     # keys and many values repeat across files, so the answer is memoised.
-    _scalar_tags: dict[tuple[str, bool], str] = {}
+    _scalar_tags: ClassVar[dict[tuple[str, bool], str]] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode:
             key = (value, implicit[0])
             tag = self._scalar_tags.get(key)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._scalar_tags) > 200_000:
                     self._scalar_tags.clear()
                 self._scalar_tags[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -217,7 +217,9 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             if "\x00" in node.value:
-                raise _node_error(node, "contains a NUL character (\\0), which databases cannot store", path)
+                raise _node_error(
+                    node, "contains a NUL character (\\0), which databases cannot store", path
+                )
             return node.value
         if tag == _NULL:
             return None

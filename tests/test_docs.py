@@ -35,5 +35,6 @@ def test_format_doc_names_every_schema_field() -> None:
     example_fields = flatten(__import__("yaml").safe_load(format_example()))
     for section in ("code", "training", "files", "lineage", "promotion"):
         for name in schema["properties"][section]["properties"]:
-            assert f"{section}.{name}" in doc or any(k.startswith(f"{section}.{name}") for k in example_fields), (
-                section, name)
+            assert f"{section}.{name}" in doc or any(
+                k.startswith(f"{section}.{name}") for k in example_fields
+            ), (section, name)

@@ -92,13 +92,6 @@ def test_a_write_that_cannot_finish_leaves_the_old_files(
     assert reg.git("status", "--porcelain") == ""
 
 
-WRITE_ERROR_BUG = (
-    "bug: workflows.write_files lets OSError (ENOSPC, EFBIG, EACCES) escape, so the CLI "
-    "reports an internal error (exit 2) instead of a clear error naming the file"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=WRITE_ERROR_BUG)
 def test_a_full_disk_is_a_clear_error(git_registry: GitRegistry) -> None:
     reg = small_registry(git_registry)
     result = run_with_file_size_limit(["score", "m@v1", "accuracy=0.9"], reg.root, limit=64)
@@ -160,7 +153,6 @@ def test_permission_denied_leaves_the_old_file(
         assert files_of(reg.root) == before
 
 
-@pytest.mark.xfail(strict=True, reason=WRITE_ERROR_BUG)
 def test_permission_denied_is_a_clear_error(
     git_registry: GitRegistry, afsreg_env: dict[str, str]
 ) -> None:
@@ -222,11 +214,6 @@ def test_a_lock_left_by_a_killed_git(
     assert reg.git("rev-parse", "HEAD") == head
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sources.index_files lets pygit2.GitError escape on a corrupt index "
-    "(validate --staged reports an internal error instead of a clear one)",
-)
 def test_an_interrupted_index_write(git_registry: GitRegistry, afsreg_env: dict[str, str]) -> None:
     """A truncated .git/index (a git killed without its lock protocol): reads from the tree still work."""
     reg = history_registry(git_registry)

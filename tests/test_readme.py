@@ -23,17 +23,22 @@ def test_the_tour_runs(tmp_path: Path, pg_url: str) -> None:
         **os.environ,
         "PATH": BIN_DIR + os.pathsep + os.environ.get("PATH", ""),
         "DATABASE_URL": pg_url,
-        "GIT_AUTHOR_NAME": "Tour Guide", "GIT_AUTHOR_EMAIL": "guide@example.com",
-        "GIT_COMMITTER_NAME": "Tour Guide", "GIT_COMMITTER_EMAIL": "guide@example.com",
+        "GIT_AUTHOR_NAME": "Tour Guide",
+        "GIT_AUTHOR_EMAIL": "guide@example.com",
+        "GIT_COMMITTER_NAME": "Tour Guide",
+        "GIT_COMMITTER_EMAIL": "guide@example.com",
         "HOME": str(tmp_path),  # no user git config or pre-commit cache leaks in
     }
     env.pop("AFSREG_DATABASE_URL", None)
     script = "set -euo pipefail\n" + tour_script()
-    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     root = tmp_path / "my-registry"
-    log = subprocess.run(["git", "log", "--format=%s"], cwd=root, capture_output=True, text=True).stdout
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=root, capture_output=True, text=True
+    ).stdout
     assert log.splitlines()[0].startswith("afsreg: rollback majora")
     for step in ("add majora@v1", "score majora@v1", "promote majora@v2", "deploy majora@v2"):
         assert step in log

@@ -359,23 +359,36 @@ def test_sql_strings_reach_postgresql_verbatim(git_registry: GitRegistry, pg_url
 
 @pytest.mark.postgres
 def test_a_sync_postgresql_refuses_changes_nothing(git_registry: GitRegistry, pg_url: str) -> None:
-    """A value PostgreSQL cannot store (NUL) fails the sync as a whole: not even the tables stay."""
+    """A row PostgreSQL refuses (here: a trigger raising) fails the sync as a whole."""
     import psycopg
 
     from afsreg.db.connect import DatabaseError
     from afsreg.db.sync import sync
 
-    git_registry.write(
-        "models/m/v1.yaml", dump(model_doc("m", "v1")).replace("title: m v1", 'title: "a\\0b"')
-    )
-    git_registry.commit("a title with a NUL")
-    with pytest.raises(DatabaseError):
+    git_registry.write_model("m", "v1")
+    git_registry.commit("v1")
+    sync(git_registry.root, pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql; "
+            "CREATE TRIGGER refuse BEFORE INSERT ON model_versions "
+            "FOR EACH ROW EXECUTE FUNCTION refuse();"
+        )
+        before = [
+            conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("artifacts", "model_versions", "model_version_events", "afsreg_sync_state")
+        ]
+    git_registry.write_model("m", "v2", lineage={"parent": "v1"})
+    git_registry.commit("v2")
+    with pytest.raises(DatabaseError, match="refused by the test"):
         sync(git_registry.root, pg_url)
     with psycopg.connect(pg_url) as conn:
-        tables = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall()
-    assert tables == []
+        after = [
+            conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("artifacts", "model_versions", "model_version_events", "afsreg_sync_state")
+        ]
+    assert after == before
 
 
 @pytest.mark.postgres

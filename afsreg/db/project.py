@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from afsreg.errors import ValidationError
+from afsreg.fields import same
 from afsreg.problems import Problem
 
 Kind = Literal["text", "int", "json", "ts"]
@@ -206,17 +207,6 @@ def row_values(
     row: Mapping[str, Any], columns: Mapping[str, Kind], names: Sequence[str]
 ) -> tuple[Any, ...]:
     return tuple(to_db(row.get(name), columns[name]) for name in names)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality that tells 1 from 1.0 from True inside JSON (a type change is a change)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
 
 
 def differing_columns(desired: Row, actual: Row, columns: Iterable[str]) -> list[str]:
