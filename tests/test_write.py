@@ -165,7 +165,7 @@ def test_written_file_is_never_half_written(
         raise OSError("disk on fire")
 
     monkeypatch.setattr("afsreg.workflows.os.replace", crash)
-    with pytest.raises(OSError, match="disk on fire"):
+    with pytest.raises(AfsregError, match=r"cannot write \(disk on fire\); nothing was changed"):
         promote(reg(majora), "majora@v2")
     assert snapshot(majora) == before  # no temporary files left behind either
 
