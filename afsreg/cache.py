@@ -22,11 +22,9 @@ from typing import Any
 
 from afsreg import __version__
 from afsreg.gitutil import git_dir
+from afsreg.sources import RACY_MARGIN_NS
 
-CACHE_NAME = "check-cache-v2.json"
-# A file modified this close to the cache's write time may have changed
-# again within the same timestamp tick: re-read it ("racily clean" in git).
-RACY_MARGIN_NS = 2_000_000_000
+CACHE_NAME = "check-cache-v3.json"
 
 
 class CheckCache:

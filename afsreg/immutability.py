@@ -187,7 +187,33 @@ def immutability_problems(
                     "record the change in a new version",
                 )
             )
+        # An open flag unlocks its field for correction, so a released version
+        # may not gain a flag on a frozen field: that would unlock it after the fact.
+        added = sorted(
+            f for f in _flagged_fields(new.data) - _flagged_fields(old.data) if is_frozen(f)
+        )
+        if added:
+            line, col = locate(new.content, ("review",))
+            problems.append(
+                Problem(
+                    new.path,
+                    line,
+                    col,
+                    "review",
+                    f"{ref} is released ({reason}): a review flag may not be added to its frozen "
+                    f"field(s) {', '.join(added)}; record the correction in a new version",
+                )
+            )
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.field))
+
+
+def _flagged_fields(data: Mapping[str, Any]) -> set[str]:
+    review = data.get("review")
+    return {
+        flag["field"]
+        for flag in (review if isinstance(review, list) else [])
+        if isinstance(flag, Mapping) and isinstance(flag.get("field"), str)
+    }
 
 
 _RELEASE_MARKERS = (b"promoted", b"superseded", b"deployed", b"deployments")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -67,8 +68,11 @@ class SourceFile:
         return hash((self.path, self.blob_id))
 
 
-# path -> (mtime_ns, size, inode, blob id): git's trick for knowing a file is
-# unchanged without reading it.
+# path -> (mtime_ns, size, inode, ctime_ns, blob id): git's trick for knowing a
+# file is unchanged without reading it. A file modified within this margin of
+# now may change again within its timestamp tick ("racily clean" in git): it
+# is re-read, and never recorded.
+RACY_MARGIN_NS = 2_000_000_000
 StatCache = dict[str, list[Any]]
 
 
@@ -126,20 +130,25 @@ def working_tree_files(
                 if not entry.name.endswith(MODEL_SUFFIXES):
                     continue
                 stat = entry.stat()
-                signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
+                signature = [stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns]
                 cached = known.get(rel)
                 seen.add(rel)
                 if (
                     cached is not None
-                    and cached[:3] == signature
+                    and cached[:4] == signature
                     and stat.st_mtime_ns < trusted_before_ns
                 ):
-                    files.append(SourceFile(rel, None, cached[3], load=_reader(entry.path)))
+                    files.append(SourceFile(rel, None, cached[4], load=_reader(entry.path)))
                     continue
                 with open(entry.path, "rb") as handle:
                     content = handle.read()
                 blob_id = git_blob_id(content)
-                known[rel] = [*signature, blob_id]
+                if stat.st_mtime_ns < time.time_ns() - RACY_MARGIN_NS:
+                    known[rel] = [*signature, blob_id]
+                else:
+                    # Racily clean: the file may change again within its timestamp
+                    # tick, so it is not recorded (a later save would make it trusted).
+                    known.pop(rel, None)
                 files.append(SourceFile(rel, content, blob_id))
     for stale in set(known) - seen:
         del known[stale]

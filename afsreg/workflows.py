@@ -485,9 +485,10 @@ def register_model(
             raise AfsregError("the template is not a mapping of fields")
         data = copy.deepcopy(loaded)
         # A copied version file is a new version: its identity, decisions,
-        # deploy history, training run, weights and measured scores belong
-        # to the version it was copied from, and do not carry over.
-        for key in ("artifact_id", "deployments", "created_at", "training", "files"):
+        # deploy history, training run, weights, scores and lineage belong
+        # to the version it was copied from, and do not carry over
+        # (--parent and --base-model say where the new one comes from).
+        for key in ("artifact_id", "deployments", "created_at", "training", "files", "lineage"):
             data.pop(key, None)
         if "evaluation_metrics" in data:
             data["evaluation_metrics"] = {}

@@ -537,3 +537,21 @@ def test_cli_sync_default_database_and_messages(
     )
     dry = run_afsreg(["sync", "--dry-run", "--full"], cwd=git_registry.root, env=afsreg_env)
     assert dry.returncode == 0 and dry.stdout.startswith("would sync")
+
+
+def test_removing_a_version_another_one_is_evaluated_on(
+    git_registry: GitRegistry, db_url: str, tmp_path: Path
+) -> None:
+    """Found in review: the foreign key from eval_dataset_artifact_id broke both sync modes."""
+    reg = git_registry
+    reg.write_model("cells", "v1")
+    reg.write_model("risk", "v1", evaluation_dataset={"name": "cells", "artifact_id": "cells@v1"})
+    reg.commit("risk is evaluated on cells")
+    sync(reg.root, db_url)
+    reg.remove("models/cells/v1.yaml")
+    reg.commit("remove cells")
+    report = sync(reg.root, db_url)
+    assert report.mode == "incremental" and report.removed == ["cells@v1"]
+    assert snapshot(db_url) == full_snapshot(reg.root, "HEAD", tmp_path)
+    sync(reg.root, db_url, full=True)
+    assert snapshot(db_url) == full_snapshot(reg.root, "HEAD", tmp_path)

@@ -296,3 +296,25 @@ def test_plain_git_hook_refuses_deleting_a_released_version(
     assert refused.returncode != 0
     assert "models/majora/v1.yaml:1:1: (file): majora@v1 is released" in refused.stderr
     assert "may not be deleted or renamed" in refused.stderr
+
+
+def test_a_released_version_may_not_gain_a_review_flag_on_a_frozen_field(
+    git_registry: GitRegistry,
+) -> None:
+    """Found in review: adding a flag, then changing the flagged field, rewrote a release."""
+    from afsreg.validate import validate
+
+    git_registry.write_model("m", "v1", promotion={"state": "promoted"})
+    git_registry.commit("release m v1")
+    git_registry.write_model(
+        "m",
+        "v1",
+        promotion={"state": "promoted"},
+        review=[{"field": "training_config", "reason": "let me change it"}],
+    )
+    report = validate(git_registry.root, against="HEAD")
+    assert any(
+        p.field == "review"
+        and "may not be added to its frozen field(s) training_config" in p.message
+        for p in report.errors
+    )

@@ -65,3 +65,29 @@ def test_a_registry_outside_git_still_reads(tmp_path: Path) -> None:
     (tmp_path / "models" / "m").mkdir(parents=True)
     (tmp_path / "models" / "m" / "v1.yaml").write_text(dump(model_doc("m", "v1")))
     assert len(Registry.open(tmp_path)) == 1
+
+
+def test_a_same_size_edit_that_keeps_the_mtime_is_still_seen(git_registry: GitRegistry) -> None:
+    """The stat cache keys on ctime too, as git does: `cp -p`-style edits are not missed."""
+    import os
+    import time
+
+    path = git_registry.write_model("m", "v1")
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert Registry.open(git_registry.root).errors == []
+    text = path.read_text().replace("candidate", "candidatX")  # same size
+    path.write_text(text)
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert [p.field for p in Registry.open(git_registry.root).errors] == ["promotion.state"]
+
+
+def test_a_racily_clean_file_is_not_recorded(git_registry: GitRegistry) -> None:
+    """A file modified just now may change again within its timestamp tick: never trusted later."""
+    from afsreg.cache import CheckCache
+    from afsreg.schema import Schemas
+
+    git_registry.write_model("m", "v1")
+    Registry.open(git_registry.root)
+    cache = CheckCache.load(git_registry.root, Schemas.load(git_registry.root).digest)
+    assert "models/m/v1.yaml" not in cache.stat

@@ -468,3 +468,12 @@ def test_seed_001_workflow_from_python_commits_each_step(majora: GitRegistry) ->
     assert not final.errors
     assert final.get("majora@v1").status == "deployed"
     assert final.get("majora@v3").status == "completed"
+
+
+def test_add_from_a_file_does_not_copy_its_lineage(majora: GitRegistry) -> None:
+    """Found in review: --from copied the template's parent and base models."""
+    template = majora.path("models/majora/v2.yaml").read_text()
+    change = register_model(reg(majora), "majora", template=template)
+    assert "lineage" not in data(majora, change.ref)
+    change = register_model(reg(majora), "majora", template=template, parent="v2")
+    assert data(majora, change.ref)["lineage"] == {"parent": "v2"}

@@ -180,7 +180,7 @@ def event_rows(
     _prefetch_changes(blobs, [c for c in changes if (c.commit, c.path) not in known])
     rows: list[Row] = []
     for done, change in enumerate(changes, start=1):
-        cached = known.get((change.commit, change.path))
+        cached = None if change.truncated else known.get((change.commit, change.path))
         if cached is not None:
             rows.append(cached)
             if progress is not None and done % 200 == 0:
@@ -217,7 +217,8 @@ def event_rows(
                 "promotion_state_after": _state(after),
             }
         )
-        blobs.store.put_event(change.commit, change.path, rows[-1])
+        if not change.truncated:  # at a shallow boundary the row is provisional
+            blobs.store.put_event(change.commit, change.path, rows[-1])
         if progress is not None and done % 200 == 0:
             progress(200)
     blobs.store.flush()

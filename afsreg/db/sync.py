@@ -493,11 +493,20 @@ def _sync_incremental(
         report.unchanged = _count_versions(db)
         return
     all_versions = list(registry)
+    # Versions outside the touched models whose evaluation dataset is a version
+    # that changed its id or went away must be projected again too.
+    dataset_users = {
+        str(r[0])
+        for r in select_in(
+            db, f"SELECT artifact_id FROM {versions_t.name}", "eval_dataset_artifact_id", old_ids
+        )
+    }
     scope = [
         v
         for v in all_versions
         if v.name in touched_models
         or any(ref.partition("@")[0] in touched_models for ref in v.base_refs)
+        or v.artifact_id in dataset_users
     ]
     scope_ids = {v.artifact_id for v in scope}
     history_rows = _events_for(db, events_t, scope_ids)
@@ -592,7 +601,12 @@ def _apply(
     # model_versions rows first: PostgreSQL may check a removed fine-tune's base_model_id
     # reference before the cascade from its own artifacts row has removed it.
     tbl.delete(db, versions_t, removed)
-    tbl.delete(db, artifacts_t, removed)
+    # A removed version that another version still names (as its evaluation
+    # dataset) stays, as an external reference, so the foreign key holds.
+    still_named = [i for i in removed if i in needed]
+    update(db, artifacts_t, [external_row(i) for i in still_named])
+    report.externals_added += still_named
+    tbl.delete(db, artifacts_t, [i for i in removed if i not in needed])
     report.removed = removed
     if progress is not None:
         progress.finish()
