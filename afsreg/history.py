@@ -320,8 +320,9 @@ def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".history-", suffix=".tmp")
         try:
             os.fchmod(fd, 0o644)
+            text = json.dumps(payload, separators=(",", ":"))  # in C; json.dump is not
             with os.fdopen(fd, "w") as out:
-                json.dump(payload, out, separators=(",", ":"))
+                out.write(text)
             os.replace(tmp, cache_dir / f"history-v1.{index.tip}.json")
         except BaseException:
             with contextlib.suppress(OSError):

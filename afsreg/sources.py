@@ -190,7 +190,10 @@ def tree_files(repo: pygit2.Repository, tree: pygit2.Tree) -> list[SourceFile]:
                 if is_suspect_link(entry.name or ""):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
             elif path.endswith(MODEL_SUFFIXES):
-                files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
+                # Read lazily: a blob whose check result is cached is never read.
+                files.append(
+                    SourceFile(path, None, str(entry.id), load=_blob_reader(repo, entry.id))
+                )
     files.sort(key=lambda f: f.path)
     return files
 
@@ -215,6 +218,13 @@ def index_files(root: Path) -> list[SourceFile]:
             files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
     files.sort(key=lambda f: f.path)
     return files
+
+
+def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid) -> Callable[[], bytes]:
+    def read() -> bytes:
+        return _blob_data(repo, oid)
+
+    return read
 
 
 def _blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:

@@ -27,6 +27,7 @@ def is_valid_name(name: str) -> bool:
     return bool(NAME_RE.match(name)) and len(name) <= 100
 
 
+@lru_cache(maxsize=65536)
 def is_valid_version(version: str) -> bool:
     return bool(VERSION_RE.match(version))
 
