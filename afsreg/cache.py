@@ -24,7 +24,7 @@ from afsreg import __version__
 from afsreg.gitutil import git_dir
 from afsreg.sources import RACY_MARGIN_NS
 
-CACHE_NAME = "check-cache-v3.json"
+CACHE_NAME = "check-cache-v4.json"
 
 
 class CheckCache:

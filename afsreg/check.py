@@ -14,7 +14,7 @@ from typing import Any
 from afsreg.problems import Problem
 from afsreg.records import Summary, pack_summary, summarize, unpack_summary
 from afsreg.schema import Schemas, null_problems
-from afsreg.sources import SourceFile
+from afsreg.sources import SourceFile, is_file_backed
 from afsreg.versions import is_valid_name, is_valid_version
 from afsreg.yamlload import YamlError, load_yaml, locate
 
@@ -229,8 +229,13 @@ def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[Fi
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(50, len(sources) // (workers * 4))
+    # Working-tree files travel as paths (the worker reads them); blobs from
+    # git travel as bytes, since a repository handle cannot cross processes.
     batches = [
-        [(s.path, s.content, s.blob_id, s.is_symlink) for s in sources[i : i + chunk]]
+        [
+            s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, s.is_symlink)
+            for s in sources[i : i + chunk]
+        ]
         for i in range(0, len(sources), chunk)
     ]
     try:
@@ -246,5 +251,5 @@ def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[Fi
     return [FileResult.from_json(r) for r in raw]
 
 
-def _check_batch(batch: list[tuple[str, bytes, str, bool]], schemas: Schemas) -> list[list[Any]]:
-    return [check_file(SourceFile(p, c, b, s), schemas).to_json() for p, c, b, s in batch]
+def _check_batch(batch: list[SourceFile], schemas: Schemas) -> list[list[Any]]:
+    return [check_file(source, schemas).to_json() for source in batch]

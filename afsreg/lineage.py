@@ -137,14 +137,12 @@ class Step:
 def _lineage(version: VersionLike) -> Mapping[str, Any]:
     """The lineage section, without parsing the file when the registry's summary suffices."""
     summary = getattr(version, "summary", None)
-    content = getattr(version, "content", None)
-    if (
-        isinstance(summary, Mapping)
-        and isinstance(content, bytes)
-        and b"base_models" not in content
-    ):
-        parent = summary.get("parent")
-        return {"parent": parent} if isinstance(parent, str) else {}
+    if isinstance(summary, Mapping) and isinstance(summary.get("base_models"), list):
+        parent, bases = summary.get("parent"), summary["base_models"]
+        found: dict[str, Any] = {"parent": parent} if isinstance(parent, str) else {}
+        if bases:
+            found["base_models"] = bases
+        return found
     lineage = version.data.get("lineage")
     return lineage if isinstance(lineage, Mapping) else {}
 

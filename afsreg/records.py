@@ -35,6 +35,7 @@ SUMMARY_FIELDS = (
     "base_refs",
     "active_envs",
     "review_count",
+    "base_models",
 )
 
 
@@ -84,6 +85,8 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "base_refs": base_refs,
         "active_envs": active_envs,
         "review_count": len(review),
+        # The whole (small) list, so lineage can be walked without parsing files.
+        "base_models": [b for b in bases if isinstance(b, dict)],
     }
 
 

@@ -62,6 +62,9 @@ class Registry(RegistryWriteMixin):
         self._ordered = sorted(
             self._versions.values(), key=lambda v: (v.name, _safe_key(v.version))
         )
+        self._by_name: dict[str, list[ModelVersion]] = {}
+        for v in self._ordered:
+            self._by_name.setdefault(v.name, []).append(v)
 
     # -- construction -----------------------------------------------------
 
@@ -76,9 +79,12 @@ class Registry(RegistryWriteMixin):
         schemas = Schemas.load(resolved)
         cache = CheckCache.load(resolved, schemas.digest)
         if rev is None:
+            before = dict(cache.stat)
             files = working_tree_files(resolved, cache.stat, cache.trusted_before_ns)
-            if any(f._content is not None for f in files):
-                cache.dirty = True  # files were read: the stat cache learnt something
+            if cache.stat.keys() != before.keys() or any(
+                cache.stat[k] is not before[k] for k in before
+            ):
+                cache.dirty = True  # the stat cache learnt something: save it
             return cls(resolved, files, schemas=schemas, cache=cache)
         files, commit_id = rev_files(resolved, rev)
         return cls(resolved, files, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache)
@@ -151,11 +157,11 @@ class Registry(RegistryWriteMixin):
 
     def models(self) -> list[str]:
         """Every model name, sorted."""
-        return sorted({v.name for v in self._ordered})
+        return sorted(self._by_name)
 
     def versions(self, name: str) -> list[ModelVersion]:
         """The versions of one model, oldest first in numeric order."""
-        return [v for v in self._ordered if v.name == name]
+        return list(self._by_name.get(name, []))
 
     def latest(self, name: str) -> ModelVersion | None:
         """The highest version of a model that is not a pre-release, else the highest."""

@@ -31,6 +31,17 @@ class SourceFile:
     """
 
     __slots__ = ("_content", "_load", "blob_id", "is_symlink", "path")
+    path: str
+    blob_id: str
+    is_symlink: bool
+    _content: bytes | None
+    _load: Callable[[], bytes] | None
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.path, self._content, self.blob_id, self.is_symlink, self._load)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.path, self._content, self.blob_id, self.is_symlink, self._load = state
 
     def __init__(
         self,
@@ -143,25 +154,41 @@ def working_tree_files(
                 with open(entry.path, "rb") as handle:
                     content = handle.read()
                 blob_id = git_blob_id(content)
+                # The bytes are not kept: at 50,000 files they would be most of
+                # the memory, and whoever needs them reads them again.
+                files.append(SourceFile(rel, None, blob_id, load=_reader(entry.path)))
                 if stat.st_mtime_ns < time.time_ns() - RACY_MARGIN_NS:
                     known[rel] = [*signature, blob_id]
                 else:
                     # Racily clean: the file may change again within its timestamp
                     # tick, so it is not recorded (a later save would make it trusted).
                     known.pop(rel, None)
-                files.append(SourceFile(rel, content, blob_id))
     for stale in set(known) - seen:
         del known[stale]
     files.sort(key=lambda f: f.path)
     return files
 
 
-def _reader(path: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        with open(path, "rb") as handle:
+class _FileReader:
+    """Reads a working-tree file on demand (picklable, so a worker process can do it)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self) -> bytes:
+        with open(self.path, "rb") as handle:
             return handle.read()
 
-    return read
+
+def _reader(path: str) -> Callable[[], bytes]:
+    return _FileReader(path)
+
+
+def is_file_backed(source: SourceFile) -> bool:
+    """True when the bytes can be read again from the working tree (by any process)."""
+    return isinstance(source._load, _FileReader)
 
 
 def rev_files(root: Path, rev: str) -> tuple[list[SourceFile], str]:

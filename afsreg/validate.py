@@ -50,6 +50,8 @@ def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
             out.append(full.relative_to(root).as_posix())
         except ValueError:
             raise AfsregError(f"{raw}: outside the registry at {root}") from None
+        if not full.exists() and not full.is_symlink():
+            raise AfsregError(f"{raw}: no such file")
     return out
 
 

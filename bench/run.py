@@ -128,7 +128,7 @@ TARGETS: list[tuple[str, str, str, float]] = [
     ("log NAME@VERSION warm", "10k", "s", 0.2),
     ("validate cold", "50k", "mb", 300.0),
     ("validate warm", "50k", "mb", 300.0),
-    ("check-jsonschema", "10k", "x", 5.0),
+    ("check-jsonschema --schemafile (same files)", "10k", "x", 5.0),
     ("gto show", "5k", "x", 20.0),
     ("gto history", "5k", "x", 20.0),
 ]

@@ -17,8 +17,6 @@ from typing import Any
 
 import click
 
-from afsreg.gitutil import find_root
-
 FORMATS = ("table", "json", "yaml")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -62,6 +60,8 @@ def format_option(
 
 
 def resolve_root(root: Path | None) -> Path:
+    from afsreg.gitutil import find_root  # imports pygit2: only when a command needs a root
+
     return find_root(None) if root is None else root.resolve()
 
 
