@@ -126,6 +126,11 @@ class Registry(RegistryWriteMixin):
             cache.save(live)
         return results
 
+    @property
+    def check_cache(self) -> CheckCache:
+        """The per-file check cache this registry was built with (shared, read-only, by --against)."""
+        return self._cache
+
     # -- reading ----------------------------------------------------------
 
     def __iter__(self) -> Iterator[ModelVersion]:

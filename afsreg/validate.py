@@ -22,7 +22,7 @@ from afsreg.errors import AfsregError
 from afsreg.gitutil import open_repo
 from afsreg.problems import Problem
 from afsreg.registry import Registry
-from afsreg.sources import index_files
+from afsreg.sources import index_files, rev_files
 
 
 @dataclass
@@ -82,7 +82,21 @@ def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
     repo = open_repo(root)
     if repo.head_is_unborn and rev in ("HEAD", "@"):
         return []
-    base = Registry.open(root, rev=rev)
     from afsreg.immutability import immutability_problems
 
+    # Only a version whose file differs from ``rev`` (changed, moved or gone)
+    # can break immutability, so the base holds just those files: a
+    # pre-commit run with one changed file reads one base version, not 10,000.
+    files, commit_id = rev_files(root, rev)
+    head_blobs = {f.path: f.blob_id for f in head.files}
+    changed = [f for f in files if head_blobs.get(f.path) != f.blob_id]
+    base = Registry(
+        root,
+        changed,
+        rev=rev,
+        commit_id=commit_id,
+        schemas=head.schemas,
+        cache=head.check_cache,
+        use_cache=False,  # read the cache, never prune it to these few
+    )
     return immutability_problems(base, head)
