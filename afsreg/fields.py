@@ -35,9 +35,6 @@ def changed_fields(
     ]
 
 
-METRICS_PREFIX = "evaluation_metrics."
-
-
 def metrics(data: Mapping[str, Any]) -> dict[str, float]:
     """Numeric evaluation metrics, flattened: ``accuracy``, ``rouge.rouge1``, ``custom.pass_at_1``."""
     raw = data.get("evaluation_metrics") or {}

@@ -31,7 +31,3 @@ class Problem:
             "message": self.message,
             "severity": self.severity,
         }
-
-
-def errors_only(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]

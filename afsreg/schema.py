@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -510,8 +510,3 @@ def validate_metadata(metadata: Mapping[str, Any], review_fields: Iterable[str] 
             [Problem(p.path, p.line, p.col, p.field, p.message) for p in problems],
             summary="invalid model metadata:",
         )
-
-
-def all_field_paths(schema: Mapping[str, Any]) -> Sequence[str]:
-    """Top-level property names of a schema (for docs and tests)."""
-    return sorted(schema.get("properties", {}))

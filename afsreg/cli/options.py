@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +122,3 @@ def emit(data: Any, fmt: str, render_table: Callable[[Any], str] | None = None) 
         click.echo(table(data))
     else:
         click.echo(safe_text(to_yaml(data)), nl=False)
-
-
-def is_terminal() -> bool:
-    return sys.stdout.isatty()

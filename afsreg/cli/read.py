@@ -17,7 +17,6 @@ from afsreg.cli.options import (
     safe_text,
     table,
 )
-from afsreg.problems import Problem
 from afsreg.refs import parse_ref
 from afsreg.registry import Registry
 from afsreg.scaffold import init_registry, install_hooks
@@ -234,5 +233,3 @@ commands: list[click.Command] = [
     init_command,
     install_hooks_command,
 ]
-
-__all__ = ["Problem", "commands"]
