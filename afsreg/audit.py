@@ -8,7 +8,6 @@ parse at some commit is reported as "unparseable at this commit", never fatal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -17,6 +16,7 @@ from typing import Any, cast
 import pygit2
 
 from afsreg.errors import NotFoundError
+from afsreg.fields import MISSING, FieldChange, field_changes, flatten
 from afsreg.history import (
     FileChange,
     HistoryIndex,
@@ -24,77 +24,6 @@ from afsreg.history import (
     model_file_paths,
 )
 from afsreg.yamlload import YamlError, load_yaml
-
-MISSING: Any = object()  # a field absent on one side of a comparison
-
-
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}, "c": [1]}`` -> ``{"a.b": 1, "c": [1]}``; an empty mapping is kept as a value."""
-    out: dict[str, Any] = {}
-    stack: list[tuple[str, Any]] = [(prefix, data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, Mapping) and (value or not path):
-            for key, item in value.items():
-                stack.append((f"{path}.{key}" if path else str(key), item))
-        else:
-            out[path] = value
-    return dict(sorted(out.items()))
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field's change; ``old`` or ``new`` is MISSING when the field was added or removed."""
-
-    field: str
-    old: Any
-    new: Any
-
-    @property
-    def kind(self) -> str:
-        if self.old is MISSING:
-            return "added"
-        if self.new is MISSING:
-            return "removed"
-        return "changed"
-
-    def __str__(self) -> str:
-        return f"{self.field}: {format_value(self.old)} -> {format_value(self.new)}"
-
-    def as_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"field": self.field, "kind": self.kind}
-        if self.old is not MISSING:
-            result["old"] = self.old
-        if self.new is not MISSING:
-            result["new"] = self.new
-        return result
-
-
-def format_value(value: Any) -> str:
-    """A compact one-line rendering: strings bare, everything else as JSON."""
-    if value is MISSING:
-        return "(absent)"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def field_changes(old: Any, new: Any) -> list[FieldChange]:
-    """Dotted-path changes from ``old`` to ``new`` (either may be None for a missing file)."""
-    before = flatten(old) if isinstance(old, Mapping) else {}
-    after = flatten(new) if isinstance(new, Mapping) else {}
-    changes = []
-    for key in sorted(before.keys() | after.keys()):
-        a = before.get(key, MISSING)
-        b = after.get(key, MISSING)
-        if not _same(a, b):
-            changes.append(FieldChange(key, a, b))
-    return changes
-
-
-def _same(a: Any, b: Any) -> bool:
-    # 1 == 1.0 == True in Python; a change from 1 to true is a change in the file.
-    return type(a) is type(b) and a == b
 
 
 @dataclass
@@ -347,7 +276,7 @@ def blame(
         raise NotFoundError(
             f"{path}: unparseable at {index.tip[:12]} ({error}); fix it before blaming"
         )
-    values = flatten(current)
+    values = dict(sorted(flatten(current).items()))
     pending = set(values)
     found: dict[str, tuple[pygit2.Commit, bool]] = {}
     for change in index.file_history(path):

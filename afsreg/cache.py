@@ -24,7 +24,7 @@ from afsreg import __version__
 from afsreg.gitutil import git_dir
 from afsreg.sources import RACY_MARGIN_NS
 
-CACHE_NAME = "check-cache-v4.json"
+CACHE_NAME = "check-cache-v5.json"
 
 
 class CheckCache:
@@ -40,8 +40,7 @@ class CheckCache:
 
     @classmethod
     def load(cls, root: Path, schema_digest: str, enabled: bool = True) -> CheckCache:
-        directory = git_dir(root) if enabled else None
-        cache = cls(directory / "afsreg" / CACHE_NAME if directory else None, _key(schema_digest))
+        cache = cls(cache_path(root) if enabled else None, _key(schema_digest))
         if cache.path is None:
             return cache
         try:

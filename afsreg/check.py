@@ -6,11 +6,12 @@ is cached by (blob id, path) under the repository's git directory.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
 from afsreg.records import Summary, pack_summary, summarize, unpack_summary
 from afsreg.schema import Schemas, null_problems
@@ -216,40 +217,17 @@ def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Proble
     return warnings
 
 
-# Below this many files, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 400
-
-
 def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[FileResult]:
     """check_file over many files, spread over the machine's cores when it pays."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(sources) < PARALLEL_THRESHOLD or workers < 2:
-        return [check_file(source, schemas) for source in sources]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(50, len(sources) // (workers * 4))
     # Working-tree files travel as paths (the worker reads them); blobs from
     # git travel as bytes, since a repository handle cannot cross processes.
-    batches = [
-        [
-            s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, s.is_symlink)
-            for s in sources[i : i + chunk]
-        ]
-        for i in range(0, len(sources), chunk)
+    portable = [
+        s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, s.is_symlink)
+        for s in sources
     ]
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            raw = [
-                r
-                for batch in pool.map(_check_batch, batches, [schemas] * len(batches))
-                for r in batch
-            ]
-    except (OSError, RuntimeError):  # no fork or no processes here: do it in this one
-        return [check_file(source, schemas) for source in sources]
+    raw = parallel_map(partial(_check_to_json, schemas=schemas), portable)
     return [FileResult.from_json(r) for r in raw]
 
 
-def _check_batch(batch: list[SourceFile], schemas: Schemas) -> list[list[Any]]:
-    return [check_file(source, schemas).to_json() for source in batch]
+def _check_to_json(source: SourceFile, schemas: Schemas) -> list[Any]:
+    return check_file(source, schemas).to_json()

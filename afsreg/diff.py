@@ -12,8 +12,8 @@ from typing import Any
 
 import pygit2
 
-from afsreg.audit import MISSING, FieldChange, field_changes, format_value
 from afsreg.errors import AfsregError
+from afsreg.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.problems import Problem
 
 METRICS = "evaluation_metrics."

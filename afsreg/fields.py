@@ -7,7 +7,9 @@ datasets that gains one item is one change, not a shift of every index).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -23,16 +25,60 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def changed_fields(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> list[tuple[str, Any, Any]]:
-    """(field, old, new) for every dotted field that differs; missing is None."""
-    old, new = flatten(before), flatten(after)
-    return [
-        (field, old.get(field), new.get(field))
-        for field in sorted(old.keys() | new.keys())
-        if old.get(field) != new.get(field) or (field in old) != (field in new)
-    ]
+MISSING: Any = object()  # a field absent on one side of a comparison
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's change; ``old`` or ``new`` is MISSING when the field was added or removed."""
+
+    field: str
+    old: Any
+    new: Any
+
+    @property
+    def kind(self) -> str:
+        if self.old is MISSING:
+            return "added"
+        if self.new is MISSING:
+            return "removed"
+        return "changed"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {format_value(self.old)} -> {format_value(self.new)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"field": self.field, "kind": self.kind}
+        if self.old is not MISSING:
+            result["old"] = self.old
+        if self.new is not MISSING:
+            result["new"] = self.new
+        return result
+
+
+def format_value(value: Any) -> str:
+    """A compact one-line rendering: strings bare, everything else as JSON."""
+    if value is MISSING:
+        return "(absent)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def field_changes(old: Any, new: Any) -> list[FieldChange]:
+    """Dotted-path changes from ``old`` to ``new`` (either may be None for a missing file).
+
+    Values compare with their types (see ``same``): 1 -> true is a change in the file.
+    """
+    before = flatten(old) if isinstance(old, Mapping) else {}
+    after = flatten(new) if isinstance(new, Mapping) else {}
+    changes = []
+    for key in sorted(before.keys() | after.keys()):
+        a = before.get(key, MISSING)
+        b = after.get(key, MISSING)
+        if not same(a, b):
+            changes.append(FieldChange(key, a, b))
+    return changes
 
 
 def metrics(data: Mapping[str, Any]) -> dict[str, float]:

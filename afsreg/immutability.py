@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from afsreg.audit import MISSING, FieldChange, field_changes, format_value
+from afsreg.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.problems import Problem
 from afsreg.yamlload import YamlError, load_yaml, locate
 

@@ -14,7 +14,6 @@ path): what a commit did to a file is fixed once the commit exists.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,7 +24,6 @@ from afsreg.yamlload import YamlError, load_yaml
 
 # The file is per afsreg version: a new release may parse or diff differently.
 CACHE_NAME = f"parsed-{__version__}.sqlite3"
-PARALLEL_THRESHOLD = 400
 
 Parsed = dict[str, Any] | None
 
@@ -37,23 +35,6 @@ def parse(content: bytes) -> Parsed:
     except YamlError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def parse_many(contents: list[bytes]) -> list[Parsed]:
-    """``parse`` over many blobs, on every core when there are enough of them."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(contents) < PARALLEL_THRESHOLD or workers < 2:
-        return [parse(c) for c in contents]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(50, len(contents) // (workers * 4))
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(parse, contents, chunksize=chunk))
-    except (OSError, RuntimeError):  # no fork or no processes here: do it in this one
-        return [parse(c) for c in contents]
 
 
 class ParsedCache:
@@ -155,17 +136,3 @@ class ParsedCache:
         if self._db is not None:
             self._db.close()
             self._db = None
-
-
-def parse_blobs(cache: ParsedCache, blobs: dict[str, bytes | None]) -> dict[str, Parsed]:
-    """Parsed data for each blob id: from the cache, else parsed (in parallel) and cached.
-
-    ``blobs`` maps blob id -> bytes, or None where the bytes are only to be
-    read if the cache lacks them (then the caller must supply them later).
-    """
-    found = cache.get_many(blobs)
-    missing = [b for b in blobs if b not in found and blobs[b] is not None]
-    for blob_id, data in zip(missing, parse_many([blobs[b] or b"" for b in missing]), strict=True):
-        found[blob_id] = data
-        cache.put(blob_id, data)
-    return found

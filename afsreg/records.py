@@ -20,8 +20,6 @@ Summary = dict[str, Any]
 SUMMARY_FIELDS = (
     "name",
     "version",
-    "file_name",
-    "file_version",
     "artifact_id",
     "title",
     "owner",
@@ -32,7 +30,6 @@ SUMMARY_FIELDS = (
     "superseded_by",
     "status",
     "parent",
-    "base_refs",
     "active_envs",
     "review_count",
     "base_models",
@@ -57,9 +54,6 @@ def summarize(data: Any, name: str, version: str) -> Summary:
     promotion = _mapping(data.get("promotion"))
     lineage = _mapping(data.get("lineage"))
     bases = _list(lineage.get("base_models"))
-    base_refs = [
-        b["model"] for b in bases if isinstance(b, dict) and isinstance(b.get("model"), str)
-    ]
     deployments = _list(data.get("deployments"))
     active_envs = [
         d["env"]
@@ -70,8 +64,6 @@ def summarize(data: Any, name: str, version: str) -> Summary:
     return {
         "name": name,
         "version": version,
-        "file_name": text(data.get("name")),
-        "file_version": text(data.get("version")),
         "artifact_id": text(data.get("artifact_id")) or f"{name}@{version}",
         "title": text(data.get("title")),
         "owner": text(data.get("owner")),
@@ -82,7 +74,6 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "superseded_by": text(promotion.get("superseded_by")),
         "status": text(data.get("status")),
         "parent": text(lineage.get("parent")),
-        "base_refs": base_refs,
         "active_envs": active_envs,
         "review_count": len(review),
         # The whole (small) list, so lineage can be walked without parsing files.
@@ -164,7 +155,8 @@ class ModelVersion:
 
     @property
     def base_refs(self) -> list[str]:
-        return self.summary["base_refs"]  # type: ignore[no-any-return]
+        """The in-registry base models, as ``name@version``."""
+        return [b["model"] for b in self.summary["base_models"] if isinstance(b.get("model"), str)]
 
     @property
     def title(self) -> str | None:
@@ -184,8 +176,7 @@ class ModelVersion:
 
     @property
     def base_models(self) -> list[dict[str, Any]]:
-        lineage = self.data.get("lineage") or {}
-        return list(lineage.get("base_models") or [])
+        return list(self.summary["base_models"])
 
     @property
     def review(self) -> list[dict[str, Any]]:

@@ -97,8 +97,14 @@ class Registry(RegistryWriteMixin):
                 files.pop(path, None)
             else:
                 files[path] = SourceFile(path, content, git_blob_id(content))
+        # Unchanged files keep the cached results already loaded; nothing is
+        # saved for a change that may yet be refused.
         return Registry(
-            self.root, list(files.values()), schemas=self.schemas, use_cache=self._use_cache
+            self.root,
+            list(files.values()),
+            schemas=self.schemas,
+            cache=self._cache,
+            use_cache=False,
         )
 
     def _check_files(self, cache: CheckCache | None) -> dict[str, FileResult]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from afsreg.fields import changed_fields, metrics
+from afsreg.fields import MISSING, field_changes, metrics
 from afsreg.records import ModelVersion
 from afsreg.registry import Registry
 
@@ -66,11 +66,15 @@ def compare(a: ModelVersion, b: ModelVersion) -> dict[str, Any]:
         metric_rows.append({"metric": metric, str(a.ref): va, str(b.ref): vb, "delta": delta})
     skip = {"version", "evaluation_metrics"}
     field_rows = [
-        {"field": field, str(a.ref): old, str(b.ref): new}
-        for field, old, new in changed_fields(a.data, b.data)
-        if field.split(".", 1)[0] not in skip
+        {"field": c.field, str(a.ref): _present(c.old), str(b.ref): _present(c.new)}
+        for c in field_changes(a.data, b.data)
+        if c.field.split(".", 1)[0] not in skip
     ]
     return {"a": str(a.ref), "b": str(b.ref), "metrics": metric_rows, "fields": field_rows}
+
+
+def _present(value: Any) -> Any:
+    return None if value is MISSING else value
 
 
 def review_rows(registry: Registry) -> list[dict[str, Any]]:

@@ -235,7 +235,8 @@ class _Builder:
         raise _tag_error(node, path)
 
 
-def _dotted(path: Sequence[str | int]) -> str:
+def dotted(path: Sequence[str | int]) -> str:
+    """``("lineage", "base_models", 0, "model")`` -> ``lineage.base_models[0].model``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
@@ -244,7 +245,7 @@ def _dotted(path: Sequence[str | int]) -> str:
 
 def _node_error(node: yaml.Node, message: str, path: Sequence[str | int]) -> YamlError:
     mark = node.start_mark
-    return YamlError(message, mark.line + 1, mark.column + 1, _dotted(path))
+    return YamlError(message, mark.line + 1, mark.column + 1, dotted(path))
 
 
 def _tag_error(node: yaml.Node, path: Sequence[str | int]) -> YamlError:
@@ -298,8 +299,3 @@ def locate(content: bytes, field_path: Sequence[str | int]) -> tuple[int, int]:
         else:
             return line, col
     return line, col
-
-
-def dotted(path: Sequence[str | int]) -> str:
-    """``("lineage", "base_models", 0, "model")`` -> ``lineage.base_models[0].model``."""
-    return _dotted(path)

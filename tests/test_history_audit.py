@@ -9,8 +9,9 @@ import pygit2
 import pytest
 from conftest import GitRegistry, git
 
-from afsreg.audit import MISSING, FieldChange, blame, field_changes, flatten, model_log, version_log
+from afsreg.audit import blame, model_log, version_log
 from afsreg.errors import NotFoundError
+from afsreg.fields import MISSING, FieldChange, field_changes, flatten
 from afsreg.history import load_history
 
 BOB = "Bob Builder <bob@example.com>"

@@ -1,15 +1,11 @@
 """The hooks, driven by the real `pre-commit` program and by plain git."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from conftest import GitRegistry, dump, model_doc, run_afsreg
 
 REPO = Path(__file__).resolve().parent.parent
-
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def precommit_registry(git_registry: GitRegistry, afsreg_env: dict[str, str]) -> GitRegistry:

@@ -15,8 +15,6 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, GitRegistry, run_afsreg
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-
 
 @pytest.fixture
 def majora(git_registry: GitRegistry) -> GitRegistry:

@@ -8,16 +8,17 @@ from typing import Any
 import click
 
 from afsreg.cli.options import (
+    FORMATS,
+    clip,
     emit,
     format_option,
+    open_registry,
     resolve_root,
     root_option,
     safe_text,
     table,
     to_json,
 )
-
-FORMATS = ("table", "json", "yaml")
 
 
 def _short(commit: str) -> str:
@@ -122,7 +123,8 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     Example:
         afsreg blame majora@v1
     """
-    from afsreg.audit import blame, format_value
+    from afsreg.audit import blame
+    from afsreg.fields import format_value
     from afsreg.refs import parse_ref
 
     ref = parse_ref(target)
@@ -144,25 +146,15 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     rows = [
         {
             "field": e.field,
-            "value": _clip(format_value(e.value)),
+            "value": clip(format_value(e.value), 40),
             "commit": _short(e.commit) + ("^" if e.truncated else ""),
             "author": e.author,
             "date": e.date[:10],
-            "message": _clip(e.message, 50),
+            "message": clip(e.message, 50),
         }
         for e in entries
     ]
     click.echo(table(rows))
-
-
-def _clip(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _open_registry(root: Path | None, rev: str | None) -> Any:
-    from afsreg.registry import Registry
-
-    return Registry.open(resolve_root(root), rev=rev)
 
 
 @click.command("lineage")
@@ -196,7 +188,7 @@ def lineage_command(
     from afsreg.refs import parse_ref
 
     ref = parse_ref(target)
-    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    graph = LineageGraph.from_versions(open_registry(root, rev))
     graph.node(str(ref))
     result: dict[str, Any] = {"target": str(ref)}
     if direction in (None, "up"):
@@ -257,7 +249,7 @@ def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> Non
     """
     from afsreg.lineage import LineageGraph, version_tree
 
-    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    graph = LineageGraph.from_versions(open_registry(root, rev))
     rows = version_tree(graph, name)
     if fmt != "table":
         emit({"model": name, "versions": [r.as_dict() for r in rows]}, fmt)
@@ -294,7 +286,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
     """
     from afsreg.lineage import LineageGraph, to_dot, to_mermaid
 
-    graph = LineageGraph.from_versions(_open_registry(root, rev))
+    graph = LineageGraph.from_versions(open_registry(root, rev))
     if fmt == "mermaid":
         click.echo(to_mermaid(graph, name), nl=False)
     elif fmt == "dot":

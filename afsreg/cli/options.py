@@ -12,9 +12,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from afsreg.registry import Registry
 
 FORMATS = ("table", "json", "yaml")
 
@@ -58,6 +61,13 @@ def format_option(
     )
 
 
+def open_registry(root: Path | None, rev: str | None) -> Registry:
+    """The registry a read command works on: at ``root`` (or found), at ``rev`` (or the working tree)."""
+    from afsreg.registry import Registry
+
+    return Registry.open(resolve_root(root), rev=rev)
+
+
 def resolve_root(root: Path | None) -> Path:
     from afsreg.gitutil import find_root  # imports pygit2: only when a command needs a root
 
@@ -86,16 +96,16 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     if not rows:
         return "(none)"
     columns = list(columns or rows[0].keys())
-    body = [[_clip(_cell(row.get(c))) for c in columns] for row in rows]
+    body = [[clip(_cell(row.get(c))) for c in columns] for row in rows]
     return str(tabulate(body, headers=columns, tablefmt="simple", disable_numparse=True))
 
 
 MAX_CELL = 72
 
 
-def _clip(text: str) -> str:
+def clip(text: str, width: int = MAX_CELL) -> str:
     """Keep tables readable: long cells are cut (use --format json for everything)."""
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cell(value: Any) -> str:

@@ -11,6 +11,7 @@ from afsreg import views
 from afsreg.cli.options import (
     emit,
     format_option,
+    open_registry,
     resolve_root,
     rev_option,
     root_option,
@@ -18,13 +19,8 @@ from afsreg.cli.options import (
     table,
 )
 from afsreg.refs import parse_ref
-from afsreg.registry import Registry
 from afsreg.scaffold import init_registry, install_hooks
 from afsreg.validate import validate
-
-
-def open_registry(root: Path | None, rev: str | None) -> Registry:
-    return Registry.open(resolve_root(root), rev=rev)
 
 
 @click.command("validate")

@@ -14,10 +14,11 @@ from typing import Any
 
 import pygit2
 
-from afsreg.audit import field_changes
 from afsreg.db.project import Row, canonical_ts
+from afsreg.fields import field_changes
 from afsreg.history import FileChange, HistoryIndex, load_history
-from afsreg.parsed import ParsedCache, parse_blobs
+from afsreg.parallel import parallel_map
+from afsreg.parsed import ParsedCache, parse
 
 CHANGE_TYPES = {
     "A": "added",
@@ -89,14 +90,16 @@ class BlobCache:
         wanted = {b: None for b in blob_ids if b not in self.parsed}
         if not wanted:
             return
-        contents: dict[str, bytes | None] = {}
         cached = self.store.get_many(wanted)
-        for blob_id in wanted:
-            if blob_id not in cached:
-                obj = self.repo.get(blob_id)
-                contents[blob_id] = obj.data if isinstance(obj, pygit2.Blob) else b""
         self.parsed.update(cached)
-        self.parsed.update(parse_blobs(self.store, contents))
+        missing = [b for b in wanted if b not in cached]
+        contents = []
+        for blob_id in missing:
+            obj = self.repo.get(blob_id)
+            contents.append(obj.data if isinstance(obj, pygit2.Blob) else b"")
+        for blob_id, data in zip(missing, parallel_map(parse, contents), strict=True):
+            self.parsed[blob_id] = data
+            self.store.put(blob_id, data)
 
     def blob_id_at(self, commit: pygit2.Commit | None, path: str | None) -> str | None:
         if commit is None or path is None:
