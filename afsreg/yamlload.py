@@ -103,12 +103,17 @@ def decode(content: bytes) -> str:
         raise YamlError(f"not valid UTF-8 (byte 0x{content[exc.start]:02x})", line, col) from None
 
 
-def _check_flow_depth(text: str) -> None:
-    if text.count("[") + text.count("{") < _FLOW_CHECK_THRESHOLD:
-        return
+def _check_depth(text: str, *, report_syntax: bool = True) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, before libyaml composes the text.
+
+    The events come from PyYAML's pure-Python parser, which yields them as it
+    reads: libyaml scans far ahead and (since PyYAML 6.0.4) stops at its own,
+    higher limit with its own wording, and our limit must hold whichever
+    PyYAML is installed.
+    """
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -118,7 +123,8 @@ def _check_flow_depth(text: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text) from None
+        if report_syntax:
+            raise _yaml_error(exc, text) from None
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str) -> YamlError:
@@ -148,11 +154,15 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> YamlError:
 
 def compose(text: str) -> yaml.Node | None:
     """The node graph of a single-document YAML text, or None when empty."""
-    _check_flow_depth(text)
+    if text.count("[") + text.count("{") >= _FLOW_CHECK_THRESHOLD:
+        _check_depth(text)
     loader = _Loader(text)
     try:
         return loader.get_single_node()
     except yaml.YAMLError as exc:
+        # A parser's own limits (depth, say) must not replace ours: find out
+        # whether the text breaks one of afsreg's first.
+        _check_depth(text, report_syntax=False)
         raise _yaml_error(exc, text) from None
     except RecursionError:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from None
