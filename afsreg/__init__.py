@@ -25,18 +25,18 @@ _EXPORTS = {
     "NotFoundError": "afsreg.errors",
     "ValidationError": "afsreg.errors",
     "Problem": "afsreg.problems",
-    "Ref": "afsreg.refs",
-    "parse_ref": "afsreg.refs",
+    "Ref": "afsreg.format.refs",
+    "parse_ref": "afsreg.format.refs",
     "Registry": "afsreg.registry",
-    "validate_metadata": "afsreg.schema",
+    "validate_metadata": "afsreg.format.schema",
 }
 
 if TYPE_CHECKING:
     from afsreg.errors import AfsregError, NotFoundError, ValidationError
+    from afsreg.format.refs import Ref, parse_ref
+    from afsreg.format.schema import validate_metadata
     from afsreg.problems import Problem
-    from afsreg.refs import Ref, parse_ref
     from afsreg.registry import Registry
-    from afsreg.schema import validate_metadata
 
 
 def __getattr__(name: str) -> Any:

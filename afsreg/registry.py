@@ -14,25 +14,25 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
-from afsreg.cache import CheckCache
-from afsreg.check import FileResult, check_files_parallel
+from afsreg.checks.cross_file import cross_file_problems
+from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import NotFoundError, ValidationError
-from afsreg.gitutil import find_root
+from afsreg.format.record import ModelVersion
+from afsreg.format.refs import Ref, parse_ref
+from afsreg.format.schema import Schemas
+from afsreg.format.versions import version_key
+from afsreg.git.cache import CheckCache
+from afsreg.git.repo import find_root
+from afsreg.git.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
 from afsreg.problems import Problem
-from afsreg.records import ModelVersion
-from afsreg.refs import Ref, parse_ref
-from afsreg.rules import cross_file_problems
-from afsreg.schema import Schemas
-from afsreg.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
-from afsreg.versions import version_key
-from afsreg.workflows import RegistryWriteMixin
+from afsreg.write.workflows import RegistryWriteMixin
 
 
 class Registry(RegistryWriteMixin):
     """Model versions read from one tree: the working tree, or a commit.
 
     The write methods (register_model, promote, deploy, ...) come from
-    afsreg.workflows.RegistryWriteMixin.
+    afsreg.write.workflows.RegistryWriteMixin.
     """
 
     def __init__(
@@ -195,7 +195,7 @@ class Registry(RegistryWriteMixin):
 
     @cached_property
     def cross_file_problems(self) -> list[Problem]:
-        """Problems that come from rules across files (see afsreg.rules).
+        """Problems that come from rules across files (see afsreg.checks.cross_file).
 
         They depend only on the set of (path, blob id) pairs, so the result
         is cached under a digest of that set: an unchanged registry is not

@@ -9,9 +9,15 @@ import pygit2
 import pytest
 from conftest import GitRegistry, git
 
-from afsreg.diff import default_base, default_branch, diff_registries, render_markdown, table_rows
+from afsreg.checks.immutability import immutability_problems
 from afsreg.errors import AfsregError
-from afsreg.immutability import immutability_problems
+from afsreg.read.diff import (
+    default_base,
+    default_branch,
+    diff_registries,
+    render_markdown,
+    table_rows,
+)
 from afsreg.registry import Registry
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import GitRegistry
 
 from afsreg import Registry
-from afsreg.fields import flatten
+from afsreg.format.fields import flatten
 
 REPO = Path(__file__).resolve().parent.parent
 

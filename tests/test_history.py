@@ -11,9 +11,9 @@ import pygit2
 import pytest
 from conftest import GitRegistry, dump, git, model_doc
 
-from afsreg import history
 from afsreg.errors import AfsregError
-from afsreg.history import load_history, parse_log
+from afsreg.git import history
+from afsreg.git.history import load_history, parse_log
 
 BOB = "Bob Builder <bob@example.com>"
 CAROL = "Carol Reviewer <carol@example.com>"

@@ -9,10 +9,10 @@ import pygit2
 import pytest
 from conftest import GitRegistry, git
 
-from afsreg.audit import blame, model_log, version_log
 from afsreg.errors import NotFoundError
-from afsreg.fields import MISSING, FieldChange, field_changes, flatten
-from afsreg.history import load_history
+from afsreg.format.fields import MISSING, FieldChange, field_changes, flatten
+from afsreg.git.history import load_history
+from afsreg.read.audit import blame, model_log, version_log
 
 BOB = "Bob Builder <bob@example.com>"
 CAROL = "Carol Reviewer <carol@example.com>"

@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from conftest import GitRegistry, dump, model_doc
 
-from afsreg import immutability
-from afsreg.immutability import frozen_violations, immutability_problems, is_frozen, release_reason
+from afsreg.checks import immutability
+from afsreg.checks.immutability import (
+    frozen_violations,
+    immutability_problems,
+    is_frozen,
+    release_reason,
+)
 from afsreg.registry import Registry
 
 REPO = Path(__file__).resolve().parent.parent
@@ -302,7 +307,7 @@ def test_a_released_version_may_not_gain_a_review_flag_on_a_frozen_field(
     git_registry: GitRegistry,
 ) -> None:
     """Found in review: adding a flag, then changing the flagged field, rewrote a release."""
-    from afsreg.validate import validate
+    from afsreg.read.validate import validate
 
     git_registry.write_model("m", "v1", promotion={"state": "promoted"})
     git_registry.commit("release m v1")

@@ -10,9 +10,9 @@ import pytest
 from conftest import DATA, GitRegistry, run_afsreg
 
 from afsreg.errors import AfsregError, ValidationError
-from afsreg.importjson import import_json
+from afsreg.format.editor import load_text
 from afsreg.registry import Registry
-from afsreg.yamledit import load_text
+from afsreg.seeds.import_json import import_json
 
 LEGACY = DATA / "legacy"
 

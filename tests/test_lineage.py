@@ -10,7 +10,7 @@ import pytest
 from conftest import GitRegistry
 
 from afsreg.errors import NotFoundError
-from afsreg.lineage import LineageGraph, to_dot, to_mermaid, version_tree
+from afsreg.read.lineage import LineageGraph, to_dot, to_mermaid, version_tree
 from afsreg.registry import Registry
 
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from afsreg import Registry
 from afsreg.cli import cli
-from afsreg.sources import SourceFile, git_blob_id
+from afsreg.git.sources import SourceFile, git_blob_id
 
 # Text as people write it, and as they should not but may: any Unicode but surrogates and
 # NUL (NUL cannot be stored by PostgreSQL; see test_security), including YAML-looking words.
@@ -171,8 +171,8 @@ def test_a_valid_version_survives_write_then_read(doc: dict[str, Any], style: st
 @given(doc=valid_documents())
 def test_a_valid_version_survives_the_registry_writer(doc: dict[str, Any]) -> None:
     """afsreg's own YAML writer (used by every write command) loses nothing either."""
-    from afsreg.yamledit import dump_yaml
-    from afsreg.yamlload import load_yaml
+    from afsreg.format.editor import dump_yaml
+    from afsreg.format.loader import load_yaml
 
     text = dump_yaml(doc)
     content = text.encode("utf-8") if isinstance(text, str) else text

@@ -4,7 +4,7 @@ import pytest
 from conftest import GitRegistry, dump, model_doc
 
 from afsreg import NotFoundError, Registry, ValidationError
-from afsreg.cache import cache_path
+from afsreg.git.cache import cache_path
 
 
 def test_open_reads_working_tree_in_version_order(git_registry: GitRegistry) -> None:
@@ -84,8 +84,8 @@ def test_a_same_size_edit_that_keeps_the_mtime_is_still_seen(git_registry: GitRe
 
 def test_a_racily_clean_file_is_not_recorded(git_registry: GitRegistry) -> None:
     """A file modified just now may change again within its timestamp tick: never trusted later."""
-    from afsreg.cache import CheckCache
-    from afsreg.schema import Schemas
+    from afsreg.format.schema import Schemas
+    from afsreg.git.cache import CheckCache
 
     git_registry.write_model("m", "v1")
     Registry.open(git_registry.root)

@@ -5,7 +5,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from afsreg import ValidationError, validate_metadata
-from afsreg.schema import SCHEMA_NAMES, Schemas, packaged_schema_dir, schema_dir_for
+from afsreg.format.schema import SCHEMA_NAMES, Schemas, packaged_schema_dir, schema_dir_for
 
 REPO = Path(__file__).resolve().parent.parent
 

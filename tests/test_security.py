@@ -621,7 +621,7 @@ def test_a_registry_schema_cannot_reach_out(
 
 
 def test_python_tags_never_run_through_the_library(tmp_path: Path) -> None:
-    from afsreg.yamlload import YamlError, load_yaml
+    from afsreg.format.loader import YamlError, load_yaml
 
     marker = tmp_path / "ran"
     payloads = [

@@ -1,7 +1,7 @@
 import pytest
 
-from afsreg.refs import RefError, parse_name_or_ref, parse_ref
-from afsreg.versions import (
+from afsreg.format.refs import RefError, parse_name_or_ref, parse_ref
+from afsreg.format.versions import (
     bump_version,
     is_valid_name,
     is_valid_version,

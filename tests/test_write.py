@@ -1,4 +1,4 @@
-"""The write API (afsreg.workflows / Registry methods) on real git repositories."""
+"""The write API (afsreg.write.workflows / Registry methods) on real git repositories."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from conftest import REPO_ROOT, GitRegistry
 
 from afsreg.errors import AfsregError, ValidationError
+from afsreg.format.editor import load_text
 from afsreg.registry import Registry
-from afsreg.workflows import (
+from afsreg.write.workflows import (
     Change,
     archive,
     deploy,
@@ -24,7 +25,6 @@ from afsreg.workflows import (
     update_evaluation_scores,
     write_files,
 )
-from afsreg.yamledit import load_text
 
 T1 = "2026-02-01T10:00:00Z"
 T2 = "2026-02-02T10:00:00Z"
@@ -164,7 +164,7 @@ def test_written_file_is_never_half_written(
     def crash(*args: Any) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr("afsreg.workflows.os.replace", crash)
+    monkeypatch.setattr("afsreg.write.workflows.os.replace", crash)
     with pytest.raises(AfsregError, match=r"cannot write \(disk on fire\); nothing was changed"):
         promote(reg(majora), "majora@v2")
     assert snapshot(majora) == before  # no temporary files left behind either

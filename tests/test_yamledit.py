@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from afsreg.yamledit import YamlEditError, dump_yaml, edit_yaml, flow_text, load_text, same
+from afsreg.format.editor import YamlEditError, dump_yaml, edit_yaml, flow_text, load_text, same
 
 MAJORA = """\
 # majora v2: a comment at the top.

@@ -1,6 +1,6 @@
 import pytest
 
-from afsreg.yamlload import MAX_FILE_BYTES, YamlError, load_yaml, locate
+from afsreg.format.loader import MAX_FILE_BYTES, YamlError, load_yaml, locate
 
 
 def error_of(content: bytes) -> YamlError:

@@ -165,7 +165,7 @@ def report(
 
     Example: afsreg report ws1
     """
-    from afsreg.db.report import write_ws1_report
+    from afsreg.seeds.ws1_report import write_ws1_report
 
     registry_root = resolve_root(root)
     path = write_ws1_report(registry_root, database_url, rev, output)

@@ -26,8 +26,8 @@ def _short(commit: str) -> str:
 
 
 def _open_history(root: Path | None, rev: str) -> tuple[Any, Any]:
-    from afsreg.gitutil import open_repo
-    from afsreg.history import load_history
+    from afsreg.git.history import load_history
+    from afsreg.git.repo import open_repo
 
     repo = open_repo(resolve_root(root))
     return repo, load_history(repo, rev)
@@ -62,8 +62,8 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
         afsreg log majora@v2
         afsreg log majora --format json
     """
-    from afsreg.audit import model_log, version_log
-    from afsreg.refs import parse_name_or_ref
+    from afsreg.format.refs import parse_name_or_ref
+    from afsreg.read.audit import model_log, version_log
 
     name, version = parse_name_or_ref(target)
     repo, index = _open_history(root, rev)
@@ -87,7 +87,7 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
 
 
 def _render_log(entries: list[Any], whole_model: bool) -> str:
-    from afsreg.audit import STATUS_WORDS
+    from afsreg.read.audit import STATUS_WORDS
 
     blocks = []
     for e in entries:
@@ -123,9 +123,9 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     Example:
         afsreg blame majora@v1
     """
-    from afsreg.audit import blame
-    from afsreg.fields import format_value
-    from afsreg.refs import parse_ref
+    from afsreg.format.fields import format_value
+    from afsreg.format.refs import parse_ref
+    from afsreg.read.audit import blame
 
     ref = parse_ref(target)
     repo, index = _open_history(root, rev)
@@ -184,8 +184,8 @@ def lineage_command(
     Example:
         afsreg lineage majora@v2 --up
     """
-    from afsreg.lineage import LineageGraph
-    from afsreg.refs import parse_ref
+    from afsreg.format.refs import parse_ref
+    from afsreg.read.lineage import LineageGraph
 
     ref = parse_ref(target)
     graph = LineageGraph.from_versions(open_registry(root, rev))
@@ -247,7 +247,7 @@ def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> Non
     Example:
         afsreg tree majora
     """
-    from afsreg.lineage import LineageGraph, version_tree
+    from afsreg.read.lineage import LineageGraph, version_tree
 
     graph = LineageGraph.from_versions(open_registry(root, rev))
     rows = version_tree(graph, name)
@@ -284,7 +284,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
         afsreg graph majora --format mermaid
         afsreg graph --format dot | dot -Tsvg > lineage.svg
     """
-    from afsreg.lineage import LineageGraph, to_dot, to_mermaid
+    from afsreg.read.lineage import LineageGraph, to_dot, to_mermaid
 
     graph = LineageGraph.from_versions(open_registry(root, rev))
     if fmt == "mermaid":
@@ -292,7 +292,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
     elif fmt == "dot":
         click.echo(to_dot(graph, name), nl=False)
     else:
-        from afsreg.lineage import _subgraph
+        from afsreg.read.lineage import _subgraph
 
         nodes, edges = _subgraph(graph, name)
         data = {
@@ -335,9 +335,9 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
         afsreg diff                      # this branch against main
         afsreg diff main HEAD --format markdown
     """
-    from afsreg.diff import default_base, diff_registries, render_markdown, table_rows
-    from afsreg.gitutil import open_repo
-    from afsreg.immutability import immutability_problems
+    from afsreg.checks.immutability import immutability_problems
+    from afsreg.git.repo import open_repo
+    from afsreg.read.diff import default_base, diff_registries, render_markdown, table_rows
     from afsreg.registry import Registry
 
     resolved = resolve_root(root)

@@ -69,7 +69,7 @@ def open_registry(root: Path | None, rev: str | None) -> Registry:
 
 
 def resolve_root(root: Path | None) -> Path:
-    from afsreg.gitutil import find_root  # imports pygit2: only when a command needs a root
+    from afsreg.git.repo import find_root  # imports pygit2: only when a command needs a root
 
     return find_root(None) if root is None else root.resolve()
 

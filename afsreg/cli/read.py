@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from afsreg import views
 from afsreg.cli.options import (
     emit,
     format_option,
@@ -18,9 +17,10 @@ from afsreg.cli.options import (
     safe_text,
     table,
 )
-from afsreg.refs import parse_ref
-from afsreg.scaffold import init_registry, install_hooks
-from afsreg.validate import validate
+from afsreg.format.refs import parse_ref
+from afsreg.read import views
+from afsreg.read.validate import validate
+from afsreg.write.scaffold import init_registry, install_hooks
 
 
 @click.command("validate")
@@ -137,7 +137,7 @@ def show_command(ref: str, fmt: str, rev: str | None, root: Path | None) -> None
     version = open_registry(root, rev).get(parse_ref(ref))
     data = views.show(version)
     if fmt == "table":
-        from afsreg.fields import flatten
+        from afsreg.format.fields import flatten
 
         emit([{"field": k, "value": v} for k, v in flatten(data).items()], "table")
     elif fmt == "yaml":

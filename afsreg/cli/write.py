@@ -1,6 +1,6 @@
 """Write commands: add, score, promote, reject, deploy, rollback, deprecate, archive, import-json.
 
-Each is a thin layer over afsreg.workflows: it edits version files (keeping
+Each is a thin layer over afsreg.write.workflows: it edits version files (keeping
 their comments and layout), validates the whole registry first, and with
 ``--commit`` commits exactly the files it changed through ``git commit``.
 """
@@ -15,10 +15,11 @@ import click
 
 from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
 from afsreg.errors import AfsregError
-from afsreg.importjson import import_json
-from afsreg.refs import parse_name_or_ref, parse_ref
+from afsreg.format.loader import YamlError, decode
+from afsreg.format.refs import parse_name_or_ref, parse_ref
 from afsreg.registry import Registry
-from afsreg.workflows import (
+from afsreg.seeds.import_json import import_json
+from afsreg.write.workflows import (
     DEFAULT_ENV,
     Change,
     archive,
@@ -31,7 +32,6 @@ from afsreg.workflows import (
     rollback,
     update_evaluation_scores,
 )
-from afsreg.yamlload import YamlError, decode
 
 
 def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:

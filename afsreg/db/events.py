@@ -1,7 +1,7 @@
 """The git audit trail as model_version_events rows.
 
-Which commits touched which file comes from afsreg.history (one ``git log``
-over models/, cached by tip); field-level changes from afsreg.audit. This
+Which commits touched which file comes from afsreg.git.history (one ``git log``
+over models/, cached by tip); field-level changes from afsreg.read.audit. This
 module only turns those into rows: one per commit and changed file, a
 rename being one row on the new path.
 """
@@ -15,10 +15,10 @@ from typing import Any
 import pygit2
 
 from afsreg.db.project import Row, canonical_ts
-from afsreg.fields import field_changes
-from afsreg.history import FileChange, HistoryIndex, load_history
+from afsreg.format.fields import field_changes
+from afsreg.git.history import FileChange, HistoryIndex, load_history
+from afsreg.git.parsed import ParsedCache, parse
 from afsreg.parallel import parallel_map
-from afsreg.parsed import ParsedCache, parse
 
 CHANGE_TYPES = {
     "A": "added",
@@ -74,7 +74,7 @@ def path_ref(path: str) -> tuple[str | None, str | None]:
 class BlobCache:
     """Parsed blob contents, memoised by blob id; unparseable -> None.
 
-    Backed by afsreg.parsed.ParsedCache, so a blob parsed by one sync is
+    Backed by afsreg.git.parsed.ParsedCache, so a blob parsed by one sync is
     never parsed again by the next (or by status, or by a sync into another
     database); ``prefetch`` parses what is missing on every core.
     """

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from afsreg.errors import ValidationError
-from afsreg.fields import same
+from afsreg.format.fields import same
 from afsreg.problems import Problem
 
 Kind = Literal["text", "int", "json", "ts"]
@@ -112,7 +112,7 @@ SOURCE_URLS = {
 
 
 class Version(Protocol):
-    """What projection needs of a ModelVersion (afsreg.records)."""
+    """What projection needs of a ModelVersion (afsreg.format.record)."""
 
     @property
     def path(self) -> str: ...

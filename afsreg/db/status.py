@@ -24,9 +24,9 @@ from afsreg.db.project import (
 )
 from afsreg.db.sync import desired_full
 from afsreg.db.tables import Table, fetch, read_state, tables
-from afsreg.gitutil import find_root, open_repo, resolve_commit
+from afsreg.git.repo import find_root, open_repo, resolve_commit
+from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
-from afsreg.sources import tree_files
 
 
 @dataclass

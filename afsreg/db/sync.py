@@ -58,10 +58,10 @@ from afsreg.db.tables import (
     update,
     write_state,
 )
-from afsreg.gitutil import find_root, open_repo, resolve_commit
-from afsreg.records import ModelVersion
+from afsreg.format.record import ModelVersion
+from afsreg.git.repo import find_root, open_repo, resolve_commit
+from afsreg.git.sources import is_model_path, tree_files
 from afsreg.registry import Registry
-from afsreg.sources import is_model_path, tree_files
 
 
 class Progress(Protocol):
@@ -191,7 +191,7 @@ def changed_model_paths(
 
 
 def _old_artifact_id(repo: pygit2.Repository, path: str, blob_id: str) -> str | None:
-    from afsreg.yamlload import YamlError, load_yaml
+    from afsreg.format.loader import YamlError, load_yaml
 
     try:
         blob = repo[blob_id]
@@ -245,7 +245,7 @@ def project_rows(
 def _reuse_parsed(versions: Iterable[ModelVersion], blobs: events_mod.BlobCache) -> None:
     """Hand parsed contents (from the history walk or the parsed cache) to the versions.
 
-    Parsing is the slow part of a sync; afsreg.parsed caches it by blob id.
+    Parsing is the slow part of a sync; afsreg.git.parsed caches it by blob id.
     """
     versions = list(versions)
     blobs.prefetch(v.blob_id for v in versions)

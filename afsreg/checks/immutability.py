@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from afsreg.fields import MISSING, FieldChange, field_changes, format_value
+from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
+from afsreg.format.loader import YamlError, load_yaml, locate
 from afsreg.problems import Problem
-from afsreg.yamlload import YamlError, load_yaml, locate
 
 FROZEN_FIELDS = (
     "name",
@@ -232,8 +232,8 @@ class _HistoryReleases:
         if self.root is None or self.commit_id is None:
             return None
         if self._index is None:
-            from afsreg.gitutil import open_repo
-            from afsreg.history import load_history
+            from afsreg.git.history import load_history
+            from afsreg.git.repo import open_repo
 
             self._repo = open_repo(self.root)
             self._index = load_history(self._repo, self.commit_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from afsreg.fields import MISSING, field_changes, metrics
-from afsreg.records import ModelVersion
+from afsreg.format.fields import MISSING, field_changes, metrics
+from afsreg.format.record import ModelVersion
 from afsreg.registry import Registry
 
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.record import Summary, pack_summary, summarize, unpack_summary
+from afsreg.format.schema import Schemas, null_problems
+from afsreg.format.versions import is_valid_name, is_valid_version
+from afsreg.git.sources import SourceFile, is_file_backed
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
-from afsreg.records import Summary, pack_summary, summarize, unpack_summary
-from afsreg.schema import Schemas, null_problems
-from afsreg.sources import SourceFile, is_file_backed
-from afsreg.versions import is_valid_name, is_valid_version
-from afsreg.yamlload import YamlError, load_yaml, locate
 
 PATH_RE = re.compile(r"^models/([^/]+)/([^/]+)\.yaml$")
 

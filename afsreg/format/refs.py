@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from afsreg.errors import AfsregError
-from afsreg.versions import is_valid_name, is_valid_version
+from afsreg.format.versions import is_valid_name, is_valid_version
 
 
 class RefError(AfsregError):

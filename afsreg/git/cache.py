@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from afsreg import __version__
-from afsreg.gitutil import git_dir
-from afsreg.sources import RACY_MARGIN_NS
+from afsreg.git.repo import git_dir
+from afsreg.git.sources import RACY_MARGIN_NS
 
 CACHE_NAME = "check-cache-v5.json"
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from afsreg.errors import NotFoundError
-from afsreg.versions import version_key
+from afsreg.format.versions import version_key
 
 MISSING: Any = object()
 
 
 class VersionLike(Protocol):
-    """What the graph needs of a model version (afsreg.records.ModelVersion fits)."""
+    """What the graph needs of a model version (afsreg.format.record.ModelVersion fits)."""
 
     @property
     def name(self) -> str: ...

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from afsreg.errors import AfsregError, ValidationError
+from afsreg.format.loader import dotted
 from afsreg.problems import Problem
-from afsreg.yamlload import dotted
 
 FILE_SCHEMA = "model_version.schema.json"
 METADATA_SCHEMA = "model_artifact_metadata.json"
@@ -36,7 +36,7 @@ def packaged_schema_dir() -> Path:
     bundled = resources.files("afsreg") / "_data" / "schemas"
     if bundled.is_dir():
         return Path(str(bundled))
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 def schema_dir_for(root: Path | None) -> Path:

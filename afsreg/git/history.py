@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pygit2
 
-from afsreg import gitutil
 from afsreg.errors import AfsregError
+from afsreg.git import repo as gitutil
 
 MODELS_DIR = "models/"
 RENAME_THRESHOLD = 90

@@ -8,7 +8,7 @@ problem, so an unrelated old warning does not block a commit.
 
 With ``against``, released versions are also compared with that commit:
 a version that was ever promoted or deployed is immutable (see
-afsreg.immutability).
+afsreg.checks.immutability).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from afsreg.errors import AfsregError
-from afsreg.gitutil import open_repo
+from afsreg.git.repo import open_repo
+from afsreg.git.sources import index_files, rev_files
 from afsreg.problems import Problem
 from afsreg.registry import Registry
-from afsreg.sources import index_files, rev_files
 
 
 @dataclass
@@ -82,7 +82,7 @@ def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
     repo = open_repo(root)
     if repo.head_is_unborn and rev in ("HEAD", "@"):
         return []
-    from afsreg.immutability import immutability_problems
+    from afsreg.checks.immutability import immutability_problems
 
     # Only a version whose file differs from ``rev`` (changed, moved or gone)
     # can break immutability, so the base holds just those files: a

@@ -2,7 +2,7 @@
 
 Every write is an edit of version files. A workflow function reads the
 registry, computes the new text of each file it touches (with
-``afsreg.yamledit``, so comments and formatting survive), checks the whole
+``afsreg.format.editor``, so comments and formatting survive), checks the whole
 registry with the change applied, and only then writes the files atomically
 (temporary file, fsync, rename). An invalid change raises ValidationError and
 writes nothing. With ``commit=True`` the files are committed through
@@ -44,15 +44,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
-from afsreg.gitcommit import commit_paths
+from afsreg.format.editor import dump_yaml, edit_yaml, load_text
+from afsreg.format.loader import YamlError, decode
+from afsreg.format.refs import Ref, parse_name_or_ref, parse_ref
+from afsreg.format.versions import Bump, is_valid_name, is_valid_version, next_version
+from afsreg.git.commit import commit_paths
 from afsreg.problems import Problem
-from afsreg.refs import Ref, parse_name_or_ref, parse_ref
-from afsreg.versions import Bump, is_valid_name, is_valid_version, next_version
-from afsreg.yamledit import dump_yaml, edit_yaml, load_text
-from afsreg.yamlload import YamlError, decode
 
 if TYPE_CHECKING:
-    from afsreg.records import ModelVersion
+    from afsreg.format.record import ModelVersion
     from afsreg.registry import Registry
 
 DEFAULT_ENV = "production"
@@ -133,7 +133,7 @@ def now_utc() -> str:
 def current_user(root: Path) -> str:
     """Who is acting: git's user.name (else user.email), else the login name."""
     try:
-        from afsreg.gitutil import open_repo
+        from afsreg.git.repo import open_repo
 
         config = open_repo(root).config
         for key in ("user.name", "user.email"):
@@ -209,7 +209,7 @@ def validate_change(registry: Registry, files: Mapping[str, bytes | None]) -> Re
     before = set(registry.errors)
     blocking: list[Problem] = [p for p in after.errors if p.path in files or p not in before]
     # What the pre-commit hook would refuse anyway: changing a frozen field of
-    # a version released at HEAD (afsreg.immutability).
+    # a version released at HEAD (afsreg.checks.immutability).
     blocking += [p for p in _immutability_problems(after) if p.path in files]
     if blocking:
         raise ValidationError(
@@ -219,8 +219,8 @@ def validate_change(registry: Registry, files: Mapping[str, bytes | None]) -> Re
 
 
 def _immutability_problems(after: Registry) -> list[Problem]:
-    from afsreg.gitutil import git_dir, open_repo
-    from afsreg.validate import immutability_against
+    from afsreg.git.repo import git_dir, open_repo
+    from afsreg.read.validate import immutability_against
 
     if git_dir(after.root) is None or open_repo(after.root).head_is_unborn:
         return []

@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from afsreg.refs import Ref
-from afsreg.sources import SourceFile
-from afsreg.versions import version_key
+from afsreg.format.refs import Ref
+from afsreg.format.versions import version_key
+from afsreg.git.sources import SourceFile
 
 # The summary is plain JSON-able data so it can be cached by blob id; in the
 # cache it is stored as a list in SUMMARY_FIELDS order (half the size of a dict).
@@ -169,7 +169,7 @@ class ModelVersion:
     @cached_property
     def data(self) -> dict[str, Any]:
         """The whole file as plain data."""
-        from afsreg.yamlload import load_yaml
+        from afsreg.format.loader import load_yaml
 
         loaded = load_yaml(self.content)
         return loaded if isinstance(loaded, dict) else {}

@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError
-from afsreg.versions import is_valid_name, is_valid_version, sort_versions
-from afsreg.workflows import (
+from afsreg.format.editor import dump_yaml
+from afsreg.format.versions import is_valid_name, is_valid_version, sort_versions
+from afsreg.write.workflows import (
     FIELD_ORDER,
     KNOWN_METRICS,
     Change,
     apply_change,
 )
-from afsreg.yamledit import dump_yaml
 
 if TYPE_CHECKING:
     from afsreg.registry import Registry

@@ -11,7 +11,7 @@ from pathlib import Path
 import pygit2
 
 from afsreg.errors import AfsregError
-from afsreg.gitutil import git_dir
+from afsreg.git.repo import git_dir
 
 PRE_COMMIT_CONFIG = """\
 # afsreg checks every model file on commit: the schema, the cross-file rules,
@@ -47,7 +47,7 @@ def packaged_hook() -> Path:
     bundled = resources.files("afsreg") / "_data" / "hooks" / "pre-commit"
     if bundled.is_file():
         return Path(str(bundled))
-    return Path(__file__).resolve().parent.parent / "hooks" / "pre-commit"
+    return Path(__file__).resolve().parents[2] / "hooks" / "pre-commit"
 
 
 def init_registry(directory: Path) -> list[str]:

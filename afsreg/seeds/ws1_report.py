@@ -21,9 +21,9 @@ from afsreg.db.project import ARTIFACT_COLUMNS, MODEL_VERSION_COLUMNS
 from afsreg.db.sync import sync
 from afsreg.db.tables import fetch, tables
 from afsreg.errors import AfsregError
-from afsreg.gitutil import open_repo, resolve_commit
+from afsreg.git.repo import open_repo, resolve_commit
+from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
-from afsreg.sources import tree_files
 
 REPORT_PATH = "docs/model_artifacts/migration_report_ws1.md"
 

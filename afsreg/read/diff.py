@@ -13,7 +13,7 @@ from typing import Any
 import pygit2
 
 from afsreg.errors import AfsregError
-from afsreg.fields import MISSING, FieldChange, field_changes, format_value
+from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.problems import Problem
 
 METRICS = "evaluation_metrics."
@@ -150,7 +150,7 @@ def diff_registries(
 
 
 def _ref_key(ref: str) -> tuple[str, Any]:
-    from afsreg.versions import version_key
+    from afsreg.format.versions import version_key
 
     name, _, version = ref.partition("@")
     try:

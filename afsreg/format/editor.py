@@ -31,8 +31,8 @@ from typing import Any
 import yaml
 
 from afsreg.errors import AfsregError
-from afsreg.fields import same
-from afsreg.yamlload import YamlError, compose, dotted, load_yaml
+from afsreg.format.fields import same
+from afsreg.format.loader import YamlError, compose, dotted, load_yaml
 
 Path = tuple[str | int, ...]
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from afsreg.format.loader import locate
+from afsreg.format.record import ModelVersion
+from afsreg.format.versions import is_valid_version, version_key
 from afsreg.problems import Problem
-from afsreg.records import ModelVersion
-from afsreg.versions import is_valid_version, version_key
-from afsreg.yamlload import locate
 
 FieldPath = tuple[str | int, ...]
 

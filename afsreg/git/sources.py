@@ -17,7 +17,7 @@ from typing import Any, cast
 import pygit2
 
 from afsreg.errors import AfsregError
-from afsreg.gitutil import open_repo, resolve_commit
+from afsreg.git.repo import open_repo, resolve_commit
 
 MODELS_DIR = "models"
 MODEL_SUFFIXES = (".yaml", ".yml")

@@ -16,14 +16,14 @@ from typing import Any, cast
 import pygit2
 
 from afsreg.errors import NotFoundError
-from afsreg.fields import MISSING, FieldChange, field_changes, flatten
-from afsreg.history import (
+from afsreg.format.fields import MISSING, FieldChange, field_changes, flatten
+from afsreg.format.loader import YamlError, load_yaml
+from afsreg.git.history import (
     FileChange,
     HistoryIndex,
     merged_history,
     model_file_paths,
 )
-from afsreg.yamlload import YamlError, load_yaml
 
 
 @dataclass

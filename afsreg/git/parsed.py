@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from afsreg import __version__
-from afsreg.yamlload import YamlError, load_yaml
+from afsreg.format.loader import YamlError, load_yaml
 
 # The file is per afsreg version: a new release may parse or diff differently.
 CACHE_NAME = f"parsed-{__version__}.sqlite3"

@@ -1,0 +1,1 @@
+"""One model version file on its own, without git: loading, editing, schema, fields, names."""

@@ -1,0 +1,1 @@
+"""Changes to version files, validated before a byte is written."""
