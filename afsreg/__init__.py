@@ -9,6 +9,14 @@ history, and projected into SQL by ``afsreg sync``.
     >>> registry.get("majora@v2").promotion_state
     'candidate'
 
+The registry is read-only; writes are functions that take a Registry and
+return a Change (what was written, and the registry after it):
+
+    >>> from afsreg import Registry, promote
+    >>> change = promote(Registry.open(), "majora@v3", notes="beats v2", commit=True)
+    >>> change.registry.get("majora@v3").promotion_state
+    'promoted'
+
 The names below are imported on first use, so that ``import afsreg`` (and
 every command-line start-up) stays cheap.
 """
@@ -29,6 +37,15 @@ _EXPORTS = {
     "parse_ref": "afsreg.format.refs",
     "Registry": "afsreg.registry",
     "validate_metadata": "afsreg.format.schema",
+    "Change": "afsreg.write.change",
+    "register_model": "afsreg.write.register",
+    "update_evaluation_scores": "afsreg.write.register",
+    "promote": "afsreg.write.lifecycle",
+    "reject": "afsreg.write.lifecycle",
+    "deploy": "afsreg.write.lifecycle",
+    "rollback": "afsreg.write.lifecycle",
+    "deprecate": "afsreg.write.lifecycle",
+    "archive": "afsreg.write.lifecycle",
 }
 
 if TYPE_CHECKING:
@@ -37,6 +54,9 @@ if TYPE_CHECKING:
     from afsreg.format.schema import validate_metadata
     from afsreg.problems import Problem
     from afsreg.registry import Registry
+    from afsreg.write.change import Change
+    from afsreg.write.lifecycle import archive, deploy, deprecate, promote, reject, rollback
+    from afsreg.write.register import register_model, update_evaluation_scores
 
 
 def __getattr__(name: str) -> Any:
@@ -48,12 +68,21 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AfsregError",
+    "Change",
     "NotFoundError",
     "Problem",
     "Ref",
     "Registry",
     "ValidationError",
     "__version__",
+    "archive",
+    "deploy",
+    "deprecate",
     "parse_ref",
+    "promote",
+    "register_model",
+    "reject",
+    "rollback",
+    "update_evaluation_scores",
     "validate_metadata",
 ]

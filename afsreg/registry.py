@@ -25,14 +25,13 @@ from afsreg.git.cache import CheckCache
 from afsreg.git.repo import find_root
 from afsreg.git.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
 from afsreg.problems import Problem
-from afsreg.write.workflows import RegistryWriteMixin
 
 
-class Registry(RegistryWriteMixin):
+class Registry:
     """Model versions read from one tree: the working tree, or a commit.
 
-    The write methods (register_model, promote, deploy, ...) come from
-    afsreg.write.workflows.RegistryWriteMixin.
+    A Registry is read-only. Writes are functions that take one and return a
+    Change (afsreg.write.register, afsreg.write.lifecycle; exported by afsreg).
     """
 
     def __init__(

@@ -1,4 +1,4 @@
-"""The write API (afsreg.write.workflows / Registry methods) on real git repositories."""
+"""The write API (afsreg.write: change, register, lifecycle) on real git repositories."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from conftest import REPO_ROOT, GitRegistry
 from afsreg.errors import AfsregError, ValidationError
 from afsreg.format.editor import load_text
 from afsreg.registry import Registry
-from afsreg.write.workflows import (
-    Change,
+from afsreg.write.change import Change, write_files
+from afsreg.write.lifecycle import (
     archive,
     deploy,
     deployment_history,
     deprecate,
     promote,
-    register_model,
     reject,
     rollback,
-    update_evaluation_scores,
-    write_files,
 )
+from afsreg.write.register import register_model, update_evaluation_scores
 
 T1 = "2026-02-01T10:00:00Z"
 T2 = "2026-02-02T10:00:00Z"
@@ -63,7 +61,8 @@ def snapshot(repo: GitRegistry) -> dict[str, bytes]:
 
 
 def test_register_picks_next_version_and_inherits_model_fields(majora: GitRegistry) -> None:
-    change = reg(majora).register_model(
+    change = register_model(
+        reg(majora),
         "majora",
         parent="v2",
         evaluation_scores={"accuracy": 0.9, "pass_at_1": 0.4},
@@ -164,7 +163,7 @@ def test_written_file_is_never_half_written(
     def crash(*args: Any) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr("afsreg.write.workflows.os.replace", crash)
+    monkeypatch.setattr("afsreg.write.change.os.replace", crash)
     with pytest.raises(AfsregError, match=r"cannot write \(disk on fire\); nothing was changed"):
         promote(reg(majora), "majora@v2")
     assert snapshot(majora) == before  # no temporary files left behind either
@@ -196,7 +195,7 @@ def test_scores_go_to_their_fields(majora: GitRegistry) -> None:
 def test_invalid_score_is_rejected_and_nothing_written(majora: GitRegistry) -> None:
     before = snapshot(majora)
     with pytest.raises(ValidationError) as info:
-        reg(majora).update_evaluation_scores("majora@v2", accuracy=1.7)
+        update_evaluation_scores(reg(majora), "majora@v2", accuracy=1.7)
     assert "models/majora/v2.yaml" in str(info.value)
     assert "evaluation_metrics.accuracy" in str(info.value)
     assert snapshot(majora) == before
@@ -399,9 +398,14 @@ def test_timestamps_must_have_a_zone(majora: GitRegistry) -> None:
         promote(reg(majora), "majora@v2", at="2026-02-01T10:00:00")
 
 
-def test_registry_has_write_methods(majora: GitRegistry) -> None:
+def test_write_api_is_exported_with_real_signatures(majora: GitRegistry) -> None:
+    """Writes are functions of afsreg taking a Registry; the read model has none of them."""
+    import inspect
+
+    import afsreg
+
     registry = reg(majora)
-    for method in (
+    for name in (
         "register_model",
         "update_evaluation_scores",
         "promote",
@@ -411,7 +415,15 @@ def test_registry_has_write_methods(majora: GitRegistry) -> None:
         "deprecate",
         "archive",
     ):
-        assert callable(getattr(registry, method, None)), method
+        function = getattr(afsreg, name)
+        assert callable(function), name
+        assert name in afsreg.__all__, name
+        parameters = inspect.signature(function).parameters
+        assert list(parameters)[0] == "registry", name
+        # help() shows every option: no **kwargs forwarding
+        assert {"dry_run", "commit", "message"} <= parameters.keys(), name
+        assert not hasattr(registry, name), name
+    assert afsreg.Change is Change
 
 
 def test_paths_are_relative(majora: GitRegistry) -> None:

@@ -1,6 +1,6 @@
 """Write commands: add, score, promote, reject, deploy, rollback, deprecate, archive, import-json.
 
-Each is a thin layer over afsreg.write.workflows: it edits version files (keeping
+Each is a thin layer over afsreg.write (register, lifecycle): it edits version files (keeping
 their comments and layout), validates the whole registry first, and with
 ``--commit`` commits exactly the files it changed through ``git commit``.
 """
@@ -15,23 +15,22 @@ import click
 
 from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
 from afsreg.errors import AfsregError
+from afsreg.format.fields import parse_assignment
 from afsreg.format.loader import YamlError, decode
 from afsreg.format.refs import parse_name_or_ref, parse_ref
 from afsreg.registry import Registry
 from afsreg.seeds.import_json import import_json
-from afsreg.write.workflows import (
+from afsreg.write.change import Change
+from afsreg.write.lifecycle import (
     DEFAULT_ENV,
-    Change,
     archive,
     deploy,
     deprecate,
-    parse_assignment,
     promote,
-    register_model,
     reject,
     rollback,
-    update_evaluation_scores,
 )
+from afsreg.write.register import register_model, update_evaluation_scores
 
 
 def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,16 +1,46 @@
 """Dotted field paths over a file's data: ``evaluation_metrics.rouge.rouge1``.
 
-Mappings are flattened into dotted keys; lists are kept whole as one value,
-because their items have no stable identity to compare by (a list of
+Reading: mappings are flattened into dotted keys; lists are kept whole as one
+value, because their items have no stable identity to compare by (a list of
 datasets that gains one item is one change, not a shift of every index).
+
+Writing: ``parse_field_path`` reads the paths users type (``review.0.known``:
+a number is a list index), ``set_path`` sets one, ``metric_path`` says where a
+metric goes, and ``FIELD_ORDER`` is the order keys are written in a new file.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from afsreg.errors import AfsregError
+from afsreg.format.loader import YamlError, load_yaml
+
+# The order keys are written in a new file (the schema's order).
+FIELD_ORDER = (
+    "schema_version", "name", "version", "artifact_id", "title", "description", "owner", "tags",
+    "created_at", "model_family", "framework", "parameter_count", "is_external",
+    "external_source_url", "external_source_version", "training_data", "evaluation_dataset",
+    "evaluation_metrics", "benchmark_id", "training_config", "code", "training", "files",
+    "lineage", "promotion", "status", "deployments", "review",
+)  # fmt: skip
+
+# Metrics of ``evaluation_metrics`` that have a field of their own; any
+# other metric goes under evaluation_metrics.custom.
+KNOWN_METRICS = (
+    "accuracy",
+    "f1_score",
+    "perplexity",
+    "bleu",
+    "inference_speed_tokens_per_sec",
+    "memory_mb",
+    "latency_ms",
+)
+_ROUGE_RE = re.compile(r"^rouge[0-9A-Za-z]+$")
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -100,3 +130,72 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+# -- paths users write ----------------------------------------------------------
+
+
+def set_path(data: dict[str, Any], path: Sequence[str | int], value: Any) -> None:
+    """Set ``value`` at ``path`` in ``data``, making mappings on the way; list items must exist."""
+    node: Any = data
+    for index, part in enumerate(path[:-1]):
+        if isinstance(node, list):
+            if not isinstance(part, int) or not -len(node) <= part < len(node):
+                raise AfsregError(f"{path_text(path)}: no item {part} in {path_text(path[:index])}")
+            node = node[part]
+            continue
+        if not isinstance(node, dict):
+            raise AfsregError(f"{path_text(path)}: {path_text(path[:index])} is not a mapping")
+        nxt = node.get(part)
+        if not isinstance(nxt, (dict, list)):
+            nxt = node[part] = {}
+        node = nxt
+    last = path[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or not -len(node) <= last < len(node):
+            raise AfsregError(f"{path_text(path)}: no such list item")
+        node[last] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise AfsregError(f"{path_text(path)}: {path_text(path[:-1])} is not a mapping")
+
+
+def path_text(path: Sequence[str | int]) -> str:
+    """``("review", 0, "known")`` -> ``review.0.known`` (the notation parse_field_path reads)."""
+    return ".".join(str(p) for p in path)
+
+
+def parse_field_path(text: str) -> tuple[str | int, ...]:
+    """``training_config.epochs`` -> ("training_config", "epochs"); ``review.0.known`` has an index."""
+    parts: list[str | int] = []
+    for part in text.split("."):
+        if not part:
+            raise AfsregError(f"{text!r}: empty part in a field path (write a.b.c)")
+        parts.append(int(part) if part.isdigit() else part)
+    if isinstance(parts[0], int):
+        raise AfsregError(f"{text!r}: a field path starts with a field name")
+    return tuple(parts)
+
+
+def parse_assignment(text: str) -> tuple[tuple[str | int, ...], Any]:
+    """``FIELD=VALUE`` where VALUE is YAML: ``epochs=3``, ``tags=[a, b]``, ``notes=yes please``."""
+    name, sep, raw = text.partition("=")
+    if not sep:
+        raise AfsregError(f"{text!r}: expected FIELD=VALUE, e.g. training_config.epochs=3")
+    try:
+        value = load_yaml(raw.encode("utf-8")) if raw.strip() else ""
+    except YamlError as exc:
+        raise AfsregError(f"{text!r}: the value is not valid YAML ({exc})") from None
+    return parse_field_path(name.strip()), value
+
+
+def metric_path(name: str) -> tuple[str, ...]:
+    """Where a metric goes under evaluation_metrics: its own field, rouge.X or custom.X."""
+    if name in KNOWN_METRICS:
+        return ("evaluation_metrics", name)
+    if _ROUGE_RE.match(name):
+        return ("evaluation_metrics", "rouge", name)
+    if name.startswith("custom.") and len(name) > len("custom."):
+        return ("evaluation_metrics", "custom", name[len("custom.") :])
+    return ("evaluation_metrics", "custom", name)

@@ -34,13 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml
+from afsreg.format.fields import FIELD_ORDER, KNOWN_METRICS
 from afsreg.format.versions import is_valid_name, is_valid_version, sort_versions
-from afsreg.write.workflows import (
-    FIELD_ORDER,
-    KNOWN_METRICS,
-    Change,
-    apply_change,
-)
+from afsreg.write.change import Change, apply_change
 
 if TYPE_CHECKING:
     from afsreg.registry import Registry
