@@ -419,7 +419,7 @@ def test_write_api_is_exported_with_real_signatures(majora: GitRegistry) -> None
         assert callable(function), name
         assert name in afsreg.__all__, name
         parameters = inspect.signature(function).parameters
-        assert list(parameters)[0] == "registry", name
+        assert next(iter(parameters)) == "registry", name
         # help() shows every option: no **kwargs forwarding
         assert {"dry_run", "commit", "message"} <= parameters.keys(), name
         assert not hasattr(registry, name), name

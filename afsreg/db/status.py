@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.db.connect import connect, resolve_url
+from afsreg.db.desired import desired_full
 from afsreg.db.migrate import pending
 from afsreg.db.project import (
     Row,
@@ -22,7 +23,6 @@ from afsreg.db.project import (
     is_owned_external,
     referenced_ids,
 )
-from afsreg.db.sync import desired_full
 from afsreg.db.tables import Table, fetch, read_state, tables
 from afsreg.git.repo import find_root, open_repo, resolve_commit
 from afsreg.git.sources import tree_files

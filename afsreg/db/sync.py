@@ -23,10 +23,8 @@ of REV (history rewritten), a full sync is done instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pygit2
 
@@ -34,20 +32,18 @@ import afsreg
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
 from afsreg.db.connect import Database, connect, dialect_of, mask_url, resolve_url, sqlite_path
+from afsreg.db.desired import Desired, desired_full, project_rows, registry_lookup
 from afsreg.db.migrate import apply_pending, pending
 from afsreg.db.project import (
-    NO_HISTORY,
-    History,
-    Lookup,
     Row,
     differing_columns,
     external_row,
     from_db,
     histories,
     is_owned_external,
-    project_version,
     referenced_ids,
 )
+from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import (
     Table,
     fetch,
@@ -58,233 +54,10 @@ from afsreg.db.tables import (
     update,
     write_state,
 )
-from afsreg.format.record import ModelVersion
+from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
 from afsreg.git.repo import find_root, open_repo, resolve_commit
-from afsreg.git.sources import is_model_path, tree_files
+from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
-
-
-class Progress(Protocol):
-    """Where long runs report progress (the CLI shows a bar on a terminal)."""
-
-    def start(self, label: str, total: int) -> None: ...
-    def advance(self, n: int) -> None: ...
-    def finish(self) -> None: ...
-
-
-@dataclass
-class SyncReport:
-    database: str  # password masked
-    rev: str
-    commit: str
-    mode: str  # full | incremental | noop
-    reason: str | None = None
-    dry_run: bool = False
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    events: int = 0
-    externals_added: list[str] = field(default_factory=list)
-    externals_removed: list[str] = field(default_factory=list)
-    migrations: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "database": self.database,
-            "rev": self.rev,
-            "commit": self.commit,
-            "mode": self.mode,
-            "reason": self.reason,
-            "dry_run": self.dry_run,
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "events": self.events,
-            "externals_added": self.externals_added,
-            "externals_removed": self.externals_removed,
-            "migrations": self.migrations,
-            "warnings": self.warnings,
-        }
-
-    def summary(self) -> str:
-        verb = "would sync" if self.dry_run else "synced"
-        head = f"{verb} {self.rev} ({self.commit[:12]}) into {self.database}: {self.mode}"
-        if self.reason:
-            head += f" ({self.reason})"
-        lines = [head]
-        if self.migrations:
-            lines.append(f"  migrations applied: {', '.join(self.migrations)}")
-        lines.append(
-            f"  {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; {self.events} events written"
-        )
-        if self.externals_added or self.externals_removed:
-            lines.append(
-                f"  external references: {len(self.externals_added)} added, {len(self.externals_removed)} removed"
-            )
-        for label, ids in (
-            ("added", self.added),
-            ("updated", self.updated),
-            ("removed", self.removed),
-        ):
-            shown = ids[:20]
-            for ident in shown:
-                lines.append(f"  {label}: {ident}")
-            if len(ids) > len(shown):
-                lines.append(f"  ... and {len(ids) - len(shown)} more {label}")
-        return "\n".join(lines)
-
-
-# -- git helpers ------------------------------------------------------------------
-
-
-def uncommitted_model_files(repo: pygit2.Repository) -> list[str]:
-    """Model files whose working-tree or staged content differs from HEAD."""
-    if repo.is_bare:
-        return []
-    try:
-        status = repo.status(untracked_files="all")
-    except pygit2.GitError:
-        return []
-    ignored = pygit2.enums.FileStatus.IGNORED
-    return sorted(p for p, flags in status.items() if is_model_path(p) and not flags & ignored)
-
-
-def _models_tree(repo: pygit2.Repository, commit: pygit2.Commit) -> pygit2.Tree | None:
-    try:
-        entry = commit.tree["models"]
-    except KeyError:
-        return None
-    obj = repo[entry.id]
-    return obj if isinstance(obj, pygit2.Tree) else None
-
-
-def changed_model_paths(
-    repo: pygit2.Repository, old: pygit2.Commit, new: pygit2.Commit
-) -> list[tuple[str, str | None]]:
-    """Model files whose blob differs between two commits (compared by id, unchanged subtrees skipped).
-
-    Each is (path, blob id at ``old`` or None): both sides of a change are listed.
-    """
-    old_tree, new_tree = _models_tree(repo, old), _models_tree(repo, new)
-    if old_tree is None and new_tree is None:
-        return []
-    if old_tree is None:
-        assert new_tree is not None
-        diff = new_tree.diff_to_tree(swap=True)
-    elif new_tree is None:
-        diff = old_tree.diff_to_tree()
-    else:
-        diff = old_tree.diff_to_tree(new_tree)
-    added = pygit2.enums.DeltaStatus.ADDED
-    deleted = pygit2.enums.DeltaStatus.DELETED
-    result: list[tuple[str, str | None]] = []
-    for delta in diff.deltas:
-        if delta.status != added:
-            result.append((f"models/{delta.old_file.path}", str(delta.old_file.id)))
-        if delta.status != deleted:
-            result.append((f"models/{delta.new_file.path}", None))
-    return [(p, b) for p, b in result if is_model_path(p)]
-
-
-def _old_artifact_id(repo: pygit2.Repository, path: str, blob_id: str) -> str | None:
-    from afsreg.format.loader import YamlError, load_yaml
-
-    try:
-        blob = repo[blob_id]
-        data = load_yaml(blob.data) if isinstance(blob, pygit2.Blob) else None
-    except (YamlError, KeyError, ValueError):
-        data = None
-    return events_mod._artifact_id(data if isinstance(data, dict) else None, path)
-
-
-# -- desired state ------------------------------------------------------------------
-
-
-def registry_lookup(registry: Registry) -> Lookup:
-    versions = list(registry)
-    return Lookup(versions, _latest(versions))
-
-
-def _latest(versions: Iterable[ModelVersion]) -> dict[str, str]:
-    """Per model, the highest release (a pre-release only when there is no release); as Registry.latest."""
-    latest: dict[str, str] = {}
-    release_seen: set[str] = set()
-    for version in versions:  # (name, numeric version) order
-        is_release = "-" not in version.version
-        if is_release or version.name not in release_seen:
-            latest[version.name] = version.version
-        if is_release:
-            release_seen.add(version.name)
-    return latest
-
-
-def project_rows(
-    versions: Iterable[ModelVersion],
-    lookup: Lookup,
-    history: Mapping[str, History],
-    progress: Progress | None = None,
-) -> tuple[dict[str, Row], dict[str, Row]]:
-    """(artifacts rows, model_versions rows) by artifact id."""
-    artifacts: dict[str, Row] = {}
-    model_versions: dict[str, Row] = {}
-    for count, version in enumerate(versions, start=1):
-        artifact, model_version = project_version(
-            version, lookup, history.get(version.artifact_id, NO_HISTORY)
-        )
-        artifacts[version.artifact_id] = artifact
-        model_versions[version.artifact_id] = model_version
-        if progress is not None and count % 250 == 0:
-            progress.advance(250)
-    return artifacts, model_versions
-
-
-def _reuse_parsed(versions: Iterable[ModelVersion], blobs: events_mod.BlobCache) -> None:
-    """Hand parsed contents (from the history walk or the parsed cache) to the versions.
-
-    Parsing is the slow part of a sync; afsreg.git.parsed caches it by blob id.
-    """
-    versions = list(versions)
-    blobs.prefetch(v.blob_id for v in versions)
-    blobs.store.flush()
-    for version in versions:
-        parsed = blobs.parsed.get(version.blob_id)
-        if parsed is not None and "data" not in version.__dict__:
-            version.__dict__["data"] = parsed  # ModelVersion.data is a cached_property
-
-
-@dataclass
-class Desired:
-    """What the tables should hold at one commit (all of it, or the part a sync touches)."""
-
-    events: list[Row]
-    artifacts: dict[str, Row]
-    model_versions: dict[str, Row]
-
-
-def desired_full(
-    repo: pygit2.Repository, registry: Registry, commit_id: str, progress: Progress | None = None
-) -> Desired:
-    changes = events_mod.new_changes(repo, commit_id, None)
-    if progress is not None:
-        progress.start("reading history", len(changes))
-    blobs = events_mod.BlobCache(repo)
-    event_rows = events_mod.event_rows(repo, changes, progress.advance if progress else None, blobs)
-    versions = list(registry)
-    _reuse_parsed(versions, blobs)
-    if progress is not None:
-        progress.finish()
-        progress.start("projecting versions", len(versions))
-    artifacts, model_versions = project_rows(
-        versions, registry_lookup(registry), histories(event_rows), progress
-    )
-    if progress is not None:
-        progress.finish()
-    return Desired(event_rows, artifacts, model_versions)
-
 
 # -- sync -----------------------------------------------------------------------------
 
@@ -479,7 +252,7 @@ def _sync_incremental(
         if name:
             touched_models.add(name)
         if path and old_blob:
-            ident = _old_artifact_id(repo, path, old_blob)
+            ident = old_artifact_id(repo, path, old_blob)
             if ident:
                 old_ids.add(ident)
     for event in new_events:
