@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GitRegistry, dump, model_doc
+from conftest import REPO_ROOT, GitRegistry, dump, model_doc
 
 from afsreg.checks import immutability
 from afsreg.checks.immutability import (
@@ -18,7 +18,7 @@ from afsreg.checks.immutability import (
 )
 from afsreg.registry import Registry
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 RELEASED = {"promotion": {"state": "promoted", "notes": "ship it"}}
 
 

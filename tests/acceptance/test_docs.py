@@ -2,14 +2,13 @@
 
 import json
 import re
-from pathlib import Path
 
-from conftest import GitRegistry
+from conftest import REPO_ROOT, GitRegistry
 
 from afsreg import Registry
 from afsreg.format.fields import flatten
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def format_example() -> str:

@@ -2,12 +2,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from jsonschema import Draft7Validator
 
 from afsreg import ValidationError, validate_metadata
 from afsreg.format.schema import SCHEMA_NAMES, Schemas, packaged_schema_dir, schema_dir_for
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 GOOD_INTERNAL = {
     "model_family": "transformer",

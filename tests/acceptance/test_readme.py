@@ -5,9 +5,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def tour_script() -> str:

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import GitRegistry, run_afsreg
+from conftest import REPO_ROOT, GitRegistry, run_afsreg
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def seeded(git_registry: GitRegistry) -> GitRegistry:

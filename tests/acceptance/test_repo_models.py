@@ -1,10 +1,10 @@
 """This repository's own registry: the models of seed 000 and seed 001."""
 
-from pathlib import Path
+from conftest import REPO_ROOT
 
 from afsreg import Registry
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 SEED_000 = {
     "neurodegeneration-risk-predictor": "model-29ce54ef-",

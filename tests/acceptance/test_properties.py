@@ -5,7 +5,7 @@
   or is refused with a clear error and no file changed.
 
 "Incremental sync after any sequence of commits equals a full sync" is
-tests/test_db_property.py (the sync's own property test).
+tests/db/test_db_property.py (the sync's own property test).
 """
 
 from __future__ import annotations

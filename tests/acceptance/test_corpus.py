@@ -32,16 +32,16 @@ import pygit2
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import GitRegistry, dump, git, model_doc, run_afsreg
+from conftest import DATA, REPO_ROOT, GitRegistry, dump, git, model_doc, run_afsreg
 
 from afsreg import Registry, ValidationError
 from afsreg.cli import cli
 from afsreg.cli.options import safe_text
 from afsreg.problems import Problem
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = DATA / "bad"
 MANIFEST = BAD / "cases.yaml"
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 BASE_V1 = dump(model_doc("m", "v1"))
 FIFTY_MB = 50 * 1024 * 1024
 # The corpus files are written from this text (the valid v2 of the base model).

@@ -3,9 +3,9 @@
 import subprocess
 from pathlib import Path
 
-from conftest import GitRegistry, dump, model_doc, run_afsreg
+from conftest import REPO_ROOT, GitRegistry, dump, model_doc, run_afsreg
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def precommit_registry(git_registry: GitRegistry, afsreg_env: dict[str, str]) -> GitRegistry:
