@@ -91,6 +91,11 @@ def check_timestamp(value: str) -> str:
     return value
 
 
+def actor_and_time(registry: Registry, by: str | None, at: str | None) -> tuple[str, str]:
+    """Who acts and when: ``by`` (else git's user), ``at`` (checked; else now, in UTC)."""
+    return by or current_user(registry.root), check_timestamp(at) if at else now_utc()
+
+
 # -- reading and writing files ------------------------------------------------
 
 

@@ -29,15 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError, NotFoundError
 from afsreg.format.refs import Ref, parse_name_or_ref
-from afsreg.write.change import (
-    Change,
-    apply_change,
-    check_timestamp,
-    current_user,
-    edited,
-    now_utc,
-    version_to_edit,
-)
+from afsreg.write.change import Change, actor_and_time, apply_change, edited, version_to_edit
 
 if TYPE_CHECKING:
     from afsreg.format.record import ModelVersion
@@ -76,8 +68,7 @@ def promote(
         raise AfsregError(
             f"{version.ref} is {version.status}; a retired version cannot be promoted"
         )
-    by = by or current_user(registry.root)
-    at = check_timestamp(at) if at else now_utc()
+    by, at = actor_and_time(registry, by, at)
     files: dict[str, bytes | None] = {}
     details = []
     data = copy.deepcopy(version.data)
@@ -128,14 +119,8 @@ def reject(
     before = data.get("promotion", {}).get("state", "candidate")
     promotion = data.setdefault("promotion", {})
     promotion.pop("superseded_by", None)
-    promotion.update(
-        {
-            "state": "rejected",
-            "notes": notes,
-            "decided_by": by or current_user(registry.root),
-            "decided_at": check_timestamp(at) if at else now_utc(),
-        }
-    )
+    by, at = actor_and_time(registry, by, at)
+    promotion.update({"state": "rejected", "notes": notes, "decided_by": by, "decided_at": at})
     change = Change(
         "reject",
         str(version.ref),
@@ -226,8 +211,7 @@ def deploy(
         )
     if env in _active_envs(version.data):
         raise AfsregError(f"{version.ref} is already deployed in {env}")
-    by = by or current_user(registry.root)
-    at = check_timestamp(at) if at else now_utc()
+    by, at = actor_and_time(registry, by, at)
     files, details = _deploy_files(registry, version, env, by, at, reason)
     suffix = "" if env == DEFAULT_ENV else f" to {env}"
     change = Change(
@@ -313,8 +297,7 @@ def rollback(
         raise AfsregError(f"{target.ref} was rejected; it cannot be deployed again")
     if target.status in ("deprecated", "archived"):
         raise AfsregError(f"{target.ref} is {target.status}; a retired version cannot be deployed")
-    by = by or current_user(registry.root)
-    at = check_timestamp(at) if at else now_utc()
+    by, at = actor_and_time(registry, by, at)
     why = reason or (f"rollback from {current.version}" if current is not None else "rollback")
     files, details = _deploy_files(registry, target, env, by, at, why)
     suffix = "" if env == DEFAULT_ENV else f" in {env}"
