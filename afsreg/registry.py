@@ -10,21 +10,25 @@ registry.problems                        # every error and warning, located
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from afsreg.checks.cross_file import cross_file_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import NotFoundError, ValidationError
 from afsreg.format.record import ModelVersion
-from afsreg.format.refs import Ref, parse_ref
+from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import version_key
 from afsreg.git.cache import CheckCache
 from afsreg.git.repo import find_root
 from afsreg.git.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
 from afsreg.problems import Problem
+
+if TYPE_CHECKING:
+    from afsreg.git.asof import AsOf
 
 
 class Registry:
@@ -47,6 +51,7 @@ class Registry:
     ) -> None:
         self.root = root
         self.rev = rev
+        self.as_of: AsOf | None = None  # set by open(at=...)
         self.commit_id = commit_id
         self.schemas = schemas or Schemas.load(root)
         self.files = sorted(files, key=lambda f: f.path)
@@ -68,13 +73,26 @@ class Registry:
     # -- construction -----------------------------------------------------
 
     @classmethod
-    def open(cls, root: str | Path | None = None, rev: str | None = None) -> Registry:
+    def open(
+        cls, root: str | Path | None = None, rev: str | None = None, *, at: str | None = None
+    ) -> Registry:
         """The registry at ``root`` (found from the current directory when None).
 
         With ``rev``, the files are read from that commit through pygit2;
-        otherwise from the working tree.
+        otherwise from the working tree. With ``at`` (a commit, a branch, or
+        a date-time; see afsreg.git.asof), from the commit it names, a time
+        being looked up on the first-parent line of ``rev`` (default HEAD);
+        ``registry.as_of`` then says which commit that was.
         """
         resolved = find_root(root) if root is None else Path(root).resolve()
+        if at is not None:
+            from afsreg.git.asof import resolve_at
+            from afsreg.git.repo import open_repo
+
+            found = resolve_at(open_repo(resolved), at, rev or "HEAD")
+            registry = cls.open(resolved, rev=found.commit)
+            registry.as_of = found
+            return registry
         schemas = Schemas.load(resolved)
         cache = CheckCache.load(resolved, schemas.digest)
         if rev is None:
@@ -151,23 +169,77 @@ class Registry:
             return False
         return True
 
-    def get(self, ref: str | Ref) -> ModelVersion:
-        """The version ``name@version``; NotFoundError when there is none."""
-        parsed = parse_ref(ref) if isinstance(ref, str) else ref
-        try:
-            return self._versions[str(parsed)]
-        except KeyError:
-            known = [v.version for v in self.versions(parsed.name)]
-            hint = (
-                f" (versions: {', '.join(known)})"
-                if known
-                else f" (no model named {parsed.name!r})"
+    def get(self, ref: str | Ref | VersionRef) -> ModelVersion:
+        """The version a reference names; NotFoundError when there is none.
+
+        Any reference of afsreg.format.refs: ``majora@v2``, ``majora@latest``,
+        ``majora@promoted``, ``majora@production``, ``models:/majora/2``.
+        """
+        if isinstance(ref, Ref):
+            ref = VersionRef(ref.name, "version", ref.version)
+        parsed = parse_version_ref(ref) if isinstance(ref, str) else ref
+        found = self.find(parsed)
+        if found is not None:
+            return found
+        known = [v.version for v in self.versions(parsed.name)]
+        if not known:
+            hint = f"no model named {parsed.name!r}"
+            close = _close_matches(parsed.name, self.models())
+            if close:
+                hint += f"; did you mean {' or '.join(close)}?"
+            raise NotFoundError(f"{parsed} is not in the registry ({hint})")
+        if parsed.kind == "version":
+            close = _close_matches(parsed.value, known)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise NotFoundError(
+                f"{parsed} is not in the registry ({hint}versions: {', '.join(known)})"
             )
-            raise NotFoundError(f"{parsed} is not in the registry{hint}") from None
+        if parsed.kind == "env":
+            envs = self.environments(parsed.name)
+            where = f"deployed in: {', '.join(envs)}" if envs else "deployed nowhere"
+            raise NotFoundError(
+                f"no version of {parsed.name} is deployed in {parsed.value} ({where})"
+            )
+        raise NotFoundError(f"{parsed.name} has no {parsed.kind} version")
+
+    def find(self, ref: VersionRef) -> ModelVersion | None:
+        """The version ``ref`` selects, or None."""
+        if ref.kind == "latest":
+            return self.latest(ref.name)
+        if ref.kind == "promoted":
+            return self.promoted(ref.name)
+        if ref.kind == "env":
+            return self.deployed(ref.name, ref.value)
+        exact = self._versions.get(f"{ref.name}@{ref.value}")
+        if exact is not None:
+            return exact
+        # v2, v2.0 and v2.0.0 are one version (only one of them may exist).
+        key = _safe_key(ref.value)
+        return next((v for v in self.versions(ref.name) if _safe_key(v.version) == key), None)
 
     def models(self) -> list[str]:
         """Every model name, sorted."""
         return sorted(self._by_name)
+
+    def require_model(self, name: str) -> list[ModelVersion]:
+        """The versions of ``name``; NotFoundError (with "did you mean") when there is no such model."""
+        found = self.versions(name)
+        if not found:
+            close = _close_matches(name, self.models())
+            hint = (
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else f"models: {', '.join(self.models()) or 'none'}"
+            )
+            raise NotFoundError(f"no model named {name!r} ({hint})")
+        return found
+
+    def prime(self, versions: Iterable[ModelVersion] | None = None) -> None:
+        """Parse the files of ``versions`` (default: all) in one batch, through the parsed cache."""
+        from afsreg.git.parsed import prime_data
+        from afsreg.git.repo import git_dir
+
+        prime_data(self._ordered if versions is None else versions, git_dir(self.root))
 
     def versions(self, name: str) -> list[ModelVersion]:
         """The versions of one model, oldest first in numeric order."""
@@ -181,6 +253,15 @@ class Registry:
 
     def promoted(self, name: str) -> ModelVersion | None:
         return next((v for v in self.versions(name) if v.promotion_state == "promoted"), None)
+
+    def deployed(self, name: str, env: str) -> ModelVersion | None:
+        """The version of ``name`` active in ``env`` (a deployment without undeployed_at)."""
+        return next((v for v in self.versions(name) if env in v.active_envs), None)
+
+    def environments(self, name: str | None = None) -> list[str]:
+        """Every environment some version (of ``name``) is active in, sorted."""
+        versions = self.versions(name) if name is not None else self._ordered
+        return sorted({env for v in versions for env in v.active_envs})
 
     def file(self, path: str) -> SourceFile | None:
         return next((f for f in self.files if f.path == path), None)
@@ -238,6 +319,12 @@ class Registry:
             raise ValidationError(
                 self.errors, summary=f"{len(self.errors)} problem(s) in the registry:"
             )
+
+
+def _close_matches(word: str, choices: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
 
 
 def _safe_key(version: str) -> object:

@@ -159,6 +159,15 @@ class ModelVersion:
         return [b["model"] for b in self.summary["base_models"] if isinstance(b.get("model"), str)]
 
     @property
+    def active_envs(self) -> list[str]:
+        """The environments this version is deployed in now."""
+        return list(self.summary.get("active_envs") or [])
+
+    @property
+    def owner(self) -> str | None:
+        return self.summary["owner"]  # type: ignore[no-any-return]
+
+    @property
     def title(self) -> str | None:
         return self.summary["title"]  # type: ignore[no-any-return]
 

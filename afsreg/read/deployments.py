@@ -1,0 +1,228 @@
+"""Deployments: what is active where, and the whole history per environment.
+
+The files say who deployed what where and when (``deployments`` records);
+git says which commit recorded each deployment and each undeployment. Both
+are pure functions over a Registry (and, for the commits, its repository).
+
+    >>> from afsreg import Registry
+    >>> from afsreg.read.deployments import active, history
+    >>> active(Registry.open("."), "majora")
+    [Deployment(model='majora', version='v2', env='production', ...)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pygit2
+
+from afsreg.format.record import ModelVersion
+from afsreg.git.history import HistoryIndex, load_history
+from afsreg.git.parsed import ParsedCache, parse
+from afsreg.git.repo import git_dir, open_repo
+from afsreg.registry import Registry
+
+
+@dataclass
+class Deployment:
+    """One deployment record of one version, with the commits that recorded it."""
+
+    model: str
+    version: str
+    artifact_id: str
+    env: str
+    deployed_at: str | None
+    deployed_by: str | None
+    undeployed_at: str | None = None
+    undeployed_by: str | None = None
+    reason: str | None = None
+    path: str = ""
+    deployed_commit: dict[str, Any] | None = None  # {commit, committed_at, author}
+    undeployed_commit: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return not self.undeployed_at
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identifies the record across commits: (model, version, env, deployed_at)."""
+        return self.model, self.version, self.env, str(self.deployed_at)
+
+    def active_at(self, moment: str) -> bool:
+        """Whether this deployment was active at ``moment`` (ISO 8601 UTC, Z): the SQL rule."""
+        started = self.deployed_at is not None and _utc(self.deployed_at) <= moment
+        return started and (self.undeployed_at is None or _utc(self.undeployed_at) > moment)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "version": self.version,
+            "ref": f"{self.model}@{self.version}",
+            "artifact_id": self.artifact_id,
+            "env": self.env,
+            "active": self.active,
+            "deployed_at": self.deployed_at,
+            "deployed_by": self.deployed_by,
+            "undeployed_at": self.undeployed_at,
+            "undeployed_by": self.undeployed_by,
+            "reason": self.reason,
+            "path": self.path,
+            "deployed_commit": self.deployed_commit,
+            "undeployed_commit": self.undeployed_commit,
+        }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else (None if value is None else str(value))
+
+
+def _utc(value: str) -> str:
+    """A timestamp in the one form that sorts as text: YYYY-MM-DDTHH:MM:SSZ."""
+    from afsreg.git.asof import iso_utc, parse_when
+
+    moment = parse_when(value)
+    return iso_utc(moment) if moment is not None else value
+
+
+def records(version: ModelVersion) -> list[Deployment]:
+    """The deployment records of one version, as the file writes them."""
+    found = []
+    for record in version.data.get("deployments") or []:
+        if not isinstance(record, dict) or not isinstance(record.get("env"), str):
+            continue
+        found.append(
+            Deployment(
+                model=version.name,
+                version=version.version,
+                artifact_id=version.artifact_id,
+                env=record["env"],
+                deployed_at=_text(record.get("deployed_at")),
+                deployed_by=_text(record.get("deployed_by")),
+                undeployed_at=_text(record.get("undeployed_at")),
+                undeployed_by=_text(record.get("undeployed_by")),
+                reason=_text(record.get("reason")),
+                path=version.path,
+            )
+        )
+    return found
+
+
+def _versions(registry: Registry, name: str | None) -> Iterable[ModelVersion]:
+    if name is None:
+        return registry
+    return registry.require_model(name)
+
+
+def history(
+    registry: Registry, name: str | None = None, env: str | None = None
+) -> list[Deployment]:
+    """Every deployment record (of ``name``, in ``env``), oldest first.
+
+    Ordered by (deployed_at, model, env, version); an active record comes
+    after an ended one at the same time.
+    """
+    versions = list(_versions(registry, name))
+    registry.prime(versions)
+    found = [d for v in versions for d in records(v) if env is None or d.env == env]
+    found.sort(key=lambda d: (_utc(d.deployed_at or ""), d.model, d.env, d.active, d.version))
+    return found
+
+
+def active(registry: Registry, name: str | None = None, env: str | None = None) -> list[Deployment]:
+    """The deployments active now (in the registry's tree), by model and environment."""
+    found = [
+        d
+        for v in _versions(registry, name)
+        if v.active_envs
+        for d in records(v)
+        if d.active and (env is None or d.env == env)
+    ]
+    found.sort(key=lambda d: (d.model, d.env))
+    return found
+
+
+def active_at(deployments: Iterable[Deployment], moment: str) -> list[Deployment]:
+    """The records active at ``moment`` by their own timestamps (what SQL's WHERE answers)."""
+    when = _utc(moment)
+    return sorted((d for d in deployments if d.active_at(when)), key=lambda d: (d.model, d.env))
+
+
+def _commit_info(commit: pygit2.Commit) -> dict[str, Any]:
+    from afsreg.git.asof import commit_time, iso_utc
+
+    return {
+        "commit": str(commit.id),
+        "committed_at": iso_utc(commit_time(commit)),
+        "author": commit.author.name,
+    }
+
+
+def attach_commits(
+    registry: Registry, deployments: list[Deployment], *, repo: pygit2.Repository | None = None
+) -> list[Deployment]:
+    """Fill in the commits that recorded each deployment and undeployment, from git.
+
+    Each version file's history is read oldest first; a record's deployment
+    was recorded by the first commit whose file has it, its undeployment by
+    the first commit whose file has its ``undeployed_at``. A change not yet
+    committed (the working tree) keeps None.
+    """
+    if not deployments:
+        return deployments
+    repo = repo or open_repo(registry.root)
+    tip = registry.commit_id or ("HEAD" if not repo.head_is_unborn else None)
+    if tip is None:
+        return deployments
+    index = load_history(repo, tip)
+    wanted = {d.key: d for d in deployments}
+    cache = ParsedCache(git_dir(registry.root))
+    try:
+        for path in sorted({d.path for d in deployments}):
+            _walk_file(repo, index, path, wanted, cache)
+    finally:
+        cache.close()
+    return deployments
+
+
+def _walk_file(
+    repo: pygit2.Repository,
+    index: HistoryIndex,
+    path: str,
+    wanted: dict[tuple[str, str, str, str], Deployment],
+    cache: ParsedCache,
+) -> None:
+    changes = list(reversed(index.file_history(path)))
+    blobs: list[tuple[pygit2.Commit, str, str]] = []
+    for change in changes:
+        if change.status == "D":
+            continue
+        commit = cast(pygit2.Commit, repo[change.commit])
+        try:
+            entry = commit.tree[change.path]
+        except KeyError:
+            continue
+        blobs.append((commit, change.path, str(entry.id)))
+    parsed = cache.get_many(b for _, _, b in blobs)
+    for commit, file_path, blob_id in blobs:
+        data = parsed.get(blob_id, ...)
+        if data is ...:
+            data = parse(cast(pygit2.Blob, repo[blob_id]).data)
+            cache.put(blob_id, data)
+        if not isinstance(data, dict):
+            continue
+        name, version = file_path.split("/")[1], file_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for record in data.get("deployments") or []:
+            if not isinstance(record, dict):
+                continue
+            key = (name, version, str(record.get("env")), str(_text(record.get("deployed_at"))))
+            found = wanted.get(key)
+            if found is None:
+                continue
+            if found.deployed_commit is None:
+                found.deployed_commit = _commit_info(commit)
+            if record.get("undeployed_at") and found.undeployed_commit is None:
+                found.undeployed_commit = _commit_info(commit)
