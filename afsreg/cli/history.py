@@ -62,10 +62,12 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
         afsreg log majora@v2
         afsreg log majora --format json
     """
-    from afsreg.format.refs import parse_name_or_ref
+    from afsreg.cli.options import exact_version
+    from afsreg.format.refs import parse_model_or_ref
     from afsreg.read.audit import model_log, version_log
 
-    name, version = parse_name_or_ref(target)
+    name, ref = parse_model_or_ref(target)
+    version = exact_version(root, target, rev)[1] if ref is not None else None
     repo, index = _open_history(root, rev)
     entries = version_log(repo, index, name, version) if version else model_log(repo, index, name)
     if max_count is not None:
@@ -123,13 +125,13 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     Example:
         afsreg blame majora@v1
     """
+    from afsreg.cli.options import exact_version
     from afsreg.format.fields import format_value
-    from afsreg.format.refs import parse_ref
     from afsreg.read.audit import blame
 
-    ref = parse_ref(target)
+    name, version = exact_version(root, target, rev)
     repo, index = _open_history(root, rev)
-    entries = blame(repo, index, ref.name, ref.version)
+    entries = blame(repo, index, name, version)
     if fmt != "table":
         emit(
             {
@@ -158,7 +160,7 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
 
 
 @click.command("lineage")
-@click.argument("target", metavar="NAME@VERSION")
+@click.argument("target", metavar="REF|EXTERNAL-ID")
 @click.option("--up", "direction", flag_value="up", help="Only ancestors (what it derives from).")
 @click.option(
     "--down", "direction", flag_value="down", help="Only descendants (what derives from it)."
@@ -174,27 +176,44 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
 def lineage_command(
     target: str, direction: str | None, rev: str | None, root: Path | None, fmt: str
 ) -> None:
-    """Ancestors and descendants of a version, across models, with what each step added.
+    """Ancestors and descendants of a version or an outside model, across models and generations.
 
-    Follows lineage.parent and lineage.base_models; each row shows the
-    training data the version added over its parent, its base models and
-    its code commit.
+    TARGET is a reference (majora@v2, majora@production) or the id of a
+    model outside the registry: Qwen/Qwen2.5-Coder-7B (any source),
+    huggingface:Qwen/Qwen2.5-Coder-7B, https://huggingface.co/Qwen/... .
+    Follows lineage.parent and lineage.base_models; each row shows how it
+    is derived (relation), the training data it added over its parent, its
+    base models and its code commit.
 
     \b
-    Example:
+    Examples:
         afsreg lineage majora@v2 --up
+        afsreg lineage Qwen/Qwen2.5-Coder-7B --down
     """
-    from afsreg.format.refs import parse_ref
+    from afsreg.errors import NotFoundError
+    from afsreg.format.refs import MLFLOW_PREFIX
     from afsreg.read.lineage import LineageGraph
 
-    ref = parse_ref(target)
-    graph = LineageGraph.from_versions(open_registry(root, rev))
-    graph.node(str(ref))
-    result: dict[str, Any] = {"target": str(ref)}
+    registry = open_registry(root, rev)
+    graph = LineageGraph.from_versions(registry)
+    if "@" in target or target.startswith(MLFLOW_PREFIX):
+        starts = [registry.get(target).ref_text]
+    else:
+        starts = [n.id for n in graph.find_external(target)]
+        if not starts:
+            known = sorted(n.id for n in graph.nodes.values() if n.kind == "external")
+            raise NotFoundError(
+                f"{target!r}: no version in the registry derives from it "
+                f"(outside models named: {', '.join(known) or 'none'}); "
+                "a version of the registry is NAME@VERSION"
+            )
+    result: dict[str, Any] = {"target": starts[0] if "@" in starts[0] else target}
+    if "@" not in starts[0]:
+        result["nodes"] = starts  # the outside models the id names
     if direction in (None, "up"):
-        result["ancestors"] = [s.as_dict() for s in graph.ancestors(str(ref))[1:]]
+        result["ancestors"] = _merged_steps(graph.ancestors, starts)
     if direction in (None, "down"):
-        result["descendants"] = [s.as_dict() for s in graph.descendants(str(ref))[1:]]
+        result["descendants"] = _merged_steps(graph.descendants, starts)
     if fmt != "table":
         emit(result, fmt)
         return
@@ -216,8 +235,21 @@ def lineage_command(
             }
             for s in result[key]
         ]
-        sections.append(f"{title} of {ref}:\n{table(rows)}")
+        sections.append(f"{title} of {safe_text(', '.join(starts))}:\n{table(rows)}")
     click.echo("\n\n".join(sections))
+
+
+def _merged_steps(walk: Any, starts: list[str]) -> list[dict[str, Any]]:
+    """The steps of a walk from each start (without the starts), each node once, nearest first."""
+    seen = set(starts)
+    steps = []
+    for start in starts:
+        for step in walk(start)[1:]:
+            if step.node.id not in seen:
+                seen.add(step.node.id)
+                steps.append(step.as_dict())
+    steps.sort(key=lambda s: s["depth"])
+    return steps
 
 
 def _relation(step: dict[str, Any]) -> str:

@@ -68,6 +68,21 @@ def open_registry(root: Path | None, rev: str | None) -> Registry:
     return Registry.open(resolve_root(root), rev=rev)
 
 
+def exact_version(root: Path | None, text: str, rev: str | None) -> tuple[str, str]:
+    """(name, version) of any reference (majora@latest, majora@production, models:/majora/2).
+
+    An exact NAME@VERSION is taken as it is (its file may exist only in
+    history); any other reference is resolved in the registry at ``rev``.
+    """
+    from afsreg.format.refs import parse_version_ref
+
+    ref = parse_version_ref(text)
+    if ref.kind == "version":
+        return ref.name, ref.value
+    version = open_registry(root, rev).get(ref)
+    return version.name, version.version
+
+
 def resolve_root(root: Path | None) -> Path:
     from afsreg.git.repo import find_root  # imports pygit2: only when a command needs a root
 

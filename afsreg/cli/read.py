@@ -17,7 +17,6 @@ from afsreg.cli.options import (
     safe_text,
     table,
 )
-from afsreg.format.refs import parse_ref
 from afsreg.read import views
 from afsreg.read.validate import validate
 from afsreg.write.scaffold import init_registry, install_hooks
@@ -129,12 +128,16 @@ def versions_command(name: str, fmt: str, rev: str | None, root: Path | None) ->
 def show_command(ref: str, fmt: str, rev: str | None, root: Path | None) -> None:
     """Everything recorded for one version.
 
+    REF is any reference: majora@v2, majora@latest, majora@promoted,
+    majora@production, models:/majora/2.
+
     \b
     Examples:
       afsreg show majora@v2
+      afsreg show majora@production
       afsreg show majora@v1 --rev HEAD~1 --format json
     """
-    version = open_registry(root, rev).get(parse_ref(ref))
+    version = open_registry(root, rev).get(ref)
     data = views.show(version)
     if fmt == "table":
         from afsreg.format.fields import flatten
@@ -166,7 +169,7 @@ def compare_command(first: str, second: str, fmt: str, rev: str | None, root: Pa
       afsreg compare majora@v1 majora@v2
     """
     registry = open_registry(root, rev)
-    result = views.compare(registry.get(parse_ref(first)), registry.get(parse_ref(second)))
+    result = views.compare(registry.get(first), registry.get(second))
 
     def render(data: dict[str, Any]) -> str:
         return "metrics\n" + table(data["metrics"]) + "\n\nother fields\n" + table(data["fields"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from afsreg.errors import NotFoundError
+from afsreg.format.refs import external_model_id, parse_external
 from afsreg.format.versions import version_key
 
 MISSING: Any = object()
@@ -100,6 +101,7 @@ class Edge:
     parent: str
     kinds: tuple[str, ...]  # subset of ("parent", "base_model")
     relation: str | None = None
+    revision: str | None = None  # of an outside base model, when the file names one
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class Step:
                 "parent": self.via.parent,
                 "pointers": list(self.via.kinds),
                 "relation": self.via.relation,
+                "revision": self.via.revision,
             },
             "training_data_added": self.training_data_added,
             "base_models": self.base_models,
@@ -156,10 +159,15 @@ def _dataset_name(item: Any) -> str:
 
 
 def external_id(entry: Mapping[str, Any]) -> str:
-    node_id = f"{entry.get('source', 'external')}:{entry.get('external')}"
-    if entry.get("revision"):
-        node_id += f"@{entry['revision']}"
-    return node_id
+    """The node of an outside model: its canonical id (afsreg.format.refs.external_model_id).
+
+    One node per outside model whatever revision each version names; the
+    revision is kept on the edge.
+    """
+    source = entry.get("source")
+    return external_model_id(
+        source if isinstance(source, str) else None, str(entry.get("external"))
+    )
 
 
 class LineageGraph:
@@ -173,36 +181,38 @@ class LineageGraph:
     @classmethod
     def from_versions(cls, versions: Iterable[VersionLike]) -> LineageGraph:
         graph = cls()
-        pending: list[tuple[str, str, str, str | None]] = []  # child, parent, kind, relation
+        pending: list[tuple[str, str, str, str | None, str | None]] = []
+        # (child, parent, kind, relation, revision)
         for v in versions:
             node_id = f"{v.name}@{v.version}"
             graph.nodes[node_id] = Node(node_id, v.name, v.version, "version", v)
             lineage = _lineage(v)
             parent = lineage.get("parent")
             if isinstance(parent, str):
-                pending.append((node_id, f"{v.name}@{parent}", "parent", None))
+                pending.append((node_id, f"{v.name}@{parent}", "parent", None, None))
             base_models = lineage.get("base_models")
             for entry in base_models if isinstance(base_models, list) else []:
                 if not isinstance(entry, Mapping):
                     continue
                 relation = entry.get("relation") if isinstance(entry.get("relation"), str) else None
                 if isinstance(entry.get("model"), str):
-                    pending.append((node_id, entry["model"], "base_model", relation))
+                    pending.append((node_id, entry["model"], "base_model", relation, None))
                 elif isinstance(entry.get("external"), str):
                     ext = external_id(entry)
                     graph.nodes.setdefault(ext, Node(ext, str(entry["external"]), None, "external"))
-                    pending.append((node_id, ext, "base_model", relation))
-        merged: dict[tuple[str, str], tuple[set[str], str | None]] = {}
-        for child, parent, kind, relation in pending:
-            kinds, rel = merged.setdefault((child, parent), (set(), None))
-            merged[(child, parent)] = (kinds | {kind}, rel or relation)
+                    revision = entry.get("revision")
+                    revision = str(revision) if revision is not None else None
+                    pending.append((node_id, ext, "base_model", relation, revision))
+        merged: dict[tuple[str, str], tuple[set[str], str | None, str | None]] = {}
+        for child, parent, kind, relation, revision in pending:
+            kinds, rel, rev = merged.setdefault((child, parent), (set(), None, None))
+            merged[(child, parent)] = (kinds | {kind}, rel or relation, rev or revision)
             if parent not in graph.nodes:
                 name, _, version = parent.partition("@")
                 graph.nodes[parent] = Node(parent, name, version or None, "missing")
-        for (child, parent), (kinds, relation) in merged.items():
-            edge = Edge(
-                child, parent, tuple(k for k in ("parent", "base_model") if k in kinds), relation
-            )
+        for (child, parent), (kinds, relation, revision) in merged.items():
+            pointers = tuple(k for k in ("parent", "base_model") if k in kinds)
+            edge = Edge(child, parent, pointers, relation, revision)
             graph.up.setdefault(child, []).append(edge)
             graph.down.setdefault(parent, []).append(edge)
         for edges in graph.down.values():
@@ -213,6 +223,15 @@ class LineageGraph:
         if node_id not in self.nodes or self.nodes[node_id].kind == "missing":
             raise NotFoundError(f"{node_id}: no such version in the registry")
         return self.nodes[node_id]
+
+    def find_external(self, text: str) -> list[Node]:
+        """The outside-model nodes ``text`` names: ``Qwen/X`` (any source), ``hf:Qwen/X``, a URL."""
+        source, ident = parse_external(text)
+        if source is not None:
+            wanted = external_model_id(source, ident)
+            return [n for n in self.nodes.values() if n.kind == "external" and n.id == wanted]
+        found = [n for n in self.nodes.values() if n.kind == "external" and n.name == ident]
+        return sorted(found, key=lambda n: n.id)
 
     def parent_of(self, node_id: str) -> Node | None:
         """The node this one is chiefly derived from: its parent pointer, else its first in-registry base model."""

@@ -153,7 +153,7 @@ class And:
     right: Expr
 
     def __str__(self) -> str:
-        return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or)}"
+        return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or, And)}"
 
 
 @dataclass(frozen=True)
