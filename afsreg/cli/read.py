@@ -94,7 +94,8 @@ def list_command(fmt: str, rev: str | None, root: Path | None) -> None:
       afsreg list
       afsreg list --rev main~5 --format json
     """
-    emit(views.model_rows(open_registry(root, rev)), fmt)
+    rows = views.model_rows(open_registry(root, rev), with_metrics=fmt != "table")
+    emit(rows, fmt)
 
 
 @click.command("versions")
@@ -110,14 +111,8 @@ def versions_command(name: str, fmt: str, rev: str | None, root: Path | None) ->
       afsreg versions majora
     """
     registry = open_registry(root, rev)
-    rows = views.version_rows(registry, name)
-    if not rows:
-        from afsreg.errors import NotFoundError
-
-        raise NotFoundError(
-            f"no model named {name!r} (models: {', '.join(registry.models()) or 'none'})"
-        )
-    emit(rows, fmt)
+    registry.require_model(name)
+    emit(views.version_rows(registry, name, with_metrics=fmt != "table"), fmt)
 
 
 @click.command("show")

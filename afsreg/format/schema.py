@@ -39,6 +39,22 @@ def packaged_schema_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas"
 
 
+OUTPUT_SCHEMA = "output.schema.json"
+
+
+def output_schema(command: str | None = None) -> dict[str, Any]:
+    """The JSON Schema of ``--format json`` output (Draft 2020-12), or of one command's.
+
+    ``output_schema("resolve")`` validates what ``afsreg resolve --format json`` prints.
+    """
+    schema: dict[str, Any] = json.loads((packaged_schema_dir() / OUTPUT_SCHEMA).read_text())
+    if command is None:
+        return schema
+    if command not in schema["$defs"]:
+        raise KeyError(f"no output schema for {command!r} (known: {', '.join(schema['$defs'])})")
+    return {**schema, "$ref": f"#/$defs/{command}"}
+
+
 def schema_dir_for(root: Path | None) -> Path:
     if root is not None and all((root / "schemas" / n).is_file() for n in SCHEMA_NAMES):
         return root / "schemas"

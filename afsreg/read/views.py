@@ -9,46 +9,59 @@ from afsreg.format.record import ModelVersion
 from afsreg.registry import Registry
 
 
-def model_rows(registry: Registry) -> list[dict[str, Any]]:
-    """A row per model: versions, latest, promoted, framework, lifecycle state."""
+def model_rows(registry: Registry, *, with_metrics: bool = False) -> list[dict[str, Any]]:
+    """A row per model: versions, latest, promoted, where deployed, framework, lifecycle state.
+
+    ``deployed`` maps each environment to its version (``{"production": "v2"}``);
+    ``with_metrics`` adds the latest version's metrics (which parses every latest file).
+    """
     rows = []
+    if with_metrics:
+        registry.prime(v for v in map(registry.latest, registry.models()) if v is not None)
     for name in registry.models():
         versions = registry.versions(name)
         latest = registry.latest(name)
         promoted = registry.promoted(name)
-        deployed = sorted(
-            {f"{env}={v.version}" for v in versions for env in v.summary.get("active_envs") or []}
-        )
-        rows.append(
-            {
-                "name": name,
-                "versions": len(versions),
-                "latest": latest.version if latest else None,
-                "promoted": promoted.version if promoted else None,
-                "deployed": deployed,
-                "framework": latest.framework if latest else None,
-                "state": latest.status if latest else None,
-            }
-        )
+        deployed = {env: v.version for v in versions for env in v.active_envs}
+        row: dict[str, Any] = {
+            "name": name,
+            "versions": len(versions),
+            "latest": latest.version if latest else None,
+            "promoted": promoted.version if promoted else None,
+            "deployed": dict(sorted(deployed.items())),
+            "framework": latest.framework if latest else None,
+            "state": latest.status if latest else None,
+        }
+        if with_metrics:
+            row["metrics"] = metrics(latest.data) if latest else {}
+        rows.append(row)
     return rows
 
 
-def version_row(v: ModelVersion) -> dict[str, Any]:
-    return {
+def version_row(v: ModelVersion, *, with_metrics: bool = False) -> dict[str, Any]:
+    row = {
         "version": v.version,
         "title": v.title,
         "promotion": v.promotion_state,
         "status": v.status,
         "parent": v.parent,
         "base_models": v.base_refs,
-        "deployed": list(v.summary.get("active_envs") or []),
+        "deployed": v.active_envs,
         "review_flags": v.summary.get("review_count", 0),
         "artifact_id": v.artifact_id,
     }
+    if with_metrics:
+        row["metrics"] = metrics(v.data)
+    return row
 
 
-def version_rows(registry: Registry, name: str) -> list[dict[str, Any]]:
-    return [version_row(v) for v in registry.versions(name)]
+def version_rows(
+    registry: Registry, name: str, *, with_metrics: bool = False
+) -> list[dict[str, Any]]:
+    versions = registry.versions(name)
+    if with_metrics:
+        registry.prime(versions)
+    return [version_row(v, with_metrics=with_metrics) for v in versions]
 
 
 def show(v: ModelVersion) -> dict[str, Any]:
