@@ -123,6 +123,7 @@ def afsreg_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = BIN_DIR + os.pathsep + env.get("PATH", "")
     env.pop("AFSREG_DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)
     return env
 
 
@@ -130,7 +131,9 @@ def run_afsreg(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The real ``afsreg`` console script in a subprocess."""
-    full_env = dict(env or os.environ)
+    if env is None:  # an outside DATABASE_URL must not redirect a test's sync
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    full_env = dict(env)
     full_env["PATH"] = BIN_DIR + os.pathsep + full_env.get("PATH", "")
     return subprocess.run(
         [str(Path(BIN_DIR) / "afsreg"), *args],

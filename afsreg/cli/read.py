@@ -31,10 +31,18 @@ from afsreg.write.scaffold import init_registry, install_hooks
     help="Also refuse changes to released versions since REV (e.g. HEAD, origin/main).",
 )
 @click.option("--staged", is_flag=True, help="Check the files as staged in the git index.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print errors only (not warnings), then the summary."
+)
 @format_option(("text", "json"))
 @root_option
 def validate_command(
-    paths: tuple[str, ...], against: str | None, staged: bool, fmt: str, root: Path | None
+    paths: tuple[str, ...],
+    against: str | None,
+    staged: bool,
+    quiet: bool,
+    fmt: str,
+    root: Path | None,
 ) -> None:
     """Check model files: YAML, schema, cross-file rules.
 
@@ -48,6 +56,7 @@ def validate_command(
     Examples:
       afsreg validate
       afsreg validate models/majora/v2.yaml --against HEAD
+      afsreg validate --quiet
       afsreg validate --format json
     """
     resolved = resolve_root(root)
@@ -71,7 +80,7 @@ def validate_command(
             "json",
         )
     else:
-        for problem in report.problems:
+        for problem in report.errors if quiet else report.problems:
             click.echo(safe_text(problem), err=problem.severity == "error")
         summary = (
             f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "

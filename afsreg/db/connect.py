@@ -24,6 +24,8 @@ from afsreg.errors import AfsregError
 
 Dialect = Literal["sqlite", "postgresql"]
 ENV_VAR = "AFSREG_DATABASE_URL"
+# The name most hosting platforms and tools use; read when afsreg's own is not set.
+FALLBACK_ENV_VAR = "DATABASE_URL"
 SQLITE_DIR = ".afsreg"
 SQLITE_FILE = "registry.sqlite3"
 # Seconds a second writer waits for the first one's lock before giving up.
@@ -64,12 +66,13 @@ def default_sqlite_path(root: Path) -> Path:
 
 
 def resolve_url(url: str | None, root: Path) -> str:
-    """The database to use: ``url``, else $AFSREG_DATABASE_URL, else the embedded SQLite file."""
+    """The database to use: ``url``, else $AFSREG_DATABASE_URL, else $DATABASE_URL, else the embedded SQLite file."""
     if url:
         return url
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return env
+    for name in (ENV_VAR, FALLBACK_ENV_VAR):
+        env = os.environ.get(name, "").strip()
+        if env:
+            return env
     return f"sqlite:///{default_sqlite_path(root)}"
 
 
