@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,7 +62,13 @@ def checksum(sql: str) -> str:
 
 
 def load_migrations(dialect: Dialect, root: Any = None) -> list[Migration]:
-    """The migrations for ``dialect`` in order; numbering must be unique and gap-free."""
+    """The migrations for ``dialect`` in order; numbers must be unique.
+
+    Numbers may leave gaps: work done in parallel reserves blocks of numbers
+    (0005-0009 for one change, 0010- for another), and a block may not be used
+    up. A gap is never filled later: a new migration takes a number above
+    every existing one.
+    """
     folder = (root if root is not None else migrations_root()) / dialect
     if not folder.is_dir():
         raise MigrationError(f"{folder}: migrations folder not found (broken installation?)")
@@ -75,11 +82,11 @@ def load_migrations(dialect: Dialect, root: Any = None) -> list[Migration]:
             Migration(match.group(1), match.group(2), sql, checksum(sql), f"{dialect}/{entry.name}")
         )
     found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if int(migration.version) != expected:
+    for previous, migration in itertools.pairwise(found):
+        if migration.version == previous.version:
             raise MigrationError(
-                f"{migration.source}: migrations must be numbered 0001, 0002, ... without gaps or "
-                f"duplicates; expected {expected:04d}"
+                f"{migration.source}: two migrations are numbered {migration.version} "
+                f"({previous.source}); each needs a number of its own"
             )
     return found
 

@@ -29,6 +29,7 @@ from typing import Any
 import pygit2
 
 import afsreg
+from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
 from afsreg.db.connect import Database, connect, dialect_of, mask_url, resolve_url, sqlite_path
@@ -225,6 +226,9 @@ def _sync_full(
         report,
         progress,
     )
+    report.details = details.sync_details(
+        db, registry, list(registry), registry_lookup(registry), repo
+    )
 
 
 def _sync_incremental(
@@ -300,6 +304,7 @@ def _sync_incremental(
         report,
         progress,
     )
+    report.details = details.sync_details(db, registry, scope, registry_lookup(registry), repo, ids)
     report.unchanged = _count_versions(db) - len(report.added) - len(report.updated)
 
 

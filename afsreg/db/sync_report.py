@@ -31,6 +31,7 @@ class SyncReport:
     externals_removed: list[str] = field(default_factory=list)
     migrations: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    details: int = 0  # rows written to the detail tables (afsreg.db.details)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class SyncReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "events": self.events,
+            "detail_rows": self.details,
             "externals_added": self.externals_added,
             "externals_removed": self.externals_removed,
             "migrations": self.migrations,

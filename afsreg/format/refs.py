@@ -215,7 +215,7 @@ def looks_like_hf_id(text: str) -> bool:
     )
 
 
-def external_model_id(source: str | None, ident: str) -> str:
+def external_ref(source: str | None, ident: str) -> str:
     """The one canonical id of a model outside the registry: ``huggingface:Qwen/Qwen2.5-Coder-7B``.
 
     Used by the lineage graph, search (``base_models``, ``derived_from``)
@@ -231,9 +231,7 @@ def base_model_id(entry: dict[str, object]) -> str:
     if isinstance(model, str):
         return model
     source = entry.get("source")
-    return external_model_id(
-        source if isinstance(source, str) else None, str(entry.get("external"))
-    )
+    return external_ref(source if isinstance(source, str) else None, str(entry.get("external")))
 
 
 def parse_external(text: str) -> tuple[str | None, str]:

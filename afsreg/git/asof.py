@@ -36,6 +36,15 @@ class AsOf:
     time: datetime | None  # the time asked for, when WHEN was a time
     committed_at: str  # the commit's committer time, ISO 8601 UTC
 
+    def describe(self) -> str:
+        """For messages: 'at 2026-01-15T00:00:00Z (commit 3f2c9a1b7d)', 'at main (commit ...)'."""
+        short = self.commit[:10]
+        if self.time is not None:
+            return f"at {iso_utc(self.time)} (commit {short})"
+        if self.commit.startswith(self.when.lower()):
+            return f"at commit {short}"
+        return f"at {self.when} (commit {short})"
+
     def as_dict(self) -> dict[str, str | None]:
         return {
             "at": self.when,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from afsreg.errors import NotFoundError
-from afsreg.format.refs import external_model_id, parse_external
+from afsreg.format.refs import external_ref, parse_external
 from afsreg.format.versions import version_key
 
 MISSING: Any = object()
@@ -159,15 +159,13 @@ def _dataset_name(item: Any) -> str:
 
 
 def external_id(entry: Mapping[str, Any]) -> str:
-    """The node of an outside model: its canonical id (afsreg.format.refs.external_model_id).
+    """The node of an outside model: its canonical id (afsreg.format.refs.external_ref).
 
     One node per outside model whatever revision each version names; the
     revision is kept on the edge.
     """
     source = entry.get("source")
-    return external_model_id(
-        source if isinstance(source, str) else None, str(entry.get("external"))
-    )
+    return external_ref(source if isinstance(source, str) else None, str(entry.get("external")))
 
 
 class LineageGraph:
@@ -228,7 +226,7 @@ class LineageGraph:
         """The outside-model nodes ``text`` names: ``Qwen/X`` (any source), ``hf:Qwen/X``, a URL."""
         source, ident = parse_external(text)
         if source is not None:
-            wanted = external_model_id(source, ident)
+            wanted = external_ref(source, ident)
             return [n for n in self.nodes.values() if n.kind == "external" and n.id == wanted]
         found = [n for n in self.nodes.values() if n.kind == "external" and n.name == ident]
         return sorted(found, key=lambda n: n.id)

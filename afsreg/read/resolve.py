@@ -101,6 +101,5 @@ def resolve(registry: Registry, ref: str | Ref | VersionRef) -> Resolution:
     except NotFoundError as exc:
         if as_of is None:
             raise
-        when = as_of.when if as_of.time is None else as_of.as_dict()["time"]
-        raise NotFoundError(f"{exc} at {when} (commit {as_of.commit[:10]})") from None
+        raise NotFoundError(f"{exc} {as_of.describe()}") from None
     return Resolution(parsed, version, registry.rev, registry.commit_id, as_of)
