@@ -401,6 +401,7 @@ class Bench:
             self.sync_group()
             self.history_group()
             self.list_diff_group()
+            self.answers_group()
             self.compare_group()
         finally:
             if self.pg is not None:
@@ -574,6 +575,95 @@ class Bench:
                 root=chain_root,
                 warmup=True,
             )
+
+    def answers_group(self) -> None:
+        """resolve, resolve --at and search, beside the start-up floor and the same question in SQL."""
+        key = self.plan.history
+        root = self.registry(key)
+        wanted = ("resolve", "search", "sql:")
+        if not any(self.wanted(c) for c in wanted):
+            return
+        listing = subprocess.run(
+            self.afsreg_cmd(
+                "deployments", "--env", "production", "--no-commits", "--format", "json"
+            ),
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if listing.returncode != 0:
+            why = f"deployments failed: {_first_line(listing.stderr)}"
+            self.skip("resolve NAME@production warm", key, why)
+            return
+        active = json.loads(listing.stdout)["active"]
+        if not active:
+            self.skip("resolve NAME@production warm", key, "nothing deployed in production")
+            return
+        name = active[len(active) // 2]["model"]
+        times = [
+            int(t)
+            for t in subprocess.run(
+                ["git", "log", "--first-parent", "--format=%ct", "HEAD"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        ]
+        middle = (min(times) + max(times)) // 2
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(middle))
+        sqlite_when = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(middle))
+        expr = "promotion = 'promoted' AND metrics.accuracy > 0.9"
+        cases = [
+            ("resolve NAME@production warm", ["resolve", f"{name}@production"], (0,)),
+            (
+                "resolve NAME@production --at DATE warm",
+                ["resolve", f"{name}@production", "--at", when],
+                (0, 1),
+            ),
+            (
+                "search metric > x ORDER BY metric warm",
+                ["search", expr, "--order-by", "metrics.accuracy desc", "--limit", "20"],
+                (0,),
+            ),
+        ]
+        for case, args, codes in cases:
+            self.measure(case, key, self.afsreg_cmd(*args), root=root, warmup=True, ok_codes=codes)
+        # The same questions through SQL, on the synced embedded file.
+        database = WORK_DIR / f"answers-{key}.sqlite3"
+        database.unlink(missing_ok=True)
+        synced = run_once(self.afsreg_cmd("sync", "--database-url", f"sqlite:///{database}"), root)
+        python = _python_of(self.afsreg)
+        sql = [python, "-m", "bench.sql", str(database)]
+        env = _env_with_pythonpath(REPO)
+        sql_cases = [
+            ("sql: resolve NAME@production (sqlite)", ["resolve-env", f"model={name}", "env=production"], (0,)),
+            ("sql: deployed at DATE (sqlite)", ["deployed-at", "env=production", f"t={sqlite_when}"], (0, 1)),
+            ("sql: promoted with accuracy > x, best first (sqlite)", ["promoted-by-accuracy", "min_accuracy=0.9"], (0, 1)),
+        ]  # fmt: skip
+        for case, args, codes in sql_cases:
+            if synced.returncode != 0:
+                self.skip(case, key, f"sync failed: {synced.stderr_head}")
+                continue
+            self.measure(
+                case,
+                key,
+                [*sql, *args],
+                root=root,
+                warmup=True,
+                tool="floor",
+                env=env,
+                ok_codes=codes,
+            )
+        self.measure(
+            "floor: python start-up + import sqlite3",
+            key,
+            [python, "-c", "import sqlite3"],
+            root=root,
+            tool="floor",
+            warmup=True,
+        )
 
     def list_diff_group(self) -> None:
         for key in self.plan.list_diff:
