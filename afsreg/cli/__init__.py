@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from afsreg import __version__
-from afsreg.cli.options import safe_text
+from afsreg.cli.options import paint, safe_text
 from afsreg.errors import AfsregError
 
 # command name -> module under afsreg.cli that defines it (in its `commands` list)
@@ -56,6 +56,33 @@ COMMAND_MODULES = {
 }
 
 
+# The commands by task, for --help, each group with one example.
+GROUPS: list[tuple[str, list[str], str]] = [
+    (
+        "Read",
+        ["list", "versions", "show", "compare", "review", "validate"],
+        "afsreg show majora@production --format json",
+    ),
+    (
+        "Answer",
+        ["resolve", "deployments", "search"],
+        "afsreg search \"promotion = 'promoted' AND metrics.accuracy > 0.8\" --order-by 'metrics.accuracy desc'",
+    ),
+    (
+        "Write",
+        ["add", "score", "promote", "reject", "deploy", "rollback", "deprecate", "archive", "import-json"],
+        "afsreg deploy majora@promoted --env production --commit",
+    ),
+    (
+        "History",
+        ["log", "blame", "lineage", "tree", "graph", "diff"],
+        "afsreg lineage Qwen/Qwen2.5-Coder-7B --down",
+    ),
+    ("Database", ["sync", "status", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
+]  # fmt: skip
+
+
 def load_command(name: str) -> click.Command | None:
     module_name = COMMAND_MODULES.get(name)
     if module_name is None:
@@ -71,11 +98,35 @@ class _Main(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return load_command(cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and load_command(name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMAND_MODULES), n=2, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(n) for n in COMMAND_MODULES)
+        for title, names, example in GROUPS:
+            rows = []
+            for name in names:
+                command = load_command(name)
+                if command is not None:
+                    rows.append((name, command.get_short_help_str(limit)))
+            with formatter.section(title):
+                formatter.write_dl(rows)
+                formatter.write_text(f"e.g. {example}")
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AfsregError as exc:
-            click.echo(f"error: {safe_text(exc)}", err=True)
+            click.echo(f"{paint('error:', 'error')} {safe_text(exc)}", err=True)
             ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise

@@ -51,7 +51,8 @@ def rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def format_option(
     choices: Sequence[str] = FORMATS,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(
+    """``--format`` (and, for a command that prints tables, ``--wide``)."""
+    option = click.option(
         "--format",
         "fmt",
         type=click.Choice(list(choices)),
@@ -59,6 +60,9 @@ def format_option(
         show_default=True,
         help="Output format.",
     )
+    if "table" not in choices:
+        return option
+    return lambda func: wide_option(option(func))
 
 
 def open_registry(root: Path | None, rev: str | None) -> Registry:
@@ -106,16 +110,100 @@ def to_yaml(data: Any) -> str:
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """A plain table; long cells are clipped with a visible … (``--wide`` shows everything).
+
+    On a terminal the table is made to fit its width, narrowing the widest
+    columns first; piped, each cell is at most MAX_CELL characters.
+    """
     from tabulate import tabulate
 
     if not rows:
         return "(none)"
     columns = list(columns or rows[0].keys())
-    body = [[clip(_cell(row.get(c))) for c in columns] for row in rows]
-    return str(tabulate(body, headers=columns, tablefmt="simple", disable_numparse=True))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    headers = columns
+    if not WIDE:
+        widths = fit_widths(columns, cells, terminal_width())
+        cells = [[clip(cell, w) for cell, w in zip(row, widths, strict=True)] for row in cells]
+        headers = [clip(h, w) for h, w in zip(columns, widths, strict=True)]
+    import tabulate as tabulate_module
+
+    # tabulate pads headers by two more by default, which would undo the fitting.
+    padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0
+    try:
+        return str(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
+    finally:
+        tabulate_module.MIN_PADDING = padding
 
 
 MAX_CELL = 72
+MIN_COLUMN = 6
+WIDE = False  # set by --wide (see wide_option)
+
+
+def terminal_width() -> int | None:
+    """The width of the terminal stdout is, or None when it is not one (piped, a file)."""
+    import shutil
+    import sys
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def fit_widths(
+    columns: Sequence[str], cells: Sequence[Sequence[str]], width: int | None
+) -> list[int]:
+    """Column widths: each at most MAX_CELL and, given a width, narrowed (widest first) to fit it."""
+    widths = [
+        min(MAX_CELL, max([len(h), *(len(row[i]) for row in cells)])) for i, h in enumerate(columns)
+    ]
+    if width is None:
+        return widths
+    floor = [min(MIN_COLUMN, w) for w in widths]
+    while sum(widths) + 2 * (len(widths) - 1) > width:  # two spaces between columns
+        widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+        if widths[widest] <= floor[widest]:
+            break  # as narrow as it can usefully be; the terminal wraps the rest
+        widths[widest] -= 1
+    return widths
+
+
+def wide_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    def turn_on(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        global WIDE
+        WIDE = WIDE or value
+
+    return click.option(
+        "--wide",
+        is_flag=True,
+        expose_value=False,
+        callback=turn_on,
+        help="Show long values in tables whole (no clipping to the terminal width).",
+    )(func)
+
+
+def color_enabled() -> bool:
+    """Colour unless NO_COLOR is set (https://no-color.org); click drops it when not a terminal."""
+    import os
+
+    return not os.environ.get("NO_COLOR")
+
+
+def paint(text: str, kind: str) -> str:
+    """``text`` coloured for its kind (error, warning, ok, or a promotion state)."""
+    colours = {
+        "error": "red",
+        "warning": "yellow",
+        "ok": "green",
+        "promoted": "green",
+        "rejected": "red",
+        "superseded": "bright_black",
+    }
+    colour = colours.get(kind)
+    if colour is None or not color_enabled():
+        return text
+    return click.style(text, fg=colour, bold=kind == "error")
 
 
 def clip(text: str, width: int = MAX_CELL) -> str:

@@ -11,6 +11,7 @@ from afsreg.cli.options import (
     emit,
     format_option,
     open_registry,
+    paint,
     resolve_root,
     rev_option,
     root_option,
@@ -81,12 +82,14 @@ def validate_command(
         )
     else:
         for problem in report.errors if quiet else report.problems:
-            click.echo(safe_text(problem), err=problem.severity == "error")
+            text = safe_text(problem)
+            click.echo(paint(text, problem.severity), err=problem.severity == "error")
         summary = (
             f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
             f"in {report.versions} version(s)"
         )
-        click.echo(("ok: " if not report.errors else "failed: ") + summary, err=bool(report.errors))
+        verdict = paint("failed:", "error") if report.errors else paint("ok:", "ok")
+        click.echo(f"{verdict} {summary}", err=bool(report.errors))
     if report.errors:
         raise SystemExit(1)
 
