@@ -17,7 +17,8 @@ from conftest import GitRegistry, model_doc
 
 from afsreg.errors import AfsregError
 from afsreg.registry import Registry
-from afsreg.write import workflows
+from afsreg.write.lifecycle import deploy, promote, rollback
+from afsreg.write.register import register_model, update_evaluation_scores
 
 MODELS = ("coder", "majora")  # majora derives from coder: register coder first
 QWEN = {"external": "Qwen/Qwen2.5-Coder-7B", "source": "huggingface", "relation": "fine-tune"}
@@ -51,7 +52,7 @@ def build_history(repo: GitRegistry, seed: int, steps: int) -> History:
         clock += timedelta(minutes=7)
         reg = Registry.open(repo.root)
         doc = model_doc(name, "v1", owner=rng.choice(["alice", "bob"]), tags=["coder"])
-        change = workflows.register_model(
+        change = register_model(
             reg, name, version="v1", template=doc, base_model=bases[name], by="alice", at=iso(clock)
         )
         commit(change, clock)
@@ -65,21 +66,19 @@ def build_history(repo: GitRegistry, seed: int, steps: int) -> History:
         action = rng.choice(["add", "score", "promote", "deploy", "deploy", "rollback", "rollback"])
         try:
             if action == "add":
-                change = workflows.register_model(
+                change = register_model(
                     reg, name, parent=versions[-1], template=model_doc(name, "v0"), by=by, at=at
                 )
             elif action == "score":
-                change = workflows.update_evaluation_scores(
+                change = update_evaluation_scores(
                     reg, f"{name}@{rng.choice(versions)}", accuracy=round(rng.uniform(0.6, 0.95), 3)
                 )
             elif action == "promote":
-                change = workflows.promote(reg, f"{name}@{rng.choice(versions)}", by=by, at=at)
+                change = promote(reg, f"{name}@{rng.choice(versions)}", by=by, at=at)
             elif action == "deploy":
-                change = workflows.deploy(
-                    reg, f"{name}@promoted", env=rng.choice(ENVS), by=by, at=at
-                )
+                change = deploy(reg, f"{name}@promoted", env=rng.choice(ENVS), by=by, at=at)
             else:
-                change = workflows.rollback(reg, name, env=rng.choice(ENVS), by=by, at=at)
+                change = rollback(reg, name, env=rng.choice(ENVS), by=by, at=at)
         except AfsregError:
             continue  # not possible in this state (nothing promoted, nothing to roll back to)
         commit(change, clock)

@@ -71,11 +71,13 @@ def test_list_versions_show_compare(git_registry: GitRegistry) -> None:
             "versions": 2,
             "latest": "v2",
             "promoted": "v2",
-            "deployed": [],
+            "deployed": {},
             "framework": "pytorch",
             "state": "completed",
+            "metrics": listing[0]["metrics"],
         }
     ]
+    assert listing[0]["metrics"]["accuracy"] == 0.9  # of the latest version
     table = run_afsreg(["versions", "m"], git_registry.root).stdout
     assert table.splitlines()[2].split()[:3] == ["v1", "m", "v1"]
     shown = yaml.safe_load(run_afsreg(["show", "m@v2"], git_registry.root).stdout)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from afsreg.db.connect import connect
+from afsreg.db.details import DETAIL_TABLES
 from afsreg.db.sync import sync
 from afsreg.db.tables import fetch, tables
 from afsreg.registry import Registry
@@ -28,7 +29,7 @@ VERSIONS = ("v1", "v2", "v3", "v10")
 
 def snapshot(url: str) -> dict[str, Any]:
     with connect(url) as db:
-        return {t.name: fetch(db, t) for t in tables(db)}
+        return {t.name: fetch(db, t) for t in (*tables(db), *DETAIL_TABLES)}
 
 
 def current_files(root: Path) -> dict[str, dict[str, Any]]:
@@ -68,7 +69,11 @@ def apply_op(reg: GitRegistry, data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(sorted(files)))
     doc = files[path]
     if kind == "modify":
-        field = data.draw(st.sampled_from(["title", "metrics", "promotion", "dataset", "status"]))
+        field = data.draw(
+            st.sampled_from(
+                ["title", "metrics", "promotion", "dataset", "status", "deploy", "files", "owner"]
+            )
+        )
         if field == "title":
             doc["title"] = data.draw(st.sampled_from(["Alpha", "Beta", "Gamma"]))
         elif field == "metrics":
@@ -81,6 +86,24 @@ def apply_op(reg: GitRegistry, data: st.DataObject) -> None:
             doc["evaluation_dataset"] = data.draw(
                 st.sampled_from([None, "eval-set", {"name": "other", "revision": "r2"}])
             )
+        elif field == "deploy":
+            # Deployed (the detail table afsreg_deployments), then maybe undeployed.
+            record = {
+                "env": "production",
+                "deployed_at": "2026-01-02T00:00:00Z",
+                "deployed_by": "x",
+            }
+            if data.draw(st.booleans()):
+                record |= {"undeployed_at": "2026-01-03T00:00:00Z", "undeployed_by": "y"}
+            doc["promotion"] = {"state": "promoted", "decided_by": "x"}
+            doc["deployments"] = [record]
+            doc["status"] = "completed" if "undeployed_at" in record else "deployed"
+        elif field == "files":
+            doc["files"] = {
+                "lora": {"path": data.draw(st.sampled_from(["/a", "/b"])), "size_bytes": 3}
+            }
+        elif field == "owner":
+            doc["owner"] = data.draw(st.sampled_from(["alice", "bob"]))
         else:
             doc["status"] = data.draw(st.sampled_from(["completed", "deprecated"]))
         reg.write(path, dump(doc))
@@ -140,6 +163,10 @@ def test_incremental_equals_full_postgresql(pg_url: str) -> None:
     def run(data: st.DataObject) -> None:
         with connect(pg_url) as db, db.transaction():
             for table in (
+                "afsreg_deployments",
+                "afsreg_versions",
+                "afsreg_lineage",
+                "afsreg_files",
                 "model_versions",
                 "model_version_events",
                 "artifacts",
