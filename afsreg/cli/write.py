@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
-from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
+from afsreg.cli.options import emit, resolve_root, root_option, safe_text
 from afsreg.errors import AfsregError
 from afsreg.format.fields import parse_assignment
 from afsreg.format.loader import YamlError, decode
-from afsreg.format.refs import parse_name_or_ref, parse_ref
+from afsreg.format.refs import parse_name_or_ref
 from afsreg.registry import Registry
 from afsreg.seeds.import_json import import_json
 from afsreg.write.change import Change
@@ -34,6 +34,18 @@ from afsreg.write.register import register_model, update_evaluation_scores
 
 
 def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--commit, -m, --dry-run, --format text|json and --root: every write command has them."""
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="How to report what changed (json: the files, their new text, the commit).",
+    )(func)
+    func = click.option(
+        "--dry-run", is_flag=True, help="Check the change and print it; write nothing."
+    )(func)
     func = click.option(
         "-m",
         "--message",
@@ -46,14 +58,58 @@ def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return root_option(func)
 
 
+def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--by and --at: who made the decision and when (default: git's user.name, now)."""
+    func = click.option(
+        "--at",
+        "at",
+        default=None,
+        metavar="TIME",
+        help="When, ISO 8601 with a zone (default: now, UTC).",
+    )(func)
+    return click.option("--by", default=None, metavar="WHO", help="Who (default: git user.name).")(
+        func
+    )
+
+
 def _open(root: Path | None) -> Registry:
     return Registry.open(resolve_root(root))
 
 
-def _report(change: Change) -> None:
+def change_data(change: Change, before: Registry, dry_run: bool) -> dict[str, Any]:
+    """What a write did (or, dry, would do), as data: see output.schema.json, "change"."""
+    files = []
+    for path in change.paths:
+        content = change.files[path]
+        kind = "removed" if content is None else "modified" if before.file(path) else "added"
+        files.append(
+            {
+                "path": path,
+                "change": kind,
+                "content": None if content is None else content.decode("utf-8", "replace"),
+            }
+        )
+    return {
+        "action": change.action,
+        "ref": change.ref,
+        "dry_run": dry_run,
+        "written": change.written,
+        "commit": change.commit_id,
+        "message": change.message,
+        "details": change.details,
+        "files": files,
+    }
+
+
+def _report(change: Change, before: Registry, fmt: str, dry_run: bool) -> None:
+    if fmt == "json":
+        emit(change_data(change, before, dry_run), "json")
+        return
     for line in change.details:
         click.echo(safe_text(line))
-    if change.commit_id:
+    if dry_run:
+        click.echo(f"dry run: would change {', '.join(change.paths)}; nothing written")
+    elif change.commit_id:
         click.echo(f"committed {change.commit_id[:12]}: {safe_text(change.message)}")
     else:
         click.echo(f"changed {', '.join(change.paths)} (not committed)")
@@ -82,7 +138,8 @@ def _report(change: Change) -> None:
     "base_models",
     multiple=True,
     metavar="NAME@V|ID",
-    help="A base model: another version (NAME@V) or an external id. Repeatable.",
+    help="A base model: a version (any reference, e.g. coder@promoted) or an outside id "
+    "(Qwen/Qwen2.5-Coder-7B is read as Hugging Face). Repeatable.",
 )
 @click.option(
     "--from",
@@ -98,6 +155,7 @@ def _report(change: Change) -> None:
     metavar="FIELD=VALUE",
     help="Set a field (dotted path; VALUE is YAML). Repeatable.",
 )
+@_actor_options
 @_commit_options
 def add_command(
     name: str,
@@ -107,8 +165,12 @@ def add_command(
     base_models: tuple[str, ...],
     template: Path | None,
     assignments: tuple[str, ...],
+    by: str | None,
+    at: str | None,
     commit: bool,
     message: str | None,
+    dry_run: bool,
+    fmt: str,
     root: Path | None,
 ) -> None:
     """Register a new version of a model as models/NAME/VERSION.yaml.
@@ -130,8 +192,9 @@ def add_command(
             template_text = decode(template.read_bytes())
         except YamlError as exc:
             raise AfsregError(f"{template}: {exc}") from None
+    registry = _open(root)
     change = register_model(
-        _open(root),
+        registry,
         name,
         version=version,
         bump=bump,  # type: ignore[arg-type]
@@ -139,10 +202,13 @@ def add_command(
         base_model=list(base_models) or None,
         template=template_text,
         fields=fields,
+        by=by,
+        at=at,
+        dry_run=dry_run,
         commit=commit,
         message=message,
     )
-    _report(change)
+    _report(change, registry, fmt, dry_run)
 
 
 def _assignment(text: str) -> tuple[str, Any]:
@@ -166,46 +232,77 @@ def _score_value(text: str) -> tuple[str, float]:
 @click.argument("scores", nargs=-1, required=True)
 @_commit_options
 def score_command(
-    ref: str, scores: tuple[str, ...], commit: bool, message: str | None, root: Path | None
+    ref: str,
+    scores: tuple[str, ...],
+    commit: bool,
+    message: str | None,
+    dry_run: bool,
+    fmt: str,
+    root: Path | None,
 ) -> None:
     """Record evaluation scores of a version (METRIC=VALUE ...).
 
     Known metrics have their own field; rouge1, rougeL... go under rouge;
-    any other name under custom.
+    any other name under custom. REF is any reference (majora@v2, majora@latest).
 
     \b
     Examples:
       afsreg score majora@v2 accuracy=0.87 f1_score=0.84
-      afsreg score majora@v2 rougeL=0.41 pass_at_1=0.3 --commit
+      afsreg score majora@latest rougeL=0.41 pass_at_1=0.3 --commit
     """
-    parse_ref(ref)
     values = dict(_score_value(s) for s in scores)
-    change = update_evaluation_scores(_open(root), ref, values, commit=commit, message=message)
-    _report(change)
+    registry = _open(root)
+    change = update_evaluation_scores(
+        registry, ref, values, dry_run=dry_run, commit=commit, message=message
+    )
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("promote")
 @click.argument("ref")
 @click.option("--notes", default=None, help="Why it is promoted.")
+@_actor_options
 @_commit_options
 def promote_command(
-    ref: str, notes: str | None, commit: bool, message: str | None, root: Path | None
+    ref: str,
+    notes: str | None,
+    by: str | None,
+    at: str | None,
+    commit: bool,
+    message: str | None,
+    dry_run: bool,
+    fmt: str,
+    root: Path | None,
 ) -> None:
     """Promote a version; the version promoted before becomes superseded.
 
     \b
-    Example:
+    Examples:
       afsreg promote majora@v2 --notes "beats v1 on accuracy (0.87 vs 0.85)" --commit
+      afsreg promote majora@latest --by eval-gate --at 2026-01-15T09:00:00Z --dry-run --format json
     """
-    _report(promote(_open(root), parse_ref(ref), notes=notes, commit=commit, message=message))
+    registry = _open(root)
+    change = promote(
+        registry, ref, notes=notes, by=by, at=at, dry_run=dry_run, commit=commit, message=message
+    )
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("reject")
 @click.argument("ref")
 @click.option("--notes", required=True, help="Why it is rejected.")
+@_actor_options
 @_commit_options
 def reject_command(
-    ref: str, notes: str, commit: bool, message: str | None, root: Path | None
+    ref: str,
+    notes: str,
+    by: str | None,
+    at: str | None,
+    commit: bool,
+    message: str | None,
+    dry_run: bool,
+    fmt: str,
+    root: Path | None,
 ) -> None:
     """Reject a version, saying why; it can no longer be deployed.
 
@@ -213,29 +310,53 @@ def reject_command(
     Example:
       afsreg reject majora@v3 --notes "regresses on the held-out set" --commit
     """
-    _report(reject(_open(root), parse_ref(ref), notes=notes, commit=commit, message=message))
+    registry = _open(root)
+    change = reject(
+        registry, ref, notes=notes, by=by, at=at, dry_run=dry_run, commit=commit, message=message
+    )
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("deploy")
 @click.argument("ref")
 @click.option("--env", default=DEFAULT_ENV, show_default=True, help="Environment to deploy to.")
 @click.option("--reason", default=None, help="Why (kept with the deployment record).")
+@_actor_options
 @_commit_options
 def deploy_command(
-    ref: str, env: str, reason: str | None, commit: bool, message: str | None, root: Path | None
+    ref: str,
+    env: str,
+    reason: str | None,
+    by: str | None,
+    at: str | None,
+    commit: bool,
+    message: str | None,
+    dry_run: bool,
+    fmt: str,
+    root: Path | None,
 ) -> None:
     """Deploy the promoted version; the one deployed before in ENV is undeployed.
 
-    Records when (UTC) and by whom (git user.name).
+    Records when (UTC, or --at) and by whom (git user.name, or --by).
 
     \b
-    Example:
+    Examples:
       afsreg deploy majora@v2 --env production --commit
+      afsreg deploy majora@promoted --env staging --dry-run --format json
     """
+    registry = _open(root)
     change = deploy(
-        _open(root), parse_ref(ref), env=env, reason=reason, commit=commit, message=message
+        registry,
+        ref,
+        env=env,
+        reason=reason,
+        by=by,
+        at=at,
+        dry_run=dry_run,
+        commit=commit,
+        message=message,
     )
-    _report(change)
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("rollback")
@@ -249,14 +370,19 @@ def deploy_command(
     help="Version to go back to (default: the one deployed before).",
 )
 @click.option("--reason", default=None, help="Why (default: 'rollback from <version>').")
+@_actor_options
 @_commit_options
 def rollback_command(
     name: str,
     env: str,
     to: str | None,
     reason: str | None,
+    by: str | None,
+    at: str | None,
     commit: bool,
     message: str | None,
+    dry_run: bool,
+    fmt: str,
     root: Path | None,
 ) -> None:
     """Redeploy the version deployed before in ENV (or --to V).
@@ -264,39 +390,57 @@ def rollback_command(
     \b
     Examples:
       afsreg rollback majora --commit
-      afsreg rollback majora --env staging --to v1
+      afsreg rollback majora --env staging --to v1 --dry-run
     """
     parse_name_or_ref(name)
+    registry = _open(root)
     change = rollback(
-        _open(root), name, env=env, to=to, reason=reason, commit=commit, message=message
+        registry,
+        name,
+        env=env,
+        to=to,
+        reason=reason,
+        by=by,
+        at=at,
+        dry_run=dry_run,
+        commit=commit,
+        message=message,
     )
-    _report(change)
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("deprecate")
 @click.argument("ref")
 @_commit_options
-def deprecate_command(ref: str, commit: bool, message: str | None, root: Path | None) -> None:
+def deprecate_command(
+    ref: str, commit: bool, message: str | None, dry_run: bool, fmt: str, root: Path | None
+) -> None:
     """Mark a version deprecated (kept, not for new use); it must not be deployed.
 
     \b
     Example:
       afsreg deprecate majora@v1 --commit
     """
-    _report(deprecate(_open(root), parse_ref(ref), commit=commit, message=message))
+    registry = _open(root)
+    change = deprecate(registry, ref, dry_run=dry_run, commit=commit, message=message)
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("archive")
 @click.argument("ref")
 @_commit_options
-def archive_command(ref: str, commit: bool, message: str | None, root: Path | None) -> None:
+def archive_command(
+    ref: str, commit: bool, message: str | None, dry_run: bool, fmt: str, root: Path | None
+) -> None:
     """Mark a version archived (kept for the record only); it must not be deployed.
 
     \b
     Example:
       afsreg archive majora@v1 --commit
     """
-    _report(archive(_open(root), parse_ref(ref), commit=commit, message=message))
+    registry = _open(root)
+    change = archive(registry, ref, dry_run=dry_run, commit=commit, message=message)
+    _report(change, registry, fmt, dry_run)
 
 
 @click.command("import-json")
@@ -311,8 +455,6 @@ def archive_command(ref: str, commit: bool, message: str | None, root: Path | No
     metavar="FIELD=VALUE",
     help="A top-level field the JSON lacks, for every imported version (e.g. model_family=qwen2.5-coder).",
 )
-@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
-@format_option(("text", "json"))
 @_commit_options
 def import_json_command(
     registry_json: Path,

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml
 from afsreg.format.fields import FIELD_ORDER, KNOWN_METRICS
+from afsreg.format.refs import looks_like_hf_id
 from afsreg.format.versions import is_valid_name, is_valid_version, sort_versions
 from afsreg.write.change import Change, apply_change
 
@@ -303,17 +304,20 @@ class _VersionImport:
                 [{"model": f"{self.name}@{match.group(2)}", "relation": "fine-tune"}],
             )
             return
+        source = "huggingface" if looks_like_hf_id(value) else "other"
         self.set(
             "lineage",
             "base_models",
-            [{"external": value, "source": "other", "relation": "fine-tune"}],
+            [{"external": value, "source": source, "relation": "fine-tune"}],
         )
-        self.flag(
-            "lineage.base_models",
-            f"seed 001 names the base model {value!r} with no source or revision; "
-            "the source is written as 'other' until someone confirms it (e.g. a Hugging Face id)",
-            value,
-        )
+        if source == "huggingface":
+            reason = f"seed 001 names the Hugging Face model {value!r} with no revision"
+        else:
+            reason = (
+                f"seed 001 names the base model {value!r} with no source or revision; "
+                "the source is written as 'other' until someone confirms it (e.g. a Hugging Face id)"
+            )
+        self.flag("lineage.base_models", reason, value)
 
     def _scores(self, scores: Any) -> None:
         if scores is None:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError, NotFoundError
-from afsreg.format.refs import Ref, parse_name_or_ref
+from afsreg.format.refs import Ref, is_reserved_env, parse_name_or_ref
 from afsreg.write.change import Change, actor_and_time, apply_change, edited, version_to_edit
 
 if TYPE_CHECKING:
@@ -182,6 +182,11 @@ def _deploy_files(
 def _check_env(env: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9._-]*$", env):
         raise AfsregError(f"{env!r}: an environment name is a lowercase slug, e.g. production")
+    if is_reserved_env(env):
+        raise AfsregError(
+            f"{env!r}: not an environment name: NAME@{env} would mean a version or a keyword "
+            "(latest, promoted), not an environment (see docs/format.md, References)"
+        )
     return env
 
 

@@ -19,7 +19,7 @@ from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml, edit_yaml, load_text
 from afsreg.format.fields import FIELD_ORDER, metric_path, parse_field_path, path_text, set_path
 from afsreg.format.loader import decode
-from afsreg.format.refs import Ref, parse_ref
+from afsreg.format.refs import MLFLOW_PREFIX, Ref, looks_like_hf_id, parse_external, parse_ref
 from afsreg.format.versions import Bump, is_valid_name, is_valid_version, next_version
 from afsreg.seeds.keywords import SEED_KEYWORDS
 from afsreg.write.change import (
@@ -40,16 +40,25 @@ if TYPE_CHECKING:
 MODEL_LEVEL_FIELDS = ("owner", "description", "tags", "model_family", "framework", "is_external")
 
 
-def _base_model_entry(base_model: str | Mapping[str, Any]) -> dict[str, Any]:
+def _base_model_entry(registry: Registry, base_model: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A ``lineage.base_models`` entry for what the caller named.
+
+    A reference (``majora@v1``, ``majora@promoted``, ``models:/majora/1``)
+    is resolved to the exact version it names; an outside id keeps its
+    source (``hf:``, ``huggingface:``, ``github:``, a huggingface.co or
+    github.com URL), and a bare ``org/name`` is a Hugging Face repo id.
+    """
     if isinstance(base_model, Mapping):
         entry = dict(base_model)
         entry.setdefault("relation", "fine-tune")
         return entry
-    if "@" in base_model:
-        ref = parse_ref(base_model)
+    if "@" in base_model or base_model.startswith(MLFLOW_PREFIX):
+        ref = registry.get(base_model).ref
         return {"model": str(ref), "relation": "fine-tune"}
-    # An id from outside the registry: where it comes from is not guessed.
-    return {"external": base_model, "source": "other", "relation": "fine-tune"}
+    source, ident = parse_external(base_model)
+    if source is None and looks_like_hf_id(ident):
+        source = "huggingface"
+    return {"external": ident, "source": source or "other", "relation": "fine-tune"}
 
 
 def _ordered(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,7 +186,8 @@ def register_model(
         set_path(data, ("lineage", "parent"), parent_version)
     if base_model is not None:
         bases = [base_model] if isinstance(base_model, (str, Mapping)) else list(base_model)
-        set_path(data, ("lineage", "base_models"), [_base_model_entry(b) for b in bases])
+        entries = [_base_model_entry(registry, b) for b in bases]
+        set_path(data, ("lineage", "base_models"), entries)
     for key, value in (fields or {}).items():
         set_path(data, parse_field_path(key), value)
     if data.get("is_external") is False:
