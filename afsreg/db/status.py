@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from afsreg.db import details
 from afsreg.db.connect import connect, resolve_url
-from afsreg.db.desired import desired_full
+from afsreg.db.desired import desired_full, registry_lookup
 from afsreg.db.migrate import pending
 from afsreg.db.project import (
     Row,
@@ -84,7 +85,7 @@ def _compare(
     table: Table, desired: dict[Any, Row], actual: dict[Any, Row], report: StatusReport
 ) -> None:
     def label(key: Any) -> str:
-        return f"{table.name} {key if isinstance(key, str) else ' '.join(key)}"
+        return f"{table.name} {key if isinstance(key, str) else ' '.join(map(str, key))}"
 
     for key in sorted(desired.keys() - actual.keys()):
         report.missing.append(label(key))
@@ -145,4 +146,7 @@ def status(
         _compare(versions_t, desired.model_versions, actual_versions, report)
         events = {(e["commit_sha"], e["path"]): e for e in desired.events}
         _compare(events_t, events, fetch(db, events_t), report)
+        wanted = details.desired_details(registry, list(registry), registry_lookup(registry), repo)
+        for table in details.DETAIL_TABLES:
+            _compare(table, wanted[table.name], fetch(db, table), report)
     return report

@@ -183,3 +183,17 @@ def test_cli_python_and_sql_agree_on_sqlite(history: History, tmp_path: Path) ->
 @pytest.mark.postgres
 def test_cli_python_and_sql_agree_on_postgresql(history: History, pg_url: str) -> None:
     check_agreement(history, pg_url)
+
+
+def test_status_sees_a_detail_row_edited_by_hand(history: History, tmp_path: Path) -> None:
+    from afsreg.db.status import status
+
+    url = f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    sync(history.repo.root, url)
+    assert not status(history.repo.root, url).drift
+    with connect(url) as db, db.transaction():
+        db.execute("UPDATE afsreg_deployments SET deployed_by = 'mallory'")
+    report = status(history.repo.root, url)
+    assert report.drift and any(d.startswith("afsreg_deployments ") for d in report.different)
+    sync(history.repo.root, url, full=True)
+    assert not status(history.repo.root, url).drift
