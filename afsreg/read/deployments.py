@@ -19,7 +19,7 @@ from typing import Any, cast
 import pygit2
 
 from afsreg.format.record import ModelVersion
-from afsreg.git.history import HistoryIndex, load_history
+from afsreg.git.history import FileChange, load_history
 from afsreg.git.parsed import ParsedCache, parse
 from afsreg.git.repo import git_dir, open_repo
 from afsreg.registry import Registry
@@ -166,10 +166,12 @@ def attach_commits(
 ) -> list[Deployment]:
     """Fill in the commits that recorded each deployment and undeployment, from git.
 
-    Each version file's history is read oldest first; a record's deployment
-    was recorded by the first commit whose file has it, its undeployment by
-    the first commit whose file has its ``undeployed_at``. A change not yet
-    committed (the working tree) keeps None.
+    Each version file's history (through renames) is read oldest first; a
+    record's deployment was recorded by the first commit whose file has it,
+    its undeployment by the first commit whose file has its
+    ``undeployed_at``. A change not yet committed (the working tree) keeps
+    None. What a file's history says is fixed once its last change is
+    committed, so the answer is kept in the parsed cache under that commit.
     """
     if not deployments:
         return deployments
@@ -178,51 +180,68 @@ def attach_commits(
     if tip is None:
         return deployments
     index = load_history(repo, tip)
-    wanted = {d.key: d for d in deployments}
+    paths = sorted({d.path for d in deployments})
+    histories = {path: index.file_history(path) for path in paths}
+    keys = {path: (h[0].commit, CACHE_PREFIX + path) for path, h in histories.items() if h}
     cache = ParsedCache(git_dir(registry.root))
     try:
-        for path in sorted({d.path for d in deployments}):
-            _walk_file(repo, index, path, wanted, cache)
+        cached = cache.get_events(keys.values())
+        recorded: dict[str, dict[str, Any]] = {}
+        for path in paths:
+            if path not in keys:
+                continue
+            found = cached.get(keys[path])
+            if found is None:
+                found = _recorded(repo, histories[path], cache)
+                cache.put_event(*keys[path], found)
+            recorded[path] = found
     finally:
         cache.close()
+    for deployment in deployments:
+        entry = recorded.get(deployment.path, {}).get(
+            _record_key(deployment.env, deployment.deployed_at)
+        )
+        if entry:
+            deployment.deployed_commit = entry.get("deployed")
+            deployment.undeployed_commit = entry.get("undeployed")
     return deployments
 
 
-def _walk_file(
-    repo: pygit2.Repository,
-    index: HistoryIndex,
-    path: str,
-    wanted: dict[tuple[str, str, str, str], Deployment],
-    cache: ParsedCache,
-) -> None:
-    changes = list(reversed(index.file_history(path)))
-    blobs: list[tuple[pygit2.Commit, str, str]] = []
-    for change in changes:
+CACHE_PREFIX = "deployments:"  # key space of these answers in the parsed cache's audit rows
+
+
+def _record_key(env: Any, deployed_at: Any) -> str:
+    return f"{env}\x1f{_text(deployed_at)}"
+
+
+def _recorded(
+    repo: pygit2.Repository, history: list[FileChange], cache: ParsedCache
+) -> dict[str, Any]:
+    """For each record (env, deployed_at) of one file's history: the commits that recorded it."""
+    blobs: list[tuple[pygit2.Commit, str]] = []
+    for change in reversed(history):
         if change.status == "D":
             continue
         commit = cast(pygit2.Commit, repo[change.commit])
         try:
-            entry = commit.tree[change.path]
+            tree_entry = commit.tree[change.path]
         except KeyError:
             continue
-        blobs.append((commit, change.path, str(entry.id)))
-    parsed = cache.get_many(b for _, _, b in blobs)
-    for commit, file_path, blob_id in blobs:
+        blobs.append((commit, str(tree_entry.id)))
+    parsed = cache.get_many(b for _, b in blobs)
+    found: dict[str, dict[str, Any]] = {}
+    for commit, blob_id in blobs:
         data = parsed.get(blob_id, ...)
         if data is ...:
             data = parse(cast(pygit2.Blob, repo[blob_id]).data)
             cache.put(blob_id, data)
         if not isinstance(data, dict):
             continue
-        name, version = file_path.split("/")[1], file_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for record in data.get("deployments") or []:
             if not isinstance(record, dict):
                 continue
-            key = (name, version, str(record.get("env")), str(_text(record.get("deployed_at"))))
-            found = wanted.get(key)
-            if found is None:
-                continue
-            if found.deployed_commit is None:
-                found.deployed_commit = _commit_info(commit)
-            if record.get("undeployed_at") and found.undeployed_commit is None:
-                found.undeployed_commit = _commit_info(commit)
+            seen = found.setdefault(_record_key(record.get("env"), record.get("deployed_at")), {})
+            seen.setdefault("deployed", _commit_info(commit))
+            if record.get("undeployed_at"):
+                seen.setdefault("undeployed", _commit_info(commit))
+    return found
