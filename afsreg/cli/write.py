@@ -7,7 +7,9 @@ their comments and layout), validates the whole registry first, and with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,47 +35,90 @@ from afsreg.write.lifecycle import (
 from afsreg.write.register import register_model, update_evaluation_scores
 
 
-def _commit_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--commit, -m, --dry-run, --format text|json and --root: every write command has them."""
-    func = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="How to report what changed (json: the files, their new text, the commit).",
-    )(func)
-    func = click.option(
-        "--dry-run", is_flag=True, help="Check the change and print it; write nothing."
-    )(func)
-    func = click.option(
-        "-m",
-        "--message",
-        default=None,
-        help="Commit message (with --commit); default says what happened.",
-    )(func)
-    func = click.option(
-        "--commit", is_flag=True, help="Commit the changed files (the pre-commit hook runs)."
-    )(func)
-    return root_option(func)
+@dataclass(frozen=True)
+class WriteFlags:
+    """The options every write command shares, gathered by ``write_options``."""
+
+    commit: bool
+    message: str | None
+    dry_run: bool
+    fmt: str
+    root: Path | None
+    by: str | None = None
+    at: str | None = None
+
+    def open(self) -> Registry:
+        return Registry.open(resolve_root(self.root))
+
+    @property
+    def write(self) -> dict[str, Any]:
+        """The keywords every write function takes."""
+        return {"dry_run": self.dry_run, "commit": self.commit, "message": self.message}
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        """... and, for the functions that record a decision, who and when."""
+        return {**self.write, "by": self.by, "at": self.at}
+
+    def report(self, change: Change, before: Registry) -> None:
+        _report(change, before, self.fmt, self.dry_run)
 
 
-def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--by and --at: who made the decision and when (default: git's user.name, now)."""
-    func = click.option(
-        "--at",
-        "at",
-        default=None,
-        metavar="TIME",
-        help="When, ISO 8601 with a zone (default: now, UTC).",
-    )(func)
-    return click.option("--by", default=None, metavar="WHO", help="Who (default: git user.name).")(
-        func
-    )
+def write_options(*, actor: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--commit, -m, --dry-run, --format text|json, --root (and with ``actor``, --by and --at).
 
+    The command receives them as one ``flags: WriteFlags`` argument.
+    """
 
-def _open(root: Path | None) -> Registry:
-    return Registry.open(resolve_root(root))
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            names = ("commit", "message", "dry_run", "fmt", "root", "by", "at")
+            flags = WriteFlags(**{n: kwargs.pop(n) for n in names if n in kwargs})
+            return func(flags=flags, **kwargs)
+
+        options = [
+            click.option(
+                "--commit",
+                is_flag=True,
+                help="Commit the changed files (the pre-commit hook runs).",
+            ),
+            click.option(
+                "-m",
+                "--message",
+                default=None,
+                help="Commit message (with --commit); default says what happened.",
+            ),
+            click.option(
+                "--dry-run", is_flag=True, help="Check the change and print it; write nothing."
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="How to report what changed (json: the files, their new text, the commit).",
+            ),
+        ]
+        if actor:
+            options += [
+                click.option(
+                    "--by", default=None, metavar="WHO", help="Who (default: git user.name)."
+                ),
+                click.option(
+                    "--at",
+                    default=None,
+                    metavar="TIME",
+                    help="When, ISO 8601 with a zone (default: now, UTC).",
+                ),
+            ]
+        wrapped: Callable[..., Any] = root_option(command)
+        for option in reversed(options):
+            wrapped = option(wrapped)
+        return wrapped
+
+    return decorate
 
 
 def change_data(change: Change, before: Registry, dry_run: bool) -> dict[str, Any]:
@@ -155,8 +200,7 @@ def _report(change: Change, before: Registry, fmt: str, dry_run: bool) -> None:
     metavar="FIELD=VALUE",
     help="Set a field (dotted path; VALUE is YAML). Repeatable.",
 )
-@_actor_options
-@_commit_options
+@write_options(actor=True)
 def add_command(
     name: str,
     version: str | None,
@@ -165,13 +209,7 @@ def add_command(
     base_models: tuple[str, ...],
     template: Path | None,
     assignments: tuple[str, ...],
-    by: str | None,
-    at: str | None,
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
+    flags: WriteFlags,
 ) -> None:
     """Register a new version of a model as models/NAME/VERSION.yaml.
 
@@ -192,7 +230,7 @@ def add_command(
             template_text = decode(template.read_bytes())
         except YamlError as exc:
             raise AfsregError(f"{template}: {exc}") from None
-    registry = _open(root)
+    registry = flags.open()
     change = register_model(
         registry,
         name,
@@ -202,13 +240,9 @@ def add_command(
         base_model=list(base_models) or None,
         template=template_text,
         fields=fields,
-        by=by,
-        at=at,
-        dry_run=dry_run,
-        commit=commit,
-        message=message,
+        **flags.decision,
     )
-    _report(change, registry, fmt, dry_run)
+    flags.report(change, registry)
 
 
 def _assignment(text: str) -> tuple[str, Any]:
@@ -230,16 +264,8 @@ def _score_value(text: str) -> tuple[str, float]:
 @click.command("score")
 @click.argument("ref")
 @click.argument("scores", nargs=-1, required=True)
-@_commit_options
-def score_command(
-    ref: str,
-    scores: tuple[str, ...],
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
-) -> None:
+@write_options()
+def score_command(ref: str, scores: tuple[str, ...], flags: WriteFlags) -> None:
     """Record evaluation scores of a version (METRIC=VALUE ...).
 
     Known metrics have their own field; rouge1, rougeL... go under rouge;
@@ -251,29 +277,15 @@ def score_command(
       afsreg score majora@latest rougeL=0.41 pass_at_1=0.3 --commit
     """
     values = dict(_score_value(s) for s in scores)
-    registry = _open(root)
-    change = update_evaluation_scores(
-        registry, ref, values, dry_run=dry_run, commit=commit, message=message
-    )
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(update_evaluation_scores(registry, ref, values, **flags.write), registry)
 
 
 @click.command("promote")
 @click.argument("ref")
 @click.option("--notes", default=None, help="Why it is promoted.")
-@_actor_options
-@_commit_options
-def promote_command(
-    ref: str,
-    notes: str | None,
-    by: str | None,
-    at: str | None,
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
-) -> None:
+@write_options(actor=True)
+def promote_command(ref: str, notes: str | None, flags: WriteFlags) -> None:
     """Promote a version; the version promoted before becomes superseded.
 
     \b
@@ -281,60 +293,31 @@ def promote_command(
       afsreg promote majora@v2 --notes "beats v1 on accuracy (0.87 vs 0.85)" --commit
       afsreg promote majora@latest --by eval-gate --at 2026-01-15T09:00:00Z --dry-run --format json
     """
-    registry = _open(root)
-    change = promote(
-        registry, ref, notes=notes, by=by, at=at, dry_run=dry_run, commit=commit, message=message
-    )
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(promote(registry, ref, notes=notes, **flags.decision), registry)
 
 
 @click.command("reject")
 @click.argument("ref")
 @click.option("--notes", required=True, help="Why it is rejected.")
-@_actor_options
-@_commit_options
-def reject_command(
-    ref: str,
-    notes: str,
-    by: str | None,
-    at: str | None,
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
-) -> None:
+@write_options(actor=True)
+def reject_command(ref: str, notes: str, flags: WriteFlags) -> None:
     """Reject a version, saying why; it can no longer be deployed.
 
     \b
     Example:
       afsreg reject majora@v3 --notes "regresses on the held-out set" --commit
     """
-    registry = _open(root)
-    change = reject(
-        registry, ref, notes=notes, by=by, at=at, dry_run=dry_run, commit=commit, message=message
-    )
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(reject(registry, ref, notes=notes, **flags.decision), registry)
 
 
 @click.command("deploy")
 @click.argument("ref")
 @click.option("--env", default=DEFAULT_ENV, show_default=True, help="Environment to deploy to.")
 @click.option("--reason", default=None, help="Why (kept with the deployment record).")
-@_actor_options
-@_commit_options
-def deploy_command(
-    ref: str,
-    env: str,
-    reason: str | None,
-    by: str | None,
-    at: str | None,
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
-) -> None:
+@write_options(actor=True)
+def deploy_command(ref: str, env: str, reason: str | None, flags: WriteFlags) -> None:
     """Deploy the promoted version; the one deployed before in ENV is undeployed.
 
     Records when (UTC, or --at) and by whom (git user.name, or --by).
@@ -344,19 +327,8 @@ def deploy_command(
       afsreg deploy majora@v2 --env production --commit
       afsreg deploy majora@promoted --env staging --dry-run --format json
     """
-    registry = _open(root)
-    change = deploy(
-        registry,
-        ref,
-        env=env,
-        reason=reason,
-        by=by,
-        at=at,
-        dry_run=dry_run,
-        commit=commit,
-        message=message,
-    )
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(deploy(registry, ref, env=env, reason=reason, **flags.decision), registry)
 
 
 @click.command("rollback")
@@ -370,20 +342,9 @@ def deploy_command(
     help="Version to go back to (default: the one deployed before).",
 )
 @click.option("--reason", default=None, help="Why (default: 'rollback from <version>').")
-@_actor_options
-@_commit_options
+@write_options(actor=True)
 def rollback_command(
-    name: str,
-    env: str,
-    to: str | None,
-    reason: str | None,
-    by: str | None,
-    at: str | None,
-    commit: bool,
-    message: str | None,
-    dry_run: bool,
-    fmt: str,
-    root: Path | None,
+    name: str, env: str, to: str | None, reason: str | None, flags: WriteFlags
 ) -> None:
     """Redeploy the version deployed before in ENV (or --to V).
 
@@ -393,54 +354,37 @@ def rollback_command(
       afsreg rollback majora --env staging --to v1 --dry-run
     """
     parse_name_or_ref(name)
-    registry = _open(root)
-    change = rollback(
-        registry,
-        name,
-        env=env,
-        to=to,
-        reason=reason,
-        by=by,
-        at=at,
-        dry_run=dry_run,
-        commit=commit,
-        message=message,
-    )
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    change = rollback(registry, name, env=env, to=to, reason=reason, **flags.decision)
+    flags.report(change, registry)
 
 
 @click.command("deprecate")
 @click.argument("ref")
-@_commit_options
-def deprecate_command(
-    ref: str, commit: bool, message: str | None, dry_run: bool, fmt: str, root: Path | None
-) -> None:
+@write_options()
+def deprecate_command(ref: str, flags: WriteFlags) -> None:
     """Mark a version deprecated (kept, not for new use); it must not be deployed.
 
     \b
     Example:
       afsreg deprecate majora@v1 --commit
     """
-    registry = _open(root)
-    change = deprecate(registry, ref, dry_run=dry_run, commit=commit, message=message)
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(deprecate(registry, ref, **flags.write), registry)
 
 
 @click.command("archive")
 @click.argument("ref")
-@_commit_options
-def archive_command(
-    ref: str, commit: bool, message: str | None, dry_run: bool, fmt: str, root: Path | None
-) -> None:
+@write_options()
+def archive_command(ref: str, flags: WriteFlags) -> None:
     """Mark a version archived (kept for the record only); it must not be deployed.
 
     \b
     Example:
       afsreg archive majora@v1 --commit
     """
-    registry = _open(root)
-    change = archive(registry, ref, dry_run=dry_run, commit=commit, message=message)
-    _report(change, registry, fmt, dry_run)
+    registry = flags.open()
+    flags.report(archive(registry, ref, **flags.write), registry)
 
 
 @click.command("import-json")
@@ -455,16 +399,12 @@ def archive_command(
     metavar="FIELD=VALUE",
     help="A top-level field the JSON lacks, for every imported version (e.g. model_family=qwen2.5-coder).",
 )
-@_commit_options
+@write_options()
 def import_json_command(
     registry_json: Path,
     lineage_json: Path | None,
     assignments: tuple[str, ...],
-    dry_run: bool,
-    fmt: str,
-    commit: bool,
-    message: str | None,
-    root: Path | None,
+    flags: WriteFlags,
 ) -> None:
     """Import a seed-001 registry.json (and lineage.json) into version files.
 
@@ -484,20 +424,14 @@ def import_json_command(
             raise AfsregError(f"--set {text}: import defaults are top-level fields")
         defaults[str(path[0])] = value
     report = import_json(
-        _open(root),
-        registry_json,
-        lineage_json,
-        defaults=defaults,
-        dry_run=dry_run,
-        commit=commit,
-        message=message,
+        flags.open(), registry_json, lineage_json, defaults=defaults, **flags.write
     )
-    if fmt == "json":
+    if flags.fmt == "json":
         emit(report.as_dict(), "json")
         return
     for line in report.lines():
         click.echo(safe_text(line))
-    if dry_run:
+    if flags.dry_run:
         click.echo("dry run: nothing written")
     elif report.change is not None:
         _report_commit(report.change)
