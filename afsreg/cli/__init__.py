@@ -130,6 +130,10 @@ class _Main(click.Group):
             ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except (
+            BrokenPipeError
+        ):  # `afsreg resolve ... | head`: the reader left; main() exits quietly
+            raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -85,10 +85,18 @@ def resolve_command(
       afsreg resolve models:/majora@champion --file gguf --format uri
     """
     from afsreg.errors import NotFoundError
+    from afsreg.format.refs import parse_version_ref
     from afsreg.read.resolve import resolve
+    from afsreg.registry import Registry
 
-    registry = _open(root, rev, at)
-    result = resolve(registry, ref).as_dict()
+    parsed = parse_version_ref(ref)
+    # Only the model's folder is read; the whole tree only to say "did you mean".
+    registry = Registry.open_model(parsed.name, resolve_root(root), rev=rev, at=at)
+    if not registry.versions(parsed.name):
+        as_of = registry.as_of
+        registry = _open(root, registry.commit_id or rev, None)
+        registry.as_of = as_of
+    result = resolve(registry, parsed).as_dict()
     result["read_at"] = read_at(registry)
     if role is not None:
         result["files"] = [f for f in result["files"] if f["role"] == role]

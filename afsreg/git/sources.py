@@ -106,9 +106,12 @@ def is_model_path(path: str) -> bool:
 
 
 def working_tree_files(
-    root: Path, stat_cache: StatCache | None = None, trusted_before_ns: int = 0
+    root: Path,
+    stat_cache: StatCache | None = None,
+    trusted_before_ns: int = 0,
+    under: str = MODELS_DIR,
 ) -> list[SourceFile]:
-    """Every YAML file under ``root/models`` as it is on disk.
+    """Every YAML file under ``root/models`` (or the folder ``under`` names) as it is on disk.
 
     With a stat cache, a file whose mtime, size and inode are unchanged gets
     its blob id from the cache and is read only on demand. Entries modified
@@ -119,13 +122,13 @@ def working_tree_files(
     Symbolic links are reported, never followed: a link could point outside
     the repository.
     """
-    models = root / MODELS_DIR
+    models = root / under
     files: list[SourceFile] = []
-    if not models.is_dir():
+    if not models.is_dir() or models.is_symlink():
         return files
     known = stat_cache if stat_cache is not None else {}
     seen: set[str] = set()
-    stack = [(str(models), MODELS_DIR)]
+    stack = [(str(models), under)]
     while stack:
         directory, rel_dir = stack.pop()
         with os.scandir(directory) as entries:
@@ -191,22 +194,25 @@ def is_file_backed(source: SourceFile) -> bool:
     return isinstance(source._load, _FileReader)
 
 
-def rev_files(root: Path, rev: str) -> tuple[list[SourceFile], str]:
-    """Every YAML file under models/ at commit ``rev``, and that commit's id."""
+def rev_files(root: Path, rev: str, under: str = MODELS_DIR) -> tuple[list[SourceFile], str]:
+    """Every YAML file under models/ (or ``under``) at commit ``rev``, and that commit's id."""
     repo = open_repo(root)
     commit = resolve_commit(repo, rev)
-    return tree_files(repo, commit.tree), str(commit.id)
+    return tree_files(repo, commit.tree, under), str(commit.id)
 
 
-def tree_files(repo: pygit2.Repository, tree: pygit2.Tree) -> list[SourceFile]:
-    """Every YAML file under models/ in a git tree."""
+def tree_files(
+    repo: pygit2.Repository, tree: pygit2.Tree, under: str = MODELS_DIR
+) -> list[SourceFile]:
+    """Every YAML file under models/ (or ``under``) in a git tree."""
     files: list[SourceFile] = []
-    if MODELS_DIR not in tree:
+    try:
+        models = tree[under]
+    except KeyError:
         return files
-    models = tree[MODELS_DIR]
     if models.type != pygit2.enums.ObjectType.TREE:
         return files
-    stack: list[tuple[str, pygit2.Tree]] = [(MODELS_DIR, cast(pygit2.Tree, repo[models.id]))]
+    stack: list[tuple[str, pygit2.Tree]] = [(under, cast(pygit2.Tree, repo[models.id]))]
     while stack:
         prefix, subtree = stack.pop()
         for entry in subtree:

@@ -71,7 +71,8 @@ def terminal_output(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[in
     """Run the real ``afsreg`` with stdout and stderr on a terminal (a pty in raw mode).
 
     click strips ANSI colour codes when output is piped, so only a terminal
-    shows what a person would see.
+    shows what a person would see. NO_COLOR turns afsreg's own colours off:
+    an escape in the output can then only have come from a file.
     """
     import termios
     import tty
@@ -81,7 +82,7 @@ def terminal_output(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[in
     proc = subprocess.Popen(
         [str(Path(BIN_DIR) / "afsreg"), *args],
         cwd=cwd,
-        env={**env, "TERM": "xterm"},
+        env={**env, "TERM": "xterm", "NO_COLOR": "1"},
         stdin=subprocess.DEVNULL,
         stdout=slave,
         stderr=slave,
@@ -155,8 +156,11 @@ def _command_params() -> Iterator[Any]:
 
 @pytest.mark.parametrize("args", list(_command_params()))
 def test_read_commands_escape_control_characters(hostile_registry: Path, args: list[str]) -> None:
-    # color=True: click keeps ANSI codes as it does on a terminal.
-    result = CliRunner().invoke(cli, [*args, "--root", str(hostile_registry)], color=True)
+    # color=True: click keeps ANSI codes as it does on a terminal. NO_COLOR turns
+    # afsreg's own colours off, so any escape left can only have come from a file.
+    result = CliRunner().invoke(
+        cli, [*args, "--root", str(hostile_registry)], color=True, env={"NO_COLOR": "1"}
+    )
     assert result.exit_code == 0, result.output
     found = sorted(set(RAW_CONTROL.findall(result.output)))
     assert not found, f"raw control characters {found!r} in:\n{result.output!r}"

@@ -48,7 +48,8 @@ def test_as_of_every_commit_matches_what_the_files_said(history: History) -> Non
         for name in MODELS:
             for env in ENVS:
                 expected = deployed_per_files(docs, name, env)
-                for registry in (at_commit, at_time):
+                only_model = Registry.open_model(name, history.repo.root, at=commit)
+                for registry in (at_commit, at_time, only_model):
                     found = registry.find(VersionRef(name, "env", env))
                     assert (found.version if found else None) == expected, (commit, name, env)
                 # The records' own timestamps (what SQL's WHERE reads) say the same.
