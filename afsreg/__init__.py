@@ -35,6 +35,10 @@ _EXPORTS = {
     "Problem": "afsreg.problems",
     "Ref": "afsreg.format.refs",
     "parse_ref": "afsreg.format.refs",
+    "VersionRef": "afsreg.format.refs",
+    "parse_version_ref": "afsreg.format.refs",
+    "search": "afsreg.read.search",
+    "resolve": "afsreg.read.resolve",
     "Registry": "afsreg.registry",
     "validate_metadata": "afsreg.format.schema",
     "Change": "afsreg.write.change",
@@ -50,9 +54,11 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from afsreg.errors import AfsregError, NotFoundError, ValidationError
-    from afsreg.format.refs import Ref, parse_ref
+    from afsreg.format.refs import Ref, VersionRef, parse_ref, parse_version_ref
     from afsreg.format.schema import validate_metadata
     from afsreg.problems import Problem
+    from afsreg.read.resolve import resolve
+    from afsreg.read.search import search
     from afsreg.registry import Registry
     from afsreg.write.change import Change
     from afsreg.write.lifecycle import archive, deploy, deprecate, promote, reject, rollback
@@ -74,15 +80,19 @@ __all__ = [
     "Ref",
     "Registry",
     "ValidationError",
+    "VersionRef",
     "__version__",
     "archive",
     "deploy",
     "deprecate",
     "parse_ref",
+    "parse_version_ref",
     "promote",
     "register_model",
     "reject",
+    "resolve",
     "rollback",
+    "search",
     "update_evaluation_scores",
     "validate_metadata",
 ]

@@ -241,3 +241,10 @@ def test_evaluation_agrees_with_sqlite(expr: Expr, data: list[tuple[Any, Any, An
     expected = {row[0] for row in db.execute(f"SELECT id FROM v WHERE {sql}", params)}
     got = {i for i, v in enumerate(versions) if matches(expr, v)}
     assert got == expected, sql
+
+
+def test_the_library_exports_search_and_resolve() -> None:
+    import afsreg
+    from afsreg.read import resolve, search
+
+    assert afsreg.search is search.search and afsreg.resolve is resolve.resolve
