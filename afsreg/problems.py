@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,9 @@ class Problem:
     field: str
     message: str
     severity: Severity = "error"
+    # Which rule found it, when that is more than "the file is invalid":
+    # "policy/metrics" and the like (SARIF's ruleId, GitHub's annotation title).
+    rule: str = dataclasses.field(default="", compare=False)
 
     def __str__(self) -> str:
         field = self.field or "(file)"
@@ -23,7 +27,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {field}: {prefix}{self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
@@ -31,3 +35,6 @@ class Problem:
             "message": self.message,
             "severity": self.severity,
         }
+        if self.rule:
+            out["rule"] = self.rule
+        return out

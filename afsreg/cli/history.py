@@ -89,6 +89,7 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
 
 
 def _render_log(entries: list[Any], whole_model: bool) -> str:
+    from afsreg.format.fields import describe_change
     from afsreg.read.audit import STATUS_WORDS
 
     blocks = []
@@ -104,7 +105,7 @@ def _render_log(entries: list[Any], whole_model: bool) -> str:
         if e.note:
             lines.append(f"    ! {safe_text(e.note)}")
         if e.changes and e.status not in ("A", "D"):
-            lines += [f"      {safe_text(str(c))}" for c in e.changes]
+            lines += [f"      {safe_text(text)}" for c in e.changes for text in describe_change(c)]
         elif e.changes and e.status == "A":
             lines.append(f"      ({len(e.changes)} fields set)")
         blocks.append("\n".join(lines))
@@ -360,37 +361,48 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
 
     BASE defaults to the merge base of HEAD with the default branch, HEAD to
     the working tree. Changes to released versions are flagged.
-    `--format markdown` prints a comment ready to post on a pull request.
+    `--format markdown` prints a review summary ready to post on a pull
+    request (parent and promoted-version deltas, gate results, promotions
+    and deployments in words), and appends it to $GITHUB_STEP_SUMMARY when
+    that is set, as it is in a GitHub Actions job.
 
     \b
     Example:
         afsreg diff                      # this branch against main
         afsreg diff main HEAD --format markdown
     """
-    from afsreg.checks.immutability import immutability_problems
     from afsreg.git.repo import open_repo
-    from afsreg.read.diff import default_base, diff_registries, render_markdown, table_rows
-    from afsreg.registry import Registry
+    from afsreg.read.diff import default_base, default_branch, rev_label, table_rows
+    from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
 
     resolved = resolve_root(root)
+    repo = open_repo(resolved)
     if base is None:
-        base = default_base(open_repo(resolved))
-    base_registry = Registry.open(resolved, rev=base)
-    head_registry = Registry.open(resolved, rev=head)
-    base_label = base if len(base) != 40 else _short(base)
-    diff = diff_registries(
-        base_registry, head_registry, base_label=base_label, head_label=head or "working tree"
+        base = default_base(repo)
+        base_label = f"{default_branch(repo)} (merge base {_short(base)})"
+    else:
+        base_label = rev_label(repo, base)
+    summary = pull_request_summary(
+        resolved,
+        base,
+        head,
+        base_label=base_label,
+        head_label=rev_label(repo, head) if head else None,
     )
-    diff.problems = immutability_problems(base_registry, head_registry)
+    diff = summary.diff
     if fmt == "markdown":
-        click.echo(render_markdown(diff), nl=False)
+        text = render_summary(summary)
+        click.echo(text, nl=False)
+        append_step_summary(text)
     elif fmt == "table":
         click.echo(f"{diff.base} -> {diff.head}")
+        for event in summary.events:
+            click.echo(safe_text(event))
         click.echo(table(table_rows(diff)) if diff.versions else "no model versions changed")
         for problem in diff.problems:
             click.echo(safe_text(str(problem)), err=True)
     else:
-        emit(diff.as_dict(), fmt)
+        emit(summary.as_dict(), fmt)
 
 
 commands: list[click.Command] = [

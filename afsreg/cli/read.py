@@ -35,7 +35,7 @@ from afsreg.write.scaffold import init_registry, install_hooks
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print errors only (not warnings), then the summary."
 )
-@format_option(("text", "json"))
+@format_option(("text", "json", "github", "sarif"))
 @root_option
 def validate_command(
     paths: tuple[str, ...],
@@ -59,6 +59,8 @@ def validate_command(
       afsreg validate models/majora/v2.yaml --against HEAD
       afsreg validate --quiet
       afsreg validate --format json
+      afsreg validate --against origin/main --format github   # annotations in a GitHub job
+      afsreg validate --format sarif > afsreg.sarif             # for code scanning
     """
     resolved = resolve_root(root)
     model_paths = tuple(p for p in paths if Path(p).suffix in (".yaml", ".yml"))
@@ -68,7 +70,16 @@ def validate_command(
         against=against,
         staged=staged,
     )
-    if fmt == "json":
+    if fmt in ("github", "sarif"):
+        from afsreg.read.reporters import checkout_prefix, github_commands, sarif_log
+
+        prefix = checkout_prefix(resolved)
+        if fmt == "github":
+            for line in github_commands(report.problems, prefix):
+                click.echo(safe_text(line))
+        else:
+            emit(sarif_log(report.problems, prefix), "json")
+    elif fmt == "json":
         emit(
             {
                 "ok": not report.errors,

@@ -199,3 +199,53 @@ def metric_path(name: str) -> tuple[str, ...]:
     if name.startswith("custom.") and len(name) > len("custom."):
         return ("evaluation_metrics", "custom", name[len("custom.") :])
     return ("evaluation_metrics", "custom", name)
+
+
+def describe_change(change: FieldChange) -> list[str]:
+    """A change as lines a person reads; deployments as events, not JSON lists."""
+    if change.field == "deployments":
+        old = change.old if isinstance(change.old, list) else []
+        new = change.new if isinstance(change.new, list) else []
+        lines = deployment_events(old, new)
+        if lines:
+            return lines
+    return [str(change)]
+
+
+def deployment_events(old: list[Any], new: list[Any]) -> list[str]:
+    """``deployed to production at T by X`` / ``undeployed from staging at T by X``, in order.
+
+    Records are matched by (env, deployed_at): a record is never rewritten
+    except to close it (undeployed_at), so that pair identifies it.
+    """
+
+    def key(record: Any) -> tuple[str, str] | None:
+        if not isinstance(record, Mapping):
+            return None
+        return str(record.get("env")), str(record.get("deployed_at"))
+
+    before: dict[tuple[str, str], Any] = {}
+    for record in old:
+        k = key(record)
+        if k is not None:
+            before[k] = record
+    lines = []
+    for record in new:
+        found = key(record)
+        if found is None:
+            continue
+        k = found
+        previous = before.pop(k, None)
+        if previous is None:
+            reason = f" ({record['reason']})" if record.get("reason") else ""
+            lines.append(
+                f"deployed to {k[0]} at {k[1]} by {record.get('deployed_by', 'unknown')}{reason}"
+            )
+        if record.get("undeployed_at") and not (previous or {}).get("undeployed_at"):
+            lines.append(
+                f"undeployed from {k[0]} at {record['undeployed_at']} "
+                f"by {record.get('undeployed_by', 'unknown')}"
+            )
+    for env, deployed_at in before:
+        lines.append(f"deployment to {env} at {deployed_at} removed from the record")
+    return lines

@@ -518,3 +518,15 @@ def validate_metadata(metadata: Mapping[str, Any], review_fields: Iterable[str] 
             [Problem(p.path, p.line, p.col, p.field, p.message) for p in problems],
             summary="invalid model metadata:",
         )
+
+
+def located_problems(
+    schema: Mapping[str, Any],
+    data: Any,
+    path: str,
+    locate: Callable[[FieldPath], tuple[int, int]],
+) -> list[Problem]:
+    """Problems of ``data`` against any Draft-07 ``schema`` (the policy file's, say), located."""
+    from jsonschema import Draft7Validator
+
+    return _problems(Draft7Validator(dict(schema)), data, path, locate)

@@ -13,7 +13,13 @@ from typing import Any
 import pygit2
 
 from afsreg.errors import AfsregError
-from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
+from afsreg.format.fields import (
+    MISSING,
+    FieldChange,
+    describe_change,
+    field_changes,
+    format_value,
+)
 from afsreg.problems import Problem
 
 METRICS = "evaluation_metrics."
@@ -194,6 +200,26 @@ def default_branch(repo: pygit2.Repository) -> str:
     )
 
 
+def rev_label(repo: pygit2.Repository, rev: str) -> str:
+    """A revision as a person knows it: the branch at that commit, else the name given,
+    else a short commit id."""
+    import re
+
+    try:
+        commit_id = repo.revparse_single(rev).peel(pygit2.Commit).id
+    except (KeyError, ValueError, pygit2.GitError):
+        return rev
+    if not re.fullmatch(r"[0-9a-f]{7,40}", rev):
+        return rev
+    for name in [*repo.branches.local, *repo.branches.remote]:
+        try:
+            if repo.branches[name].peel(pygit2.Commit).id == commit_id:
+                return str(name)
+        except (KeyError, ValueError, pygit2.GitError):
+            continue
+    return str(commit_id)[:10]
+
+
 # -- rendering ----------------------------------------------------------------
 
 
@@ -225,7 +251,8 @@ def table_rows(diff: RegistryDiff) -> list[dict[str, str]]:
     """One row per changed version, for the plain table view."""
     rows = []
     for v in diff.versions:
-        details = [metric_text(m) for m in v.metrics] + [str(c) for c in v.other]
+        details = [metric_text(m) for m in v.metrics]
+        details += [line for c in v.other for line in describe_change(c)]
         rows.append(
             {
                 "version": v.ref,
@@ -246,10 +273,10 @@ def _md_value(value: Any) -> str:
     return "—" if value is MISSING else f"`{_md(format_value(value))}`"
 
 
-def render_markdown(diff: RegistryDiff) -> str:
+def render_markdown(diff: RegistryDiff, *, heading: bool = True) -> str:
     """A pull-request comment: summary line, a table of versions, then per-version details."""
     added, removed, changed = diff.of("added"), diff.of("removed"), diff.of("changed")
-    lines = [f"### Registry changes: `{diff.base}` → `{diff.head}`", ""]
+    lines = [f"### Registry changes: `{diff.base}` → `{diff.head}`", ""] if heading else []
     if not diff.versions:
         lines.append("No model versions changed.")
     else:
@@ -273,6 +300,10 @@ def render_markdown(diff: RegistryDiff) -> str:
             if v.other:
                 lines += ["", "| Field | Before | After |", "|---|---|---|"]
                 for c in v.other:
+                    if c.field == "deployments":
+                        events = "<br>".join(_md(line) for line in describe_change(c))
+                        lines.append(f"| `deployments` | | {events} |")
+                        continue
                     lines.append(f"| `{_md(c.field)}` | {_md_value(c.old)} | {_md_value(c.new)} |")
     if diff.problems:
         lines += ["", "#### :warning: Released versions changed", ""]

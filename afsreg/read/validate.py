@@ -66,8 +66,9 @@ def validate(
     problems = list(registry.problems)
     if against is not None:
         problems += immutability_against(registry, root, against)
-    if paths:
-        wanted = set(relative_paths(root, paths))
+    wanted = set(relative_paths(root, paths)) if paths else None
+    problems += policy_against(registry, root, wanted, against=against, staged=staged)
+    if wanted is not None:
         per_file = set(registry.file_problems)
         problems = [p for p in problems if p.path in wanted or p not in per_file]
         checked = len(wanted)
@@ -75,6 +76,40 @@ def validate(
         checked = len(registry.files)
     problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.field, p.message))
     return Report(problems, checked, len(registry))
+
+
+def policy_against(
+    registry: Registry,
+    root: Path,
+    paths: set[str] | None,
+    *,
+    against: str | None,
+    staged: bool,
+) -> list[Problem]:
+    """The policy file's own problems, and the rules it sets (afsreg.checks.policy).
+
+    Which versions are held to it: the given paths (pre-commit passes what
+    a commit changes); else, with ``against``, the versions that differ from
+    that commit; else all. A change to the policy itself holds every version
+    to the new rules.
+    """
+    from afsreg.checks.policy import POLICY_FILE, policy_bytes, policy_problems, read_policy
+
+    policy, problems = read_policy(root, staged=staged)
+    if policy is None:
+        return problems
+    only: set[str] | None = None
+    if paths is not None and POLICY_FILE not in paths:
+        only = paths
+    elif (
+        paths is None
+        and against is not None
+        and not open_repo(root).head_is_unborn
+        and policy_bytes(root, rev=against) == policy.content
+    ):
+        base = {f.path: f.blob_id for f in rev_files(root, against)[0]}
+        only = {f.path for f in registry.files if base.get(f.path) != f.blob_id}
+    return problems + policy_problems(registry, policy, only)
 
 
 def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:

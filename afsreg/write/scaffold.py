@@ -24,7 +24,7 @@ repos:
         name: afsreg validate
         entry: afsreg validate --against HEAD
         language: system
-        files: ^(models/.*\\.ya?ml|schemas/.*\\.json)$
+        files: ^(models/.*\\.ya?ml|schemas/.*\\.json|afsreg\\.yaml)$
         pass_filenames: true
         always_run: true   # also on commits that only delete files
         require_serial: true
@@ -60,8 +60,11 @@ def init_registry(directory: Path) -> list[str]:
     if not (directory / ".git").exists():
         pygit2.init_repository(str(directory), initial_head="main")
         created.append(".git/")
+    from afsreg.format.policy import EXAMPLE, POLICY_FILE
+
     for rel, text in (
         ("models/README.md", MODELS_README),
+        (POLICY_FILE, EXAMPLE),
         (".pre-commit-config.yaml", PRE_COMMIT_CONFIG),
         (".gitignore", GITIGNORE),
     ):
