@@ -167,6 +167,47 @@ def gate_results(
     return results
 
 
+def dry_run(
+    registry: VersionIndex,
+    policy: Policy,
+    version: ModelVersion,
+    stages: Iterable[str] | None = None,
+) -> list[GateResult]:
+    """What ``afsreg check-policy`` says: every gate of ``stages`` (default: promotion and
+    each environment), and the environment order, as if the version entered each stage now."""
+    if stages is None:
+        gated = [g.stage for g in policy.gates if g.applies_to(version.name)]
+        stages = [PROMOTED, *(policy.environments or ())]
+        stages += [s for s in dict.fromkeys(gated) if s not in stages]
+    results: list[GateResult] = []
+    deployed_to = {
+        d.get("env") for d in version.data.get("deployments") or [] if isinstance(d, dict)
+    }
+    for stage in stages:
+        if policy.environments is not None and stage != PROMOTED:
+            if stage not in policy.environments:
+                hint = policy.suggest_environment(stage)
+                raise AfsregError(
+                    f"{stage!r} is not an environment of this registry "
+                    f"({', '.join(policy.environments) or 'none'})"
+                    + (f"; did you mean {hint}?" if hint else "")
+                )
+            for before in policy.environments[stage]:
+                passed = before in deployed_to
+                results.append(
+                    GateResult(
+                        version.ref_text,
+                        f"{stage} order",
+                        "environments",
+                        passed,
+                        f"{'deployed' if passed else 'not deployed'} to {before}, which "
+                        f"{stage} requires first ({policy.where('environments', stage)})",
+                    )
+                )
+        results += gate_results(registry, policy, version, [stage])
+    return results
+
+
 def _gate(
     registry: VersionIndex,
     policy: Policy,
@@ -414,7 +455,7 @@ class _Check:
     ) -> None:
         text = f"{self.version.ref_text}: {message} ({rule_at})"
         at = field_path
-        if _get(self.version.data, tuple(str(p) for p in field_path[:1])) is None:
+        if field_path and field_path[0] not in self.version.data:
             at = self._trigger()  # nothing to point at: point at what put it under the gate
         problem = _problem(self.version, field_path, text, rule=f"policy/{rule}", at=at)
         self.results.append(
@@ -473,6 +514,7 @@ def _decimals(value: float) -> int:
 __all__ = [
     "POLICY_FILE",
     "GateResult",
+    "dry_run",
     "environment_problems",
     "gate_results",
     "policy_problems",

@@ -140,11 +140,22 @@ def validate_change(registry: Registry, files: Mapping[str, bytes | None]) -> Re
     # What the pre-commit hook would refuse anyway: changing a frozen field of
     # a version released at HEAD (afsreg.checks.immutability).
     blocking += [p for p in _immutability_problems(after) if p.path in files]
+    # What the policy (afsreg.yaml) says about the versions it writes.
+    blocking += _policy_problems(after, files)
     if blocking:
         raise ValidationError(
             blocking, summary="the change was not written; it would leave these problems:"
         )
     return after
+
+
+def _policy_problems(after: Registry, files: Mapping[str, bytes | None]) -> list[Problem]:
+    from afsreg.checks.policy import policy_problems, require_policy
+
+    policy = require_policy(after.root)
+    if policy is None:
+        return []
+    return [p for p in policy_problems(after, policy, set(files)) if p.severity == "error"]
 
 
 def _immutability_problems(after: Registry) -> list[Problem]:
