@@ -221,8 +221,10 @@ def _gate(
     for threshold in gate.metrics:
         rule_at = check.rule_at("metrics", threshold.metric)
         key = _metric_key(values, threshold.metric)
+        limits = [b for b in (threshold.min, threshold.max) if b is not None]
+        shown = [values[key]] if key is not None else []
         bounds = " and ".join(
-            f"{word} {_num(bound)}"
+            f"{word} {_num(bound, *limits, *shown)}"
             for word, bound in (("at least", threshold.min), ("at most", threshold.max))
             if bound is not None
         )
@@ -252,7 +254,7 @@ def _gate(
                 rule_at,
             )
         else:
-            check.ok("metrics", f"{threshold.metric} {_num(value)} ({bounds})")
+            check.ok("metrics", f"{threshold.metric} {_num(value, *limits)} ({bounds})")
     if gate.no_regression:
         _no_regression(check, gate, values, replaced)
     for field in gate.required_fields:
@@ -345,7 +347,7 @@ def _no_regression(
         else:
             check.ok(
                 "no_regression",
-                f"{metric} {_num(new)} vs {_num(old)} on {replaced.ref_text}{tolerance}",
+                f"{metric} {_num(new, old)} vs {_num(old, new)} on {replaced.ref_text}{tolerance}",
             )
 
 

@@ -159,7 +159,10 @@ def review(
         result.metrics_vs_promoted = metric_changes(promoted.data, data)
     if policy is not None:
         result.stages = stages_of(version)
-        result.gates = gate_results(head, policy, version, result.stages or [PROMOTED])
+        # A new candidate is shown what promoting it would take (a dry run);
+        # a version leaving its stages (superseded, undeployed) is held to none.
+        if result.stages or change == "added":
+            result.gates = gate_results(head, policy, version, result.stages or [PROMOTED])
     result.review_flags = [f for f in version.review if isinstance(f, dict)]
     return result
 
