@@ -17,6 +17,7 @@ for a dry run of a version not promoted yet, the one promoted now.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,12 +160,11 @@ def gate_results(
     registry: VersionIndex, policy: Policy, version: ModelVersion, stages: Iterable[str]
 ) -> list[GateResult]:
     """What each gate of ``stages`` says about ``version``, passed and failed."""
-    results: list[GateResult] = []
+    gates = [g for stage in stages for g in policy.gates_for(version.name, stage)]
+    if not gates:
+        return []  # nothing to check: the file is not even parsed
     replaced = replaced_by(registry, version)
-    for stage in stages:
-        for gate in policy.gates_for(version.name, stage):
-            results += _gate(registry, policy, gate, version, replaced)
-    return results
+    return [r for gate in gates for r in _gate(registry, policy, gate, version, replaced)]
 
 
 def dry_run(
@@ -355,20 +355,18 @@ def _promoted_inputs(
     check: _Check, registry: VersionIndex, gate: Gate, version: ModelVersion
 ) -> None:
     rule_at = check.rule_at("promoted_inputs")
-    by_artifact: dict[str, ModelVersion] = {}
-    by_ref: dict[str, ModelVersion] = {}
-    for other in registry:
-        by_artifact[other.artifact_id] = other
-        by_ref[other.ref_text] = other
     inputs: list[tuple[tuple[str | int, ...], ModelVersion, str]] = []
     for i, base in enumerate(version.base_models):
-        found = by_ref.get(str(base.get("model")))
+        name, _, number = str(base.get("model")).partition("@")
+        found = next((v for v in registry.versions(name) if v.version == number), None)
         if found is not None:
             inputs.append((("lineage", "base_models", i, "model"), found, "base model"))
-    for i, dataset in enumerate(version.data.get("training_data") or []):
-        if isinstance(dataset, dict):
-            found = by_artifact.get(str(dataset.get("artifact_id")))
-            if found is not None:
+    datasets = [d for d in version.data.get("training_data") or [] if isinstance(d, dict)]
+    if any(d.get("artifact_id") for d in datasets):
+        by_artifact = _artifact_index(registry)
+        for i, dataset in enumerate(version.data.get("training_data") or []):
+            if isinstance(dataset, dict) and dataset.get("artifact_id") in by_artifact:
+                found = by_artifact[dataset["artifact_id"]]
                 inputs.append((("training_data", i, "artifact_id"), found, "training data"))
     for field_path, found, kind in inputs:
         if found.promotion_state in RELEASED:
@@ -383,10 +381,25 @@ def _promoted_inputs(
             )
 
 
+_ARTIFACTS: weakref.WeakKeyDictionary[Any, dict[str, ModelVersion]] = weakref.WeakKeyDictionary()
+
+
+def _artifact_index(registry: VersionIndex) -> dict[str, ModelVersion]:
+    """Versions by artifact id, built once per registry."""
+    index = _ARTIFACTS.get(registry)
+    if index is None:
+        index = {v.artifact_id: v for v in registry}
+        _ARTIFACTS[registry] = index
+    return index
+
+
 def environment_problems(policy: Policy, version: ModelVersion) -> list[Problem]:
-    """Deployments to environments the policy does not name, or out of their order."""
+    """Active deployments to environments the policy does not name, or out of their order.
+
+    A closed deployment is history: it is not checked again under today's policy.
+    """
     envs = policy.environments
-    if envs is None:
+    if envs is None or not version.summary.get("active_envs"):
         return []
     problems = []
     deployments = [d for d in version.data.get("deployments") or [] if isinstance(d, dict)]
@@ -394,6 +407,8 @@ def environment_problems(policy: Policy, version: ModelVersion) -> list[Problem]
         if not isinstance(record, dict) or not isinstance(record.get("env"), str):
             continue
         env = record["env"]
+        if record.get("undeployed_at"):
+            continue
         if env not in envs:
             hint = policy.suggest_environment(env)
             message = (
@@ -404,8 +419,6 @@ def environment_problems(policy: Policy, version: ModelVersion) -> list[Problem]
             )
             problems.append(_problem(version, ("deployments", i, "env"), message))
             continue
-        if record.get("undeployed_at"):
-            continue  # the order is checked when a version goes in, not on its history
         when = str(record.get("deployed_at") or "")
         for before in envs[env]:
             if not any(
