@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 from conftest import GitRegistry
@@ -145,3 +146,36 @@ def test_each_gate_is_refused_by_the_write_the_hook_and_ci(
     assert case.line_has in lines[problem["line"] - 1]
     outputs = (reg.root.parent / "runner/output.txt").read_text()
     assert "errors=0" not in outputs
+
+
+def test_the_plain_git_hook_reads_the_staged_policy(
+    git_registry: GitRegistry, afsreg_env: dict[str, str]
+) -> None:
+    """`afsreg install-hooks` checks the index: the policy as staged, not as on disk."""
+    reg = policy_registry(git_registry, ENVIRONMENTS, afsreg_env)
+    (reg.root / ".git/hooks/pre-commit").unlink()
+    assert afsreg(reg, afsreg_env, "install-hooks").returncode == 0
+    write_v2(reg, good_v2(code={"repo_url": "https://github.com/example/train"}))
+    assert hook_commit(reg, afsreg_env, "add v2").returncode == 0
+    strict = ENVIRONMENTS + "gates:\n  - stage: promoted\n    require_code_pin: true\n"
+    reg.write("afsreg.yaml", strict)
+    text = (reg.root / "models/majora/v2.yaml").read_text()
+    reg.write("models/majora/v2.yaml", text.replace("state: candidate", "state: promoted"))
+    v1 = (reg.root / "models/majora/v1.yaml").read_text()
+    reg.write("models/majora/v1.yaml", v1.replace("state: promoted", "state: superseded"))
+    refused = hook_commit(reg, afsreg_env, "promote v2 under the stricter policy")
+    assert refused.returncode != 0
+    assert "majora@v2: no code pin (code.commit_sha)" in refused.stderr + refused.stdout
+    # The same files with the old policy staged pass: the staged policy is what counts.
+    reg.git("reset", "-q")
+    reg.write("afsreg.yaml", ENVIRONMENTS)
+    reg.git("add", "models")
+    reg.write("afsreg.yaml", strict)  # on disk only
+    staged_only = subprocess.run(
+        ["git", "commit", "-q", "-m", "promote v2"],
+        cwd=reg.root,
+        env=afsreg_env,
+        capture_output=True,
+        text=True,
+    )
+    assert staged_only.returncode == 0, staged_only.stdout + staged_only.stderr
