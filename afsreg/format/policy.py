@@ -224,35 +224,36 @@ def _requires_cycle(envs: Mapping[str, Sequence[str]]) -> list[str]:
 EXAMPLE = """\
 # afsreg.yaml: this registry's promotion policy, checked by `afsreg validate`
 # (so by the pre-commit hook and CI) and by every afsreg command that writes.
-# Remove the file to go back to no policy. Reference: docs/workflows.md.
+# Every rule below is commented out, so a new registry behaves as one without
+# a policy; uncomment what your team agrees on. Reference: docs/workflows.md.
 policy_version: 1
 
 # Where versions may be deployed. `afsreg deploy --env prodution` is refused
 # ("did you mean production?"), and a version must have been deployed to
 # every environment in `requires` before this one.
-environments:
-  staging: {}
-  production:
-    requires: [staging]
+# environments:
+#   staging: {}
+#   production:
+#     requires: [staging]
 
-# Gates: what a version needs to be promoted (stage: promoted) or deployed to
-# an environment (stage: production). `models` takes names or glob patterns.
-gates:
-  - stage: promoted
-    models: ["*"]
-    require_evaluation_dataset: true   # the metrics say what they were measured on
-    require_code_pin: true             # code.commit_sha
-    no_open_review: true               # every review flag closed first
-    # required_fields: [training_data, training.completed_at]
-    # promoted_inputs: true            # base models in the registry must be promoted
-  # - stage: production
-  #   models: [majora, "majora-*"]
-  #   metrics:
-  #     f1_score: {min: 0.80}
-  #     latency_ms: {max: 50}
-  #   no_regression:                   # against the version it replaces
-  #     metrics: [f1_score, accuracy]
-  #     tolerance: 0.01
+# Gates: what a version needs while it is promoted (stage: promoted) or
+# deployed to an environment (stage: production). `models` takes names or
+# glob patterns; default every model. `afsreg check-policy NAME@V` is a dry run.
+# gates:
+#   - stage: promoted
+#     require_evaluation_dataset: true   # the metrics say what they were measured on
+#     require_code_pin: true             # code.commit_sha
+#     no_open_review: true               # every review flag closed first
+#     required_fields: [training_data, training.completed_at]
+#     promoted_inputs: true              # base models in the registry promoted first
+#     no_regression:                     # against the version it replaces
+#       metrics: [f1_score, accuracy]
+#       tolerance: 0.01
+#   - stage: production
+#     models: [majora, "majora-*"]
+#     metrics:
+#       f1_score: {min: 0.80}
+#       latency_ms: {max: 50}
 
 # Who must review changes to a model's files (`afsreg codeowners` writes
 # .github/CODEOWNERS from this). Default: each model's `owner`, as @owner.

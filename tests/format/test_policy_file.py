@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import GitRegistry, run_afsreg
 
 from afsreg.format.policy import EXAMPLE, PROMOTED, load_policy
 
 
-def test_the_example_loads_and_says_what_it_means() -> None:
+def test_the_example_is_inert_until_uncommented() -> None:
     policy, problems = load_policy(EXAMPLE.encode())
-    assert problems == []
+    assert problems == [] and policy is not None
+    assert policy.environments is None and policy.gates == () and policy.owners == ()
+    # Uncommented, every rule in it is a valid policy.
+    rule_line = re.compile(r'^# (\s*- |\s*"?[a-z_][a-z0-9_*-]*"?:( |$))')
+    uncommented = "\n".join(
+        line[2:] if rule_line.match(line) else line for line in EXAMPLE.splitlines()
+    )
+    policy, problems = load_policy(uncommented.encode())
+    assert problems == [], [str(p) for p in problems]
     assert policy is not None
     assert policy.environments == {"staging": (), "production": ("staging",)}
-    [gate] = policy.gates
-    assert gate.stage == PROMOTED and gate.require_code_pin and gate.no_open_review
+    assert [g.stage for g in policy.gates] == [PROMOTED, "production"]
+    assert policy.gates[0].require_code_pin and policy.gates[0].no_open_review
+    assert policy.owners_of("bio-ode") == ("@my-org/biology",)
     assert policy.suggest_environment("prodution") == "production"
     assert policy.suggest_environment("qa") is None
 
