@@ -16,18 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from afsreg.text import visible
+
 if TYPE_CHECKING:
     from afsreg.registry import Registry
 
 FORMATS = ("table", "json", "yaml")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
 
 def safe_text(value: object) -> str:
     """Text with control characters (ANSI escapes included) made visible."""
-    text = str(value)
-    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return visible(value)
 
 
 def root_option(func: Callable[..., Any]) -> Callable[..., Any]:

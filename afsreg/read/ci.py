@@ -28,6 +28,7 @@ from pathlib import Path
 
 from afsreg.errors import AfsregError
 from afsreg.problems import Problem
+from afsreg.text import visible
 
 ZERO_SHA = "0" * 40
 
@@ -162,7 +163,7 @@ def run_ci(root: Path, environ: Mapping[str, str], base: str | None = None) -> C
     else:
         text = "### Registry check\n\nNo base revision to compare with; validated the checkout.\n"
         gate_failures = 0
-    text += _validation_section(problems)
+    text += visible(_validation_section(problems))
     result = CiResult(
         problems,
         github_commands(problems, checkout_prefix(root, environ)),

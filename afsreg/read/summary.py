@@ -35,6 +35,7 @@ from afsreg.read.diff import (
     render_markdown,
 )
 from afsreg.registry import Registry
+from afsreg.text import visible
 
 # What "changed against its parent" means for a reviewer: how it was made.
 LINEAGE_FIELDS = (
@@ -245,7 +246,8 @@ def render_summary(summary: PullRequestSummary) -> str:
         lines += _render_version(v)
     if diff.versions or diff.problems:
         lines += ["#### All changed versions", "", render_markdown(diff, heading=False)]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    # Values come from files: no control character reaches a terminal or a comment.
+    return visible("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _render_version(v: VersionReview) -> list[str]:

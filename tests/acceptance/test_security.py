@@ -141,6 +141,8 @@ READ_COMMANDS = [
     ["diff", "HEAD~1", "HEAD"],
     ["diff", "HEAD~1", "HEAD", "--format", "markdown"],
     ["diff", "HEAD~1", "HEAD", "--format", "json"],
+    ["validate", "--format", "github"],
+    ["validate", "--format", "sarif"],
 ]
 # JSON keeps C1 characters (U+0080-U+009F) raw: json.dumps(ensure_ascii=False) escapes only C0.
 JSON_C1_BUG = "bug: cli/options.py to_json leaves C1 control characters (e.g. CSI \\x9b) raw"
