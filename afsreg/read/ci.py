@@ -23,11 +23,12 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from afsreg.errors import AfsregError
 from afsreg.problems import Problem
+from afsreg.read.validate import Report, validate
 from afsreg.text import visible
 
 ZERO_SHA = "0" * 40
@@ -43,20 +44,19 @@ class CiContext:
 
 @dataclass
 class CiResult:
-    problems: list[Problem]
+    report: Report  # validate's, plus a stale CODEOWNERS block
     annotations: list[str]
     summary: str
     summary_path: Path | None = None
     gate_failures: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return self.report.errors
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return self.report.warnings
 
 
 def github_context(root: Path, environ: Mapping[str, str], base: str | None = None) -> CiContext:
@@ -126,7 +126,6 @@ def run_ci(root: Path, environ: Mapping[str, str], base: str | None = None) -> C
     from afsreg.checks.policy import read_policy
     from afsreg.read.reporters import checkout_prefix, github_commands
     from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
-    from afsreg.read.validate import validate
     from afsreg.registry import Registry
     from afsreg.write.codeowners import BEGIN, codeowners
 
@@ -165,7 +164,7 @@ def run_ci(root: Path, environ: Mapping[str, str], base: str | None = None) -> C
         gate_failures = 0
     text += visible(_validation_section(problems))
     result = CiResult(
-        problems,
+        Report(problems, report.files_checked, report.versions),
         github_commands(problems, checkout_prefix(root, environ)),
         text,
         gate_failures=gate_failures,
