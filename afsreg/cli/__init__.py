@@ -81,6 +81,11 @@ GROUPS: list[tuple[str, list[str], str]] = [
         ["log", "blame", "lineage", "tree", "graph", "diff"],
         "afsreg lineage Qwen/Qwen2.5-Coder-7B --down",
     ),
+    (
+        "Review",
+        ["check-policy", "codeowners", "ci"],
+        "afsreg check-policy majora@v3 --stage production",
+    ),
     ("Database", ["sync", "status", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
 ]  # fmt: skip

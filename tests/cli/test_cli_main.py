@@ -27,6 +27,13 @@ def test_help_lists_every_command() -> None:
         assert name in result.output
 
 
+def test_every_command_belongs_to_a_help_group() -> None:
+    from afsreg.cli import GROUPS
+
+    grouped = [name for _title, names, _example in GROUPS for name in names]
+    assert sorted(grouped) == sorted(COMMAND_MODULES)
+
+
 def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["frobnicate"])
     assert result.exit_code == 2 and "No such command" in result.output
