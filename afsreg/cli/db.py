@@ -68,7 +68,7 @@ def _progress() -> _Bar | None:
 def migrate(root: Path | None, database_url: str | None, dry_run: bool) -> None:
     """Bring the database schema up to date (sync does this too).
 
-    Applies the numbered migrations not yet recorded in schema_migrations, in
+    Applies the numbered migrations not yet recorded in afsreg_schema_migrations, in
     one transaction. Refuses an edited migration or a database migrated by a
     newer afsreg.
 
@@ -93,24 +93,58 @@ def migrate(root: Path | None, database_url: str | None, dry_run: bool) -> None:
 @database_option
 @commit_rev_option
 @click.option(
-    "--full", is_flag=True, help="Re-project everything (also repairs rows edited by hand)."
+    "--full", is_flag=True, help="Re-project everything afsreg owns (not only what changed)."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option(
+    "--overwrite-db-changes",
+    is_flag=True,
+    help="Write over values changed in the database since the last sync (by another service "
+    "or by hand); without it sync stops and lists them.",
+)
+@click.option(
+    "--on-remove",
+    type=click.Choice(["restore", "keep"]),
+    default="restore",
+    show_default=True,
+    help="A row afsreg adopted whose file is gone: restore its values from before adoption, "
+    "or keep them as afsreg last wrote them. Rows afsreg created are deleted either way.",
+)
 @format_option(("text", "json"))
 def sync(
-    root: Path | None, database_url: str | None, rev: str, full: bool, dry_run: bool, fmt: str
+    root: Path | None,
+    database_url: str | None,
+    rev: str,
+    full: bool,
+    dry_run: bool,
+    overwrite_db_changes: bool,
+    on_remove: str,
+    fmt: str,
 ) -> None:
     """Project the registry at REV into the database (model_versions, artifacts, events).
 
     Validates first and changes nothing if the registry is invalid; then
     syncs in one transaction, incrementally from the last synced commit.
+    In a shared database it writes only the rows it created or adopted, and
+    stops, writing nothing, if one of them was changed in the database since.
 
-    Example: afsreg sync --database-url postgresql://postgres@127.0.0.1:5432/models
+    Examples:
+
+        afsreg sync --database-url postgresql://postgres@127.0.0.1:5432/models
+
+        afsreg sync --full --overwrite-db-changes
     """
     from afsreg.db.sync import sync as run
 
     report = run(
-        resolve_root(root), database_url, rev, full=full, dry_run=dry_run, progress=_progress()
+        resolve_root(root),
+        database_url,
+        rev,
+        full=full,
+        dry_run=dry_run,
+        progress=_progress(),
+        overwrite_db_changes=overwrite_db_changes,
+        on_remove=on_remove,
     )
     for warning in report.warnings:
         click.echo(f"warning: {safe_text(warning)}", err=True)
@@ -128,8 +162,9 @@ def sync(
 def status(root: Path | None, database_url: str | None, rev: str, fmt: str) -> None:
     """Compare the database with the files at REV; exit 1 on drift.
 
-    Lists rows missing from the database, extra rows, and rows whose values
-    differ (edited by hand, or not synced yet).
+    Lists rows behind the files (missing, extra, different: the next sync
+    writes them), rows changed in the database since afsreg wrote them (the
+    next sync stops on them), and model_versions rows written outside git.
 
     Example: afsreg status --database-url postgresql://postgres@127.0.0.1:5432/models
     """

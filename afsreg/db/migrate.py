@@ -1,8 +1,8 @@
 """Forward-only, numbered SQL migrations, one set per dialect.
 
 Files are ``NNNN_<name>.sql`` under ``migrations/<dialect>/``. Each applied
-migration is recorded in ``schema_migrations`` with the sha256 of its text
-(line endings normalised), so that:
+migration is recorded in ``afsreg_schema_migrations`` with the sha256 of its
+text (line endings normalised), so that:
 
 - re-running applies nothing (a no-op);
 - an applied migration whose file was edited since is refused;
@@ -10,6 +10,12 @@ migration is recorded in ``schema_migrations`` with the sha256 of its text
   migrated by a newer afsreg) is refused before anything is changed.
 
 Down-migrations are documented in each file's comments and never run.
+
+The bookkeeping table carries afsreg's prefix so that it never collides with
+a host database's own ``schema_migrations``. Databases migrated by an afsreg
+that still used the unprefixed name are recognised (same columns, and the
+versions and checksums it records are afsreg's) and their records moved over
+in the first migrating transaction.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from afsreg.db.connect import Database, DatabaseError, Dialect
 from afsreg.errors import AfsregError
 
 MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-TABLE = "schema_migrations"
+TABLE = "afsreg_schema_migrations"
+LEGACY_TABLE = "schema_migrations"  # the name before 0005; a host may have its own
 TABLE_COLUMNS = ("version", "name", "checksum", "applied_at")
 
 
@@ -91,6 +98,19 @@ def load_migrations(dialect: Dialect, root: Any = None) -> list[Migration]:
     return found
 
 
+def _legacy_records(db: Database) -> dict[str, tuple[str, str]] | None:
+    """What an unprefixed ``schema_migrations`` written by an older afsreg records; None when it is not afsreg's."""
+    columns = db.table_columns(LEGACY_TABLE)
+    if not columns or any(c not in columns for c in TABLE_COLUMNS):
+        return None
+    rows = db.query(f"SELECT version, name, checksum FROM {LEGACY_TABLE}")
+    records = {str(v): (str(n), str(c)) for v, n, c in rows}
+    first = load_migrations(db.dialect)[0]
+    if records.get(first.version) != (first.name, first.checksum):
+        return None  # a host's table of the same name: not afsreg's, left alone
+    return records
+
+
 def _ensure_table(db: Database) -> None:
     columns = db.table_columns(TABLE)
     if not columns:
@@ -99,19 +119,25 @@ def _ensure_table(db: Database) -> None:
             "version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
             "applied_at TEXT NOT NULL)"
         )
+        if _legacy_records(db) is not None:
+            db.execute(
+                f"INSERT INTO {TABLE} (version, name, checksum, applied_at) "
+                f"SELECT version, name, checksum, applied_at FROM {LEGACY_TABLE}"
+            )
+            db.execute(f"DROP TABLE {LEGACY_TABLE}")
         return
     missing = [c for c in TABLE_COLUMNS if c not in columns]
     if missing:
         raise MigrationError(
             f"{db.url}: table {TABLE} exists but is not afsreg's (no column {', '.join(missing)}); "
-            "afsreg needs its own schema_migrations table"
+            f"afsreg needs its own {TABLE} table"
         )
 
 
 def recorded(db: Database) -> dict[str, tuple[str, str]]:
     """version -> (name, checksum) of the migrations the database records; {} when none."""
     if not db.table_exists(TABLE):
-        return {}
+        return _legacy_records(db) or {}
     columns = db.table_columns(TABLE)
     if any(c not in columns for c in TABLE_COLUMNS):
         _ensure_table(db)  # raises the clear error

@@ -25,8 +25,17 @@ from afsreg.errors import ValidationError
 from afsreg.format.fields import same
 from afsreg.problems import Problem
 
-Kind = Literal["text", "int", "json", "ts"]
+# "bool" is "int" in a host table whose column is BOOLEAN: still 0/1 in rows, True/False to the driver.
+Kind = Literal["text", "int", "bool", "json", "ts"]
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotJson:
+    """A host's value in a JSON column that does not parse: carried as it is, never parsed into a crash."""
+
+    text: str
+
 
 ARTIFACT_COLUMNS: dict[str, Kind] = {
     "id": "text",
@@ -180,10 +189,14 @@ def to_db(value: Any, kind: Kind) -> Any:
     """A canonical value as a driver parameter (JSON as text: both databases parse it)."""
     if value is None:
         return None
+    if isinstance(value, NotJson):
+        return value.text
     if kind == "json":
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if kind == "int":
         return int(value)
+    if kind == "bool":
+        return bool(value)
     return value
 
 
@@ -192,7 +205,15 @@ def from_db(value: Any, kind: Kind) -> Any:
     if value is None:
         return None
     if kind == "json":
-        return json.loads(value) if isinstance(value, (str, bytes)) else value
+        if not isinstance(value, (str, bytes)):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+            return NotJson(text)
+    if kind == "bool":
+        return int(bool(value))
     if kind == "ts":
         try:
             return canonical_ts(value)

@@ -1,9 +1,11 @@
 """``afsreg status``: does the database still project the files at REV?
 
-Computes what a full sync would write and compares it with what is there,
-without writing or locking anything. Rows are reported as missing (in the
-files, not in the database), extra (in the database, not in the files) or
-different (same key, other values: not synced yet, or edited by hand).
+Plans what a full sync would write (afsreg.db.apply.make_plan) without
+writing or locking anything, and sorts it: rows **behind the files** (missing,
+extra, different: the next sync writes them), rows **changed in the database**
+since afsreg wrote them (the next sync stops on them), what the next sync would
+**refuse**, and model_versions rows **written outside git** (not afsreg's; not
+drift).
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.db import details
+from afsreg.db.apply import Options, Plan, Tally, make_plan
 from afsreg.db.connect import connect, resolve_url
 from afsreg.db.desired import desired_full, registry_lookup
 from afsreg.db.migrate import pending
-from afsreg.db.project import (
-    Row,
-    differing_columns,
-    external_row,
-    is_owned_external,
-    referenced_ids,
-)
+from afsreg.db.ownership import read_owned
+from afsreg.db.preflight import inspect
+from afsreg.db.project import Row, differing_columns
 from afsreg.db.tables import Table, fetch, read_state, tables
+from afsreg.format.fields import same
 from afsreg.git.repo import find_root, open_repo, resolve_commit
 from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
@@ -37,13 +37,27 @@ class StatusReport:
     commit: str
     synced_commit: str | None
     pending_migrations: list[str] = field(default_factory=list)
+    # Behind the files: what the next sync writes.
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     different: list[str] = field(default_factory=list)
+    # Changed in the database since afsreg wrote it: the next sync stops on these.
+    changed_in_database: list[str] = field(default_factory=list)
+    # What the next sync would refuse (an id that is a host row of another type, ...).
+    refused: list[str] = field(default_factory=list)
+    # model_versions rows afsreg neither created nor adopted (a training pipeline's): not drift.
+    outside: list[str] = field(default_factory=list)
 
     @property
     def drift(self) -> bool:
-        return bool(self.missing or self.extra or self.different or self.pending_migrations)
+        return bool(
+            self.missing
+            or self.extra
+            or self.different
+            or self.pending_migrations
+            or self.changed_in_database
+            or self.refused
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +70,9 @@ class StatusReport:
             "missing": self.missing,
             "extra": self.extra,
             "different": self.different,
+            "changed_in_database": self.changed_in_database,
+            "refused": self.refused,
+            "outside": self.outside,
         }
 
     def summary(self) -> str:
@@ -63,21 +80,37 @@ class StatusReport:
         head = (
             f"{self.database} against {self.rev} ({self.commit[:12]}); last synced commit: {synced}"
         )
-        if not self.drift:
-            return head + "\nin sync: the database matches the files"
         lines = [head]
+        if not self.drift:
+            lines.append("in sync: the database matches the files")
         if self.pending_migrations:
             lines.append(f"pending migrations: {', '.join(self.pending_migrations)}")
         for label, items in (
             ("missing", self.missing),
             ("extra", self.extra),
             ("different", self.different),
+            ("changed in the database", self.changed_in_database),
+            ("refused", self.refused),
+            ("written outside git", self.outside),
         ):
             lines.extend(f"{label}: {item}" for item in items)
-        lines.append(
-            f"drift: {len(self.missing)} missing, {len(self.extra)} extra, {len(self.different)} different "
-            "(run `afsreg sync --full` to repair)"
-        )
+        behind = len(self.missing) + len(self.extra) + len(self.different)
+        if behind:
+            lines.append(
+                f"behind the files: {len(self.missing)} missing, {len(self.extra)} extra, "
+                f"{len(self.different)} different (run `afsreg sync`)"
+            )
+        if self.changed_in_database:
+            lines.append(
+                f"changed in the database: {len(self.changed_in_database)} row(s) afsreg wrote were "
+                "changed since by another writer; sync will stop on them. Bring the values into the "
+                "files with `afsreg adopt`, or overwrite them with `afsreg sync --overwrite-db-changes`"
+            )
+        if self.outside:
+            lines.append(
+                f"{len(self.outside)} model_versions row(s) were written outside git and are not "
+                "afsreg's; sync leaves them alone (`afsreg adopt` writes version files for them)"
+            )
         return "\n".join(lines)
 
 
@@ -95,6 +128,24 @@ def _compare(
         columns = differing_columns(desired[key], actual[key], table.columns)
         if columns:
             report.different.append(f"{label(key)}: {', '.join(columns)}")
+
+
+def _plan_status(plan: Plan, report: StatusReport) -> None:
+    """The rows the next sync would write, sorted into the report's lists."""
+    removed = set(plan.removed)
+    for table in ("artifacts", "model_versions"):
+        key = "id" if table == "artifacts" else "artifact_id"
+        report.missing += sorted(f"{table} {r[key]}" for r in plan.inserts[table])
+        for ident, values in sorted(plan.updates[table]):
+            if ident in removed:
+                report.extra.append(f"{table} {ident}: adopted; its file is gone")
+                continue
+            row = plan.current[table].get(ident, {})
+            columns = [c for c, v in values.items() if not same(v, row.get(c))]
+            report.different.append(f"{table} {ident}: {', '.join(columns)}")
+        report.extra += sorted(f"{table} {i}" for i in plan.deletes[table])
+    report.changed_in_database += [c.describe() for c in plan.changes]
+    report.refused += plan.problems
 
 
 def status(
@@ -115,35 +166,25 @@ def status(
         if report.pending_migrations:
             return report  # the tables are not all there yet: everything else is noise
         artifacts_t, versions_t, events_t = tables(db)
-        actual_versions = fetch(db, versions_t)
-        version_ids = set(desired.model_versions)
-        externals = {
-            i
-            for row in desired.model_versions.values()
-            for i in referenced_ids(row)
-            if i not in version_ids
-        }
-        actual_artifacts = fetch(db, artifacts_t, version_ids | set(actual_versions) | externals)
-        owned = {
-            k: r
-            for k, r in fetch(db, artifacts_t, where="origin_type = 'external'").items()
-            if is_owned_external(r)
-        }
-        desired_artifacts = dict(desired.artifacts)
-        for ident in externals:
-            present = actual_artifacts.get(ident)
-            if present is None or is_owned_external(present):
-                desired_artifacts[ident] = external_row(ident)
-            else:
-                desired_artifacts[ident] = present  # a row of the host database: reused as it is
-        actual_scope = {
-            k: r
-            for k, r in actual_artifacts.items()
-            if k in desired_artifacts or k in actual_versions
-        }
-        actual_scope.update(owned)
-        _compare(artifacts_t, desired_artifacts, actual_scope, report)
-        _compare(versions_t, desired.model_versions, actual_versions, report)
+        versions = list(registry)
+        plan = make_plan(
+            db,
+            (artifacts_t, versions_t),
+            desired.artifacts,
+            desired.model_versions,
+            versions,
+            None,
+            Tally(db.url),
+            inspect(db),
+            Options(),
+        )
+        _plan_status(plan, report)
+        owned = {k[1] for k in read_owned(db) if k[0] == "model_versions"}
+        report.outside = sorted(
+            f"model_versions {r[0]}"
+            for r in db.query(f"SELECT artifact_id FROM {versions_t.name}")
+            if str(r[0]) not in owned and str(r[0]) not in desired.model_versions
+        )
         events = {(e["commit_sha"], e["path"]): e for e in desired.events}
         _compare(events_t, events, fetch(db, events_t), report)
         wanted = details.desired_details(registry, list(registry), registry_lookup(registry), repo)

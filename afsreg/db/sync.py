@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pygit2
 
@@ -32,17 +31,17 @@ import afsreg
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
+from afsreg.db.apply import Options, apply_desired
 from afsreg.db.connect import Database, connect, dialect_of, mask_url, resolve_url, sqlite_path
 from afsreg.db.desired import Desired, desired_full, project_rows, registry_lookup
 from afsreg.db.migrate import apply_pending, pending
+from afsreg.db.ownership import OWNED_TABLE, OWNERSHIP_MIGRATION, claim_legacy
+from afsreg.db.preflight import incompatibilities, inspect, refuse
 from afsreg.db.project import (
     Row,
     differing_columns,
-    external_row,
     from_db,
     histories,
-    is_owned_external,
-    referenced_ids,
 )
 from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import (
@@ -52,10 +51,10 @@ from afsreg.db.tables import (
     read_state,
     select_in,
     tables,
-    update,
     write_state,
 )
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
+from afsreg.errors import AfsregError
 from afsreg.git.repo import find_root, open_repo, resolve_commit
 from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
@@ -84,8 +83,19 @@ def sync(
     full: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    overwrite_db_changes: bool = False,
+    on_remove: str = "restore",
 ) -> SyncReport:
-    """Project the registry at ``rev`` into the database; see the module docstring."""
+    """Project the registry at ``rev`` into the database; see the module docstring.
+
+    ``overwrite_db_changes`` writes over values changed in the database since
+    the last sync (otherwise sync stops and lists them); ``on_remove`` says what
+    happens to an adopted row whose file is gone: ``restore`` its values from
+    before adoption, or ``keep`` them as afsreg last wrote them.
+    """
+    if on_remove not in ("restore", "keep"):
+        raise AfsregError(f"on_remove: {on_remove!r} is not one of restore, keep")
+    options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
     root_path = find_root(root) if root is None else Path(root).resolve()
     repo = open_repo(root_path)
     commit = resolve_commit(repo, rev)
@@ -124,8 +134,13 @@ def sync(
 
     with _connect_for(url, dry_run=dry_run) as db, db.transaction(rollback=dry_run):
         report = SyncReport(db.url, rev, commit_id, "full", dry_run=dry_run, warnings=warnings)
-        report.migrations = [m.label for m in apply_pending(db)]
         state = read_state(db)
+        # Preflight: the host schema, before anything is written (afsreg.db.preflight).
+        todo = pending(db)
+        refuse(db, incompatibilities(db, inspect(db), [m.sql for m in todo]))
+        report.migrations = [m.label for m in apply_pending(db)]
+        if state is not None and OWNERSHIP_MIGRATION in report.migrations:
+            claim_legacy(db, tables(db))
         last = _last_commit(
             repo, state, commit_id, full=full, migrated=bool(report.migrations), report=report
         )
@@ -133,17 +148,19 @@ def sync(
             report.unchanged = _count_versions(db)
             return report
         if last is None:
-            _sync_full(db, repo, registry, commit_id, report, progress)
+            _sync_full(db, repo, registry, commit_id, report, progress, options)
         else:
-            _sync_incremental(db, repo, registry, last, commit, report, progress)
+            _sync_incremental(db, repo, registry, last, commit, report, progress, options)
         write_state(db, commit_id, rev, afsreg.__version__, report.mode)
     return report
 
 
 def _count_versions(db: Database) -> int:
-    if not db.table_exists("model_versions"):
+    """How many model_versions rows afsreg owns (the host's own rows are not counted)."""
+    if not db.table_exists(OWNED_TABLE):
         return 0
-    return int(db.query("SELECT COUNT(*) FROM model_versions")[0][0])
+    query = f"SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions'"
+    return int(db.query(query)[0][0])
 
 
 def _last_commit(
@@ -196,6 +213,7 @@ def _sync_full(
     commit_id: str,
     report: SyncReport,
     progress: Progress | None,
+    options: Options,
 ) -> None:
     artifacts_t, versions_t, events_t = tables(db)
     desired = desired_full(repo, registry, commit_id, progress)
@@ -213,19 +231,7 @@ def _sync_full(
     insert(db, events_t, fresh)
     report.events = len(fresh)
 
-    existing_versions = fetch(db, versions_t)
-    ids = set(desired.model_versions) | set(existing_versions)
-    existing_artifacts = fetch(db, artifacts_t, ids)
-    _apply(
-        db,
-        (artifacts_t, versions_t),
-        desired,
-        existing_artifacts,
-        existing_versions,
-        registry,
-        report,
-        progress,
-    )
+    _apply(db, (artifacts_t, versions_t), desired, registry, None, report, progress, options)
     report.details = details.sync_details(
         db, registry, list(registry), registry_lookup(registry), repo
     )
@@ -239,6 +245,7 @@ def _sync_incremental(
     commit: pygit2.Commit,
     report: SyncReport,
     progress: Progress | None,
+    options: Options,
 ) -> None:
     artifacts_t, versions_t, events_t = tables(db)
     commit_id = str(commit.id)
@@ -292,20 +299,9 @@ def _sync_incremental(
     )
     desired = Desired(new_events, artifacts, model_versions)
     ids = scope_ids | old_ids
-    existing_versions = fetch(db, versions_t, ids)
-    existing_artifacts = fetch(db, artifacts_t, ids)
-    _apply(
-        db,
-        (artifacts_t, versions_t),
-        desired,
-        existing_artifacts,
-        existing_versions,
-        registry,
-        report,
-        progress,
-    )
+    _apply(db, (artifacts_t, versions_t), desired, registry, ids, report, progress, options)
     report.details = details.sync_details(db, registry, scope, registry_lookup(registry), repo, ids)
-    report.unchanged = _count_versions(db) - len(report.added) - len(report.updated)
+    report.unchanged = len(registry) - len(report.added) - len(report.updated)
 
 
 def _events_for(db: Database, events_t: Table, artifact_ids: set[str]) -> list[Row]:
@@ -323,94 +319,25 @@ def _apply(
     db: Database,
     table_pair: tuple[Table, Table],
     desired: Desired,
-    existing_artifacts: dict[Any, Row],
-    existing_versions: dict[Any, Row],
     registry: Registry,
+    candidates: set[str] | None,
     report: SyncReport,
     progress: Progress | None,
+    options: Options,
 ) -> None:
-    """Write the difference between ``desired`` and the existing rows it covers."""
-    artifacts_t, versions_t = table_pair
-    version_ids = {v.artifact_id for v in registry}
-    # External references first: the model_versions rows point at them.
-    needed = {
-        i for row in desired.model_versions.values() for i in referenced_ids(row)
-    } - version_ids
-    present = {str(r[0]) for r in select_in(db, "SELECT id FROM artifacts", "id", needed)}
-    new_externals = [external_row(i) for i in sorted(needed - present)]
-    insert(db, artifacts_t, new_externals)
-    report.externals_added = [r["id"] for r in new_externals]
-
-    new_artifacts, changed_artifacts, new_versions, changed_versions = [], [], [], []
-    for ident in sorted(desired.model_versions):
-        artifact, version = desired.artifacts[ident], desired.model_versions[ident]
-        old_artifact, old_version = existing_artifacts.get(ident), existing_versions.get(ident)
-        artifact_changed = old_artifact is None or bool(
-            differing_columns(artifact, old_artifact, artifacts_t.columns)
-        )
-        version_changed = old_version is None or bool(
-            differing_columns(version, old_version, versions_t.columns)
-        )
-        if old_artifact is None:
-            new_artifacts.append(artifact)
-        elif artifact_changed:
-            changed_artifacts.append(artifact)
-        if old_version is None:
-            new_versions.append(version)
-            report.added.append(ident)
-        elif version_changed or artifact_changed:
-            report.updated.append(ident)
-            if version_changed:
-                changed_versions.append(version)
-        elif old_artifact is not None and not artifact_changed:
-            report.unchanged += 1
+    """Write the desired rows, under the ownership rules of a shared database (afsreg.db.apply)."""
     if progress is not None:
-        progress.start(
-            "writing",
-            len(new_artifacts) + len(changed_artifacts) + len(new_versions) + len(changed_versions),
-        )
-    insert(db, artifacts_t, new_artifacts)
-    update(db, artifacts_t, changed_artifacts)
-    insert(db, versions_t, new_versions)
-    update(db, versions_t, changed_versions)
-    removed = sorted(
-        i for i in existing_versions if i not in desired.model_versions and i not in version_ids
+        progress.start("writing", len(desired.model_versions))
+    apply_desired(
+        db,
+        table_pair,
+        desired.artifacts,
+        desired.model_versions,
+        list(registry),
+        candidates,
+        report,
+        inspect(db),
+        options,
     )
-    # model_versions rows first: PostgreSQL may check a removed fine-tune's base_model_id
-    # reference before the cascade from its own artifacts row has removed it.
-    tbl.delete(db, versions_t, removed)
-    # A removed version that another version still names (as its evaluation
-    # dataset) stays, as an external reference, so the foreign key holds.
-    still_named = [i for i in removed if i in needed]
-    update(db, artifacts_t, [external_row(i) for i in still_named])
-    report.externals_added += still_named
-    tbl.delete(db, artifacts_t, [i for i in removed if i not in needed])
-    report.removed = removed
     if progress is not None:
         progress.finish()
-    report.externals_removed = _collect_externals(db, artifacts_t)
-
-
-def _collect_externals(db: Database, artifacts_t: Table) -> list[str]:
-    """Delete the external rows afsreg created that no model version references any more."""
-    externals = fetch(db, artifacts_t, where="origin_type = 'external'")
-    owned = [ident for ident, row in externals.items() if is_owned_external(row) and ident]
-    if not owned:
-        return []
-    referenced = {
-        str(r[0])
-        for r in db.query(
-            "SELECT base_model_id FROM model_versions WHERE base_model_id IS NOT NULL "
-            "UNION SELECT eval_dataset_artifact_id FROM model_versions WHERE eval_dataset_artifact_id IS NOT NULL"
-        )
-    }
-    unused = sorted(i for i in owned if i not in referenced)
-    # Repair an owned external row edited by hand: its content is a function of its id.
-    drifted = [
-        external_row(i)
-        for i in owned
-        if i in referenced and differing_columns(external_row(i), externals[i], artifacts_t.columns)
-    ]
-    update(db, artifacts_t, drifted)
-    tbl.delete(db, artifacts_t, unused)
-    return unused

@@ -32,6 +32,11 @@ class SyncReport:
     migrations: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     details: int = 0  # rows written to the detail tables (afsreg.db.details)
+    # Shared-database bookkeeping (afsreg.db.ownership): "table id" labels.
+    adopted: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    overwritten: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +56,10 @@ class SyncReport:
             "externals_removed": self.externals_removed,
             "migrations": self.migrations,
             "warnings": self.warnings,
+            "adopted": self.adopted,
+            "restored": self.restored,
+            "kept": self.kept,
+            "overwritten": self.overwritten,
         }
 
     def summary(self) -> str:
@@ -73,6 +82,10 @@ class SyncReport:
             ("added", self.added),
             ("updated", self.updated),
             ("removed", self.removed),
+            ("adopted", self.adopted),
+            ("restored to its state before adoption", self.restored),
+            ("kept", self.kept),
+            ("overwrote a change made in the database", self.overwritten),
         ):
             shown = ids[:20]
             for ident in shown:

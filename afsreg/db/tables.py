@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from afsreg.db.connect import Database, DatabaseError
+from afsreg.db.preflight import HostSchema, read_columns
 from afsreg.db.project import (
     ARTIFACT_COLUMNS,
     EVENT_COLUMNS,
@@ -32,6 +33,8 @@ class Table:
     name: str
     key: tuple[str, ...]
     columns: dict[str, Kind]  # the columns afsreg writes that the table actually has
+    # NOT NULL columns with a default: an insert leaves them out when afsreg's value is NULL.
+    defaulted: frozenset[str] = frozenset()
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -45,16 +48,27 @@ def tables(db: Database) -> tuple[Table, Table, Table]:
     A reused artifacts table may lack some of afsreg's columns; afsreg then
     writes the ones it has, and needs at least id, artifact_type and metadata.
     """
-    present = set(db.table_columns("artifacts"))
+    host = HostSchema(columns={t: read_columns(db, t) for t in ("artifacts", "model_versions")})
+    present = host.columns["artifacts"]
     missing = [c for c in REQUIRED_ARTIFACT_COLUMNS if c not in present]
     if missing:
         raise DatabaseError(
             f"{db.url}: table artifacts has no column {', '.join(missing)}; cannot project into it"
         )
-    artifact_columns = {c: k for c, k in ARTIFACT_COLUMNS.items() if c in present}
+    artifact_columns: dict[str, Kind] = {
+        c: host.kind("artifacts", c, k) for c, k in ARTIFACT_COLUMNS.items() if c in present
+    }
+    version_columns: dict[str, Kind] = {
+        c: host.kind("model_versions", c, k) for c, k in MODEL_VERSION_COLUMNS.items()
+    }
     return (
-        Table("artifacts", ("id",), artifact_columns),
-        Table("model_versions", ("artifact_id",), dict(MODEL_VERSION_COLUMNS)),
+        Table("artifacts", ("id",), artifact_columns, frozenset(host.defaulted("artifacts"))),
+        Table(
+            "model_versions",
+            ("artifact_id",),
+            version_columns,
+            frozenset(host.defaulted("model_versions")),
+        ),
         Table("model_version_events", ("commit_sha", "path"), dict(EVENT_COLUMNS)),
     )
 
@@ -89,21 +103,53 @@ def fetch(
 
 
 def insert(db: Database, table: Table, rows: Sequence[Row]) -> None:
-    names = list(table.columns)
-    db.insert_rows(table.name, names, [row_values(r, table.columns, names) for r in rows])
+    """Insert ``rows``; a NULL for a NOT NULL column with a default is left out so the default applies."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        names = tuple(c for c in table.columns if not (c in table.defaulted and row.get(c) is None))
+        groups.setdefault(names, []).append(row)
+    for names, group in groups.items():
+        db.insert_rows(table.name, names, [row_values(r, table.columns, names) for r in group])
+
+
+def update_columns(db: Database, table: Table, row_id: Any, values: Mapping[str, Any]) -> None:
+    """Set only ``values``' columns of one row (single-column key): what afsreg owns of a shared row."""
+    names = [
+        c
+        for c in values
+        if c in table.columns
+        and c not in table.key
+        and not (c in table.defaulted and values[c] is None)
+    ]
+    if not names:
+        return
+    assignments = ", ".join(f"{n} = ?" for n in names)
+    db.execute(
+        f"UPDATE {table.name} SET {assignments} WHERE {table.key[0]} = ?",
+        [*row_values(values, table.columns, names), row_id],
+    )
 
 
 def update(db: Database, table: Table, rows: Sequence[Row]) -> None:
-    names = [c for c in table.columns if c not in table.key]
-    assignments = ", ".join(f"{n} = ?" for n in names)
+    """Rewrite every afsreg column of ``rows`` (rows afsreg created); a NOT NULL column is never set to NULL."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        names = tuple(
+            c
+            for c in table.columns
+            if c not in table.key and not (c in table.defaulted and row.get(c) is None)
+        )
+        groups.setdefault(names, []).append(row)
     condition = " AND ".join(f"{k} = ?" for k in table.key)
-    db.executemany(
-        f"UPDATE {table.name} SET {assignments} WHERE {condition}",
-        [
-            row_values(r, table.columns, names) + row_values(r, table.columns, table.key)
-            for r in rows
-        ],
-    )
+    for names, group in groups.items():
+        assignments = ", ".join(f"{n} = ?" for n in names)
+        db.executemany(
+            f"UPDATE {table.name} SET {assignments} WHERE {condition}",
+            [
+                row_values(r, table.columns, names) + row_values(r, table.columns, table.key)
+                for r in group
+            ],
+        )
 
 
 def delete(db: Database, table: Table, keys: Iterable[Any]) -> None:

@@ -496,7 +496,7 @@ def test_two_syncs_and_a_migrate_at_once(
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out + err
     state = pg_dump(pg_url)
-    versions = [r[0] for r in state["schema_migrations"]]
+    versions = [r[0] for r in state["afsreg_schema_migrations"]]
     assert len(versions) == len(set(versions))
     assert len(state["model_versions"]) == 30
     status = run_afsreg(["status", "--database-url", pg_url], reg.root, env=afsreg_env)
@@ -527,7 +527,7 @@ def test_a_database_from_a_newer_afsreg_is_refused_by_every_command(
     sync(reg.root, url)
     with connect(url) as db, db.transaction():
         db.execute(
-            "INSERT INTO schema_migrations VALUES ('0099', 'from_the_future', 'x', '2030-01-01')"
+            "INSERT INTO afsreg_schema_migrations VALUES ('0099', 'from_the_future', 'x', '2030-01-01')"
         )
     reg.write_model("m", "v2", lineage={"parent": "v1"})
     reg.commit("v2")

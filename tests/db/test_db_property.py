@@ -171,6 +171,7 @@ def test_incremental_equals_full_postgresql(pg_url: str) -> None:
                 "model_version_events",
                 "artifacts",
                 "afsreg_sync_state",
+                "afsreg_owned_rows",
             ):
                 if db.table_exists(table):
                     db.execute(f"DELETE FROM {table}")

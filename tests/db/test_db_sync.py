@@ -14,13 +14,14 @@ from afsreg.db import migrate as migrate_mod
 from afsreg.db import tables as tables_mod
 from afsreg.db.connect import DatabaseError, connect, mask_url
 from afsreg.db.migrate import MigrationError
+from afsreg.db.ownership import OwnershipError
 from afsreg.db.status import status
 from afsreg.db.sync import sync
 from afsreg.db.tables import fetch, tables
 from afsreg.errors import ValidationError
 
 DATA_TABLES = ("artifacts", "model_versions", "model_version_events")
-ALL_TABLES = ("schema_migrations", *DATA_TABLES, "afsreg_sync_state")
+ALL_TABLES = ("afsreg_schema_migrations", *DATA_TABLES, "afsreg_sync_state", "afsreg_owned_rows")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -269,15 +270,14 @@ def test_failure_midway_leaves_previous_state(
     reg.write_model("base", "v2", lineage={"parent": "v1"}, title="changed")
     reg.write_model("more", "v1")
     reg.commit("Two changes")
-    real_update = tables_mod.update
+    real_update = tables_mod.update_columns
 
-    def failing_update(db: Any, table: Any, rows: Any) -> None:
-        real_update(db, table, rows)
-        if table.name == "artifacts" and rows:
+    def failing_update(db: Any, table: Any, row_id: Any, values: Any) -> None:
+        real_update(db, table, row_id, values)
+        if table.name == "artifacts":
             raise RuntimeError("injected failure after writing artifacts")
 
-    monkeypatch.setattr("afsreg.db.tables.update", failing_update)
-    monkeypatch.setattr("afsreg.db.sync.update", failing_update)
+    monkeypatch.setattr("afsreg.db.apply.update_columns", failing_update)
     with pytest.raises(RuntimeError, match="injected"):
         sync(reg.root, db_url)
     assert raw_dump(db_url) == before
@@ -326,14 +326,23 @@ def test_status_reports_hand_edits(git_registry: GitRegistry, db_url: str) -> No
         db.execute("INSERT INTO model_versions (artifact_id) VALUES ('stray')")
     report = status(reg.root, db_url)
     assert report.drift
-    assert "model_versions base@v1: promotion_state" in report.different
-    assert {"artifacts stray", "model_versions stray"} <= set(report.extra)
+    assert report.changed_in_database == [
+        "models/base/v1.yaml: model_versions base@v1: promotion_state changed in the database"
+    ]
+    assert report.different == [] and report.extra == []
+    assert report.outside == ["model_versions stray"]  # another writer's row: not afsreg's
     assert len([m for m in report.missing if m.startswith("model_version_events")]) == 3
     result = run_afsreg(["status", "--database-url", db_url], cwd=reg.root)
-    assert result.returncode == 1 and "drift:" in result.stdout
-    sync(reg.root, db_url, full=True)
+    assert result.returncode == 1 and "changed in the database" in result.stdout
+    before = raw_dump(db_url)
+    with pytest.raises(OwnershipError, match="base@v1: promotion_state changed in the database"):
+        sync(reg.root, db_url, full=True)
+    assert raw_dump(db_url) == before
+    sync(reg.root, db_url, full=True, overwrite_db_changes=True)
     assert not status(reg.root, db_url).drift
     assert run_afsreg(["status", "--database-url", db_url], cwd=reg.root).returncode == 0
+    with connect(db_url) as db:  # the other writer's rows are still there
+        assert db.query("SELECT artifact_id FROM model_versions WHERE artifact_id = 'stray'")
 
 
 def test_catalog_matches_seed_000(git_registry: GitRegistry, db_url: str) -> None:
@@ -430,7 +439,8 @@ def test_catalog_matches_seed_000(git_registry: GitRegistry, db_url: str) -> Non
             "artifacts",
             "model_version_events",
             "afsreg_sync_state",
-            "schema_migrations",
+            "afsreg_schema_migrations",
+            "afsreg_owned_rows",
         ):
             assert db.table_exists(table)
         lineage = ["version_number", "parent_version_id", "version_tag", "changelog", "is_latest",
@@ -445,12 +455,13 @@ def test_migrations_rerun_edited_and_newer(
         applied = migrate_mod.migrate(db)
         assert [m.label for m in applied][:4] == [
             "0001_artifacts", "0002_model_versions", "0003_model_version_events", "0004_afsreg_sync_state",
+            "0005_afsreg_owned_rows",
         ]  # fmt: skip
         assert [m.label for m in applied][-4:] == [
             "0010_afsreg_deployments", "0011_afsreg_versions", "0012_afsreg_lineage", "0013_afsreg_files",
         ]  # fmt: skip
         assert migrate_mod.migrate(db) == []
-        checksums = dict(db.query("SELECT version, checksum FROM schema_migrations"))
+        checksums = dict(db.query("SELECT version, checksum FROM afsreg_schema_migrations"))
         assert checksums["0002"] == migrate_mod.load_migrations(db.dialect)[1].checksum
 
         copy = tmp_path / "migrations"
@@ -464,12 +475,12 @@ def test_migrations_rerun_edited_and_newer(
 
         with db.transaction():
             db.execute(
-                "INSERT INTO schema_migrations VALUES ('0005', 'from_the_future', 'x', 'now')"
+                "INSERT INTO afsreg_schema_migrations VALUES ('0099', 'from_the_future', 'x', 'now')"
             )
         before = raw_dump(db_url)
         with pytest.raises(MigrationError, match="newer schema") as caught:
             migrate_mod.migrate(db)
-        assert "0005_from_the_future" in str(caught.value) and "Nothing was changed" in str(
+        assert "0099_from_the_future" in str(caught.value) and "Nothing was changed" in str(
             caught.value
         )
         assert raw_dump(db_url) == before
@@ -479,7 +490,7 @@ def test_newer_schema_refuses_sync(git_registry: GitRegistry, db_url: str) -> No
     seed_registry(git_registry)
     sync(git_registry.root, db_url)
     with connect(db_url) as db, db.transaction():
-        db.execute("INSERT INTO schema_migrations VALUES ('0099', 'later', 'x', 'now')")
+        db.execute("INSERT INTO afsreg_schema_migrations VALUES ('0099', 'later', 'x', 'now')")
     git_registry.write_model("late", "v1")
     git_registry.commit("late")
     before = raw_dump(db_url)
@@ -492,7 +503,7 @@ def test_dry_run_writes_nothing(git_registry: GitRegistry, db_url: str) -> None:
     seed_registry(git_registry)
     report = sync(git_registry.root, db_url, dry_run=True)
     assert report.dry_run and len(report.added) == 3
-    assert raw_dump(db_url) in ({}, {"schema_migrations": []}) or not raw_dump(db_url).get(
+    assert raw_dump(db_url) in ({}, {"afsreg_schema_migrations": []}) or not raw_dump(db_url).get(
         "model_versions"
     )
     assert "would sync" in report.summary()
