@@ -171,7 +171,17 @@ def make_plan(
         version = by_id[ident]
         outcomes = [
             _plan_row(
-                plan, table, tables[table], ident, desired, version, owned, current, options, report
+                db,
+                plan,
+                table,
+                tables[table],
+                ident,
+                desired,
+                version,
+                owned,
+                current,
+                options,
+                report,
             )
             for table, desired in (
                 ("artifacts", desired_artifacts[ident]),
@@ -195,13 +205,15 @@ def make_plan(
         _plan_external(plan, ident, owned, current, report, artifacts_t)
 
     for table in ("artifacts", "model_versions"):
-        written = plan.inserts[table] + [values for _, values in plan.updates[table]]
+        key = "id" if table == "artifacts" else "artifact_id"
+        written = [(str(r[key]), r) for r in plan.inserts[table]] + plan.updates[table]
         plan.problems += check_values(schema, table, written, where)
     plan.removed = removed
     return plan
 
 
 def _plan_row(
+    db: Database,
     plan: Plan,
     table: str,
     table_t: Table,
@@ -237,7 +249,7 @@ def _plan_row(
             )
             return None
         written = own.adopted_written(table, desired, row, table_t.columns)
-        previous = {c: row.get(c) for c in written}
+        previous = own.raw_values(db, table, ident, written)
         plan.updates[table].append((ident, own.merged_values(written, row)))
         plan.save.append(_record(table, ident, "adopted", written, previous, version))
         report.adopted.append(f"{table} {ident}")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from afsreg.db.connect import Database
-from afsreg.db.project import Row, from_db, to_db
+from afsreg.db.project import Row, Verbatim, from_db, to_db
 from afsreg.errors import AfsregError
 from afsreg.format.fields import same
 
@@ -242,24 +242,44 @@ def merged_values(written: Row, current: Row) -> Row:
     return values
 
 
+def raw_values(db: Database, table: str, ident: str, columns: Iterable[str]) -> Row:
+    """Columns of one row exactly as the driver returns them (JSON-safe), to restore them byte for byte."""
+    names = list(columns)
+    if not names:
+        return {}
+    rows = db.query(f"SELECT {', '.join(names)} FROM {table} WHERE {KEYS[table]} = ?", (ident,))
+    if not rows:
+        return {}
+    return {
+        n: v.isoformat() if hasattr(v, "isoformat") else v
+        for n, v in zip(names, rows[0], strict=True)
+    }
+
+
 def restored_values(record: Owned, current: Row) -> Row:
-    """The values that undo an adoption: each column afsreg wrote back to what it was before."""
+    """The values that undo an adoption: each column afsreg wrote back to what it was before.
+
+    ``previous`` holds the raw values, so a column nobody touched since comes
+    back byte for byte. Host keys added to metadata since are kept.
+    """
     previous = record.previous or {}
     values: Row = {}
     for column in record.written:
+        before = previous.get(column)
         if column == "metadata":
+            parsed = from_db(before, "json")
             host = current.get("metadata")
-            before = previous.get("metadata")
-            if isinstance(host, Mapping):
+            if isinstance(host, Mapping) and isinstance(parsed, Mapping):
                 merged = dict(host)
                 for k in record.written["metadata"] or {}:
-                    if isinstance(before, Mapping) and k in before:
-                        merged[k] = before[k]
+                    if k in parsed:
+                        merged[k] = parsed[k]
                     else:
                         merged.pop(k, None)
-                values[column] = merged
-            continue
-        values[column] = previous.get(column)
+                if not same(merged, dict(parsed)):
+                    values[column] = merged
+                    continue
+        values[column] = Verbatim(before)
     return values
 
 

@@ -261,18 +261,20 @@ def incompatibilities(db: Database, schema: HostSchema, pending_sql: Iterable[st
 
 
 def check_values(
-    schema: HostSchema, table: str, rows: Iterable[Mapping[str, object]], where: Mapping[str, str]
+    schema: HostSchema,
+    table: str,
+    rows: Iterable[tuple[str, Mapping[str, object]]],
+    where: Mapping[str, str],
 ) -> list[str]:
-    """Values afsreg would write that a host CHECK constraint does not allow, one line per row and column."""
+    """Values afsreg would write (row id, values) that a host CHECK constraint does not allow."""
     problems = []
-    key = "id" if table == "artifacts" else "artifact_id"
-    for row in rows:
+    for ident, row in rows:
         for (check_table, column), allowed in sorted(schema.allowed.items()):
             if check_table != table or column not in row:
                 continue
             value = row[column]
+            value = getattr(value, "value", value)  # a Verbatim restore is checked as what it is
             if value is not None and str(value) not in allowed:
-                ident = str(row.get(key))
                 problems.append(
                     f"{where.get(ident, ident)}: {table}.{column} = {value!r} is not allowed by the "
                     f"host's CHECK constraint (allowed: {', '.join(sorted(allowed))}); change the file's "

@@ -37,6 +37,13 @@ class NotJson:
     text: str
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """A value read from the database, to be written back exactly as it was (undoing an adoption)."""
+
+    value: Any
+
+
 ARTIFACT_COLUMNS: dict[str, Kind] = {
     "id": "text",
     "artifact_type": "text",
@@ -191,6 +198,9 @@ def to_db(value: Any, kind: Kind) -> Any:
         return None
     if isinstance(value, NotJson):
         return value.text
+    if isinstance(value, Verbatim):
+        raw = value.value
+        return json.dumps(raw, ensure_ascii=False) if isinstance(raw, (dict, list)) else raw
     if kind == "json":
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if kind == "int":
