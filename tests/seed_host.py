@@ -115,6 +115,10 @@ def build_host(url: str, *, artifacts: str | None = None, model_versions: bool =
         )
         db.execute("INSERT INTO schema_migrations VALUES ('099_model_versions.py', '2026-04-16')")
         columns = set(db.table_columns("artifacts"))
+        latest: object = True if "is_latest BOOLEAN" in (artifacts or "") else 1
+        # One host row whose metadata is not a JSON object (jsonb cannot hold non-JSON text at all).
+        legacy = "legacy: not json {"
+        odd = json.dumps(legacy) if "metadata JSONB" in (artifacts or "") else legacy
         rows = []
         for i in range(NON_MODEL_ROWS):
             kind = HOST_TYPES[i % len(HOST_TYPES)]
@@ -124,9 +128,9 @@ def build_host(url: str, *, artifacts: str | None = None, model_versions: bool =
                     "id": f"{kind}-{i:04d}",
                     "artifact_type": kind,
                     "title": f"{kind.title()} {i}",
-                    "metadata": "legacy: not json {" if i == 7 else json.dumps(meta),
+                    "metadata": odd if i == 7 else json.dumps(meta),
                     "version_number": 1,
-                    "is_latest": 1,
+                    "is_latest": latest,
                     "lifecycle_state": "active",
                     "origin_type": "internal",
                     "created_at": f"2026-0{1 + i % 4}-1{i % 10}T08:00:00",
@@ -151,7 +155,7 @@ def build_host(url: str, *, artifacts: str | None = None, model_versions: bool =
                     "title": title,
                     "metadata": json.dumps(meta),
                     "version_number": 1,
-                    "is_latest": 1,
+                    "is_latest": latest,
                     "lifecycle_state": "active",
                     "changelog": "created by the SciDEX atlas",
                     "origin_type": "internal",

@@ -9,12 +9,13 @@ column afsreg does not own byte-identical, and never lose what other writers
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import GitRegistry, run_afsreg
-from seed_host import SEED_MODELS, assert_host_unchanged, build_host, dump, owned
+from seed_host import assert_host_unchanged, build_host, dump, owned
 
 from afsreg.db import tables as tables_mod
 from afsreg.db.connect import connect
@@ -265,7 +266,7 @@ def test_an_id_collision_is_refused(git_registry: GitRegistry, host_url: str) ->
     reg.commit("clash")
     before = dump(host_url)
     with pytest.raises(
-        PreflightError, match="models/clash/v1.yaml: artifact_id paper-0004"
+        PreflightError, match=re.escape("models/clash/v1.yaml: artifact_id paper-0004")
     ) as caught:
         sync(reg.root, host_url)
     assert "'paper'" in str(caught.value)

@@ -226,7 +226,7 @@ def _plan_row(
     report: Report,
 ) -> str | None:
     """Plan one row of a version: 'inserted', 'updated', or None when it is already right."""
-    desired = {c: desired.get(c) for c in table_t.columns}
+    desired = _cut(desired, table_t)
     record = owned.get((table, ident))
     row = current[table].get(ident)
     if record is None and row is None:
@@ -280,6 +280,15 @@ def _plan_row(
             )
         )
     return outcome
+
+
+def _cut(row: Row, table_t: Table) -> Row:
+    """The columns of ``row`` afsreg writes in this table: those it has, less a NULL a default replaces."""
+    return {
+        c: row.get(c)
+        for c in table_t.columns
+        if not (c in table_t.defaulted and row.get(c) is None)
+    }
 
 
 def _record(
@@ -357,8 +366,7 @@ def _plan_external(
     """An outside base model or dataset a version points at: afsreg's reference row, or the host's own."""
     record = owned.get(("artifacts", ident))
     row = current["artifacts"].get(ident)
-    reference = external_row(ident)
-    want = {c: reference.get(c) for c in artifacts_t.columns}
+    want = _cut(external_row(ident), artifacts_t)
     if record is None:
         if row is None:
             plan.inserts["artifacts"].append(want)
