@@ -56,6 +56,7 @@ COMMAND_MODULES = {
     "sync": "db",
     "status": "db",
     "report": "db",
+    "adopt": "db",
 }
 
 

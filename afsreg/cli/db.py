@@ -207,4 +207,44 @@ def report(
     click.echo(f"wrote {path}")
 
 
-commands: list[click.Command] = [migrate, sync, status, report]
+@click.command()
+@root_option
+@database_option
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@click.option("--commit", is_flag=True, help="Commit the changed files (the pre-commit hook runs).")
+@click.option("-m", "--message", default=None, help="Commit message (with --commit).")
+@format_option(("text", "json"))
+def adopt(
+    root: Path | None,
+    database_url: str | None,
+    dry_run: bool,
+    commit: bool,
+    message: str | None,
+    fmt: str,
+) -> None:
+    """Write version files for the model rows of an existing database.
+
+    Reads artifacts rows of type model and their model_versions rows. A row
+    is matched to its file by artifact id, or by the known prefix of a file's
+    artifact_id review flag; values the file leaves null are filled from the
+    row and flagged for review; values the row contradicts stay and are
+    flagged; values changed in the database since the last sync (another
+    writer) are taken; a row with no file gets one. Every file is validated
+    before anything is written. Running it twice changes nothing.
+
+    Examples:
+
+        afsreg adopt --database-url postgresql://postgres@127.0.0.1:5432/scidex --dry-run
+
+        afsreg adopt --database-url postgresql://postgres@127.0.0.1:5432/scidex --commit
+    """
+    from afsreg.db.adopt import adopt as run
+
+    result = run(resolve_root(root), database_url, dry_run=dry_run, commit=commit, message=message)
+    if fmt == "json":
+        emit(result.as_dict(), "json")
+    else:
+        click.echo(safe_text(result.summary()))
+
+
+commands: list[click.Command] = [migrate, sync, status, report, adopt]
