@@ -311,3 +311,27 @@ def test_model_name_is_queryable_without_a_name_column(
 def query_columns(url: str) -> list[str]:
     with connect(url) as db:
         return db.table_columns("artifacts")
+
+
+def doc_queries() -> dict[str, str]:
+    """The headline queries of docs/database.md, by dialect (their first line names it)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "database.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    found = {}
+    for block in blocks:
+        first = block.splitlines()[0].strip()
+        if first in ("-- PostgreSQL", "-- SQLite"):
+            found["postgresql" if "Postgre" in first else "sqlite"] = block
+    return found
+
+
+def test_the_documented_headline_query_runs_on_a_seed_shaped_database(
+    git_registry: GitRegistry, host_url: str
+) -> None:
+    reg = git_registry
+    registry(reg)
+    sync(reg.root, host_url)
+    sql = doc_queries()["sqlite" if host_url.startswith("sqlite") else "postgresql"]
+    rows = {r[0]: r for r in query(host_url, sql)}
+    assert set(rows) == {"cell-type-classifier", "fresh"}
+    assert str(rows["fresh"][-1]) == "1"  # epochs, from the TEXT training_params_json
