@@ -335,3 +335,24 @@ def test_the_documented_headline_query_runs_on_a_seed_shaped_database(
     rows = {r[0]: r for r in query(host_url, sql)}
     assert set(rows) == {"cell-type-classifier", "fresh"}
     assert str(rows["fresh"][-1]) == "1"  # epochs, from the TEXT training_params_json
+
+
+def test_a_missing_value_is_sql_null(git_registry: GitRegistry, host_url: str) -> None:
+    reg = git_registry
+    reg.write_model(
+        "sparse",
+        "v1",
+        training_config=None,
+        evaluation_metrics=None,
+        review=[
+            {"field": "training_config", "reason": "unknown"},
+            {"field": "evaluation_metrics", "reason": "unknown"},
+        ],
+    )
+    reg.commit("sparse")
+    sync(reg.root, host_url)
+    assert query(
+        host_url,
+        "SELECT COUNT(*) FROM model_versions WHERE artifact_id = 'sparse@v1' "
+        "AND training_params_json IS NULL AND eval_metrics_json IS NULL",
+    ) == [(1,)]
