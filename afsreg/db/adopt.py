@@ -2,7 +2,7 @@
 
 Seed 000's backfill, done the git-native way: it reads ``artifacts`` rows of
 type model and their ``model_versions`` rows, and writes version files for
-them through the same validation as every write (afsreg.write.workflows):
+them through the same validation as every write (afsreg.write.change):
 
 - a row is matched to its file by artifact id, or, for a file whose
   ``artifact_id`` is still null, by the ``known`` prefix of its artifact_id
@@ -206,7 +206,7 @@ def adopt(
     message: str | None = None,
 ) -> AdoptReport:
     """Write (or with ``dry_run`` only plan) version files for the database's model rows."""
-    from afsreg.write.workflows import Change, apply_change
+    from afsreg.write.change import Change, apply_change
 
     root_path = Path(root).resolve()
     registry = Registry.open(root_path)

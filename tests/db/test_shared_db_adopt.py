@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GitRegistry, run_afsreg
+from conftest import REPO_ROOT, GitRegistry, run_afsreg
 from seed_host import SEED_MODELS, assert_host_unchanged, build_host, dump
 
 from afsreg import Registry
@@ -21,8 +21,6 @@ from afsreg.db.adopt import adopt
 from afsreg.db.connect import connect
 from afsreg.db.status import status
 from afsreg.db.sync import sync
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -38,7 +36,7 @@ def host_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def seed_repo(reg: GitRegistry) -> None:
     """This repository's own models/ (the 8 seed-000 files and majora), committed."""
-    shutil.copytree(REPO / "models", reg.root / "models", dirs_exist_ok=True)
+    shutil.copytree(REPO_ROOT / "models", reg.root / "models", dirs_exist_ok=True)
     reg.commit("The seed files")
 
 

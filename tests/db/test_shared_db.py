@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GitRegistry, run_afsreg
+from conftest import REPO_ROOT, GitRegistry, run_afsreg
 from seed_host import assert_host_unchanged, build_host, dump, owned
 
 from afsreg.db import tables as tables_mod
@@ -315,7 +315,7 @@ def query_columns(url: str) -> list[str]:
 
 def doc_queries() -> dict[str, str]:
     """The headline queries of docs/database.md, by dialect (their first line names it)."""
-    text = (Path(__file__).resolve().parent.parent / "docs" / "database.md").read_text()
+    text = (REPO_ROOT / "docs" / "database.md").read_text()
     blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
     found = {}
     for block in blocks:
