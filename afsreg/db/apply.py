@@ -20,20 +20,9 @@ from afsreg.db import ownership as own
 from afsreg.db import tables as tbl
 from afsreg.db.connect import Database, quote_ident
 from afsreg.db.preflight import HostSchema, check_values, refuse
-from afsreg.db.project import NotJson, Row, external_row, referenced_ids
+from afsreg.db.project import NotJson, Row, Version, external_row, referenced_ids
 from afsreg.db.tables import Table, fetch, insert, update_columns
 from afsreg.format.fields import same
-
-
-class Version(Protocol):
-    @property
-    def path(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def artifact_id(self) -> str: ...
 
 
 class Report(Protocol):
@@ -77,6 +66,7 @@ class Plan:
     removed: list[str] = field(default_factory=list)  # versions whose files are gone
     current: dict[str, dict[Any, Row]] = field(default_factory=dict)  # the rows as they are
     externals: dict[tuple[str, str], own.Owned] = field(default_factory=dict)
+    known: set[tuple[str, str]] = field(default_factory=set)  # ownership records read
 
 
 @dataclass
@@ -135,8 +125,9 @@ def apply_desired(
     report.removed = plan.removed
     report.kept += _remove(db, plan, schema, tables)
     report.externals_removed = _collect_externals(db, plan, plan.externals, schema, tables)
-    own.forget(db, plan.forget)
-    own.save_owned(db, plan.save)
+    # Records are replaced by key; only the keys read at planning time can exist already.
+    own.forget(db, plan.forget + [r.key for r in plan.save if r.key in plan.known])
+    own.save_owned(db, plan.save, replace=False)
 
 
 def make_plan(
@@ -165,7 +156,7 @@ def make_plan(
         "model_versions": fetch(db, versions_t, ids),
     }
     tables = {"artifacts": artifacts_t, "model_versions": versions_t}
-    plan = Plan(current=current, externals=externals)
+    plan = Plan(current=current, externals=externals, known=set(owned))
 
     for ident in sorted(desired_versions):
         version = by_id[ident]

@@ -160,11 +160,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def save_owned(db: Database, records: Sequence[Owned]) -> None:
-    """Insert or replace these ownership records."""
+def save_owned(db: Database, records: Sequence[Owned], *, replace: bool = True) -> None:
+    """Insert these ownership records (replacing any with the same key, unless told there are none)."""
     if not records:
         return
-    forget(db, [r.key for r in records])
+    if replace:
+        forget(db, [r.key for r in records])
     now = datetime.now(UTC).isoformat()
     db.insert_rows(
         OWNED_TABLE,

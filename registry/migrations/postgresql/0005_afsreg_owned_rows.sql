@@ -15,7 +15,8 @@
 --                 so the adoption can be reported and undone.
 -- model_name and version make the model name queryable on any host table shape.
 --
--- down: DROP INDEX idx_afsreg_owned_rows_model; DROP TABLE afsreg_owned_rows;
+-- down: DROP INDEX idx_afsreg_owned_rows_row; DROP INDEX idx_afsreg_owned_rows_model;
+--       DROP TABLE afsreg_owned_rows;
 --       (afsreg then no longer knows which rows it owns; run it only after removing them)
 CREATE TABLE afsreg_owned_rows (
     table_name TEXT NOT NULL CHECK(table_name IN ('artifacts','model_versions')),
@@ -33,3 +34,4 @@ CREATE TABLE afsreg_owned_rows (
     PRIMARY KEY (table_name, row_id)
 );
 CREATE INDEX idx_afsreg_owned_rows_model ON afsreg_owned_rows(model_name, version);
+CREATE INDEX idx_afsreg_owned_rows_row ON afsreg_owned_rows(row_id);
