@@ -128,10 +128,9 @@ def sync(
     In a shared database it writes only the rows it created or adopted, and
     stops, writing nothing, if one of them was changed in the database since.
 
+    \b
     Examples:
-
         afsreg sync --database-url postgresql://postgres@127.0.0.1:5432/models
-
         afsreg sync --full --overwrite-db-changes
     """
     from afsreg.db.sync import sync as run
@@ -232,10 +231,9 @@ def adopt(
     writer) are taken; a row with no file gets one. Every file is validated
     before anything is written. Running it twice changes nothing.
 
+    \b
     Examples:
-
         afsreg adopt --database-url postgresql://postgres@127.0.0.1:5432/scidex --dry-run
-
         afsreg adopt --database-url postgresql://postgres@127.0.0.1:5432/scidex --commit
     """
     from afsreg.db.adopt import adopt as run
