@@ -453,7 +453,7 @@ def test_migrations_rerun_edited_and_newer(
 ) -> None:
     with connect(db_url) as db:
         applied = migrate_mod.migrate(db)
-        assert [m.label for m in applied][:4] == [
+        assert [m.label for m in applied][:5] == [
             "0001_artifacts", "0002_model_versions", "0003_model_version_events", "0004_afsreg_sync_state",
             "0005_afsreg_owned_rows",
         ]  # fmt: skip
