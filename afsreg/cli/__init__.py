@@ -87,7 +87,7 @@ GROUPS: list[tuple[str, list[str], str]] = [
         ["check-policy", "codeowners", "ci"],
         "afsreg check-policy majora@v3 --stage production",
     ),
-    ("Database", ["sync", "status", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Database", ["sync", "status", "adopt", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
 ]  # fmt: skip
 
