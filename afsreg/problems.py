@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+
+
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -22,9 +26,11 @@ class Problem:
     rule: str = dataclasses.field(default="", compare=False)
 
     def __str__(self) -> str:
+        """One line, always: a newline in a crafted folder name cannot fake another problem."""
         field = self.field or "(file)"
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.path}:{self.line}:{self.col}: {field}: {prefix}{self.message}"
+        line = f"{self.path}:{self.line}:{self.col}: {field}: {prefix}{self.message}"
+        return _LINE_BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode(), line)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

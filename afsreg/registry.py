@@ -212,6 +212,11 @@ class Registry:
         found = self.find(parsed)
         if found is not None:
             return found
+        if parsed.kind == "version" or not self.versions(parsed.name):
+            version = parsed.value if parsed.kind == "version" else None
+            broken = self.unreadable_file(parsed.name, version)
+            if broken is not None:
+                raise NotFoundError(unreadable_message(broken))
         known = [v.version for v in self.versions(parsed.name)]
         if not known:
             hint = f"no model named {parsed.name!r}"
@@ -294,6 +299,31 @@ class Registry:
         versions = self.versions(name) if name is not None else self._ordered
         return sorted({env for v in versions for env in v.active_envs})
 
+    @cached_property
+    def unreadable(self) -> list[Problem]:
+        """One problem per model file that could not be read as a version (the first error).
+
+        Such a file is left out of every view; read commands name it on stderr.
+        """
+        found = []
+        for source in self.files:
+            result = self._results[source.path]
+            if result.summary is None and is_model_path(source.path):
+                errors = [p for p in result.problems if p.severity == "error"]
+                found.append(errors[0] if errors else Problem(source.path, 1, 1, "", "unreadable"))
+        return found
+
+    def unreadable_file(self, name: str, version: str | None = None) -> Problem | None:
+        """The problem of a model file for ``name`` (and ``version``) that does not parse."""
+        folder = f"models/{name}/"
+        for problem in self.unreadable:
+            if not problem.path.startswith(folder):
+                continue
+            stem = problem.path[len(folder) :].rsplit(".", 1)[0]
+            if version is None or stem == version or _same_version(stem, version):
+                return problem
+        return None
+
     def file(self, path: str) -> SourceFile | None:
         return next((f for f in self.files if f.path == path), None)
 
@@ -369,6 +399,19 @@ def _close_matches(word: str, choices: list[str]) -> list[str]:
     import difflib
 
     return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+
+
+def unreadable_message(problem: Problem) -> str:
+    """``models/m/v1.yaml doesn't parse: 3:18: parameter_count: ...``"""
+    where = f"{problem.line}:{problem.col}: {problem.field or '(file)'}"
+    return f"{problem.path} doesn't parse: {where}: {problem.message}"
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return version_key(a) == version_key(b)
+    except ValueError:
+        return False
 
 
 def _safe_key(version: str) -> object:

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from afsreg import __version__
-from afsreg.cli.options import paint, safe_text
+from afsreg.cli.options import INCOMPLETE, paint, safe_text
 from afsreg.errors import AfsregError
 
 # command name -> module under afsreg.cli that defines it (in its `commands` list)
@@ -133,7 +133,16 @@ class _Main(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            incomplete = ctx.meta.get(INCOMPLETE)
+            if incomplete:
+                click.echo(
+                    f"error: {incomplete} model file(s) could not be read; "
+                    "the answer above leaves them out",
+                    err=True,
+                )
+                ctx.exit(1)
+            return result
         except AfsregError as exc:
             click.echo(f"{paint('error:', 'error')} {safe_text(exc)}", err=True)
             ctx.exit(1)

@@ -65,10 +65,44 @@ def format_option(
 
 
 def open_registry(root: Path | None, rev: str | None) -> Registry:
-    """The registry a read command works on: at ``root`` (or found), at ``rev`` (or the working tree)."""
+    """The registry a read command works on: at ``root`` (or found), at ``rev`` (or the working tree).
+
+    Problems the answer would hide are said on stderr: files that don't
+    parse (left out, so the command exits 1 after its output: see
+    ``INCOMPLETE``) and the registry's other errors (two promoted versions
+    committed with --no-verify, say).
+    """
     from afsreg.registry import Registry
 
-    return Registry.open(resolve_root(root), rev=rev)
+    registry = Registry.open(resolve_root(root), rev=rev)
+    report_registry_problems(registry)
+    return registry
+
+
+# click context meta key: set when a read command's answer leaves out files.
+INCOMPLETE = "afsreg.incomplete"
+_MAX_WARNINGS = 10
+
+
+def report_registry_problems(registry: Registry) -> None:
+    """Name on stderr every unreadable file, and the first errors of the rest."""
+    from afsreg.registry import unreadable_message
+
+    unreadable = registry.unreadable
+    for problem in unreadable:
+        click.echo(f"warning: {safe_text(unreadable_message(problem))}; left out", err=True)
+    context = click.get_current_context(silent=True)
+    if unreadable and context is not None:
+        context.meta[INCOMPLETE] = len(unreadable)
+    skip = {p.path for p in unreadable}
+    others = [p for p in registry.errors if p.path not in skip]
+    for problem in others[:_MAX_WARNINGS]:
+        click.echo(f"warning: {safe_text(problem)}", err=True)
+    if len(others) > _MAX_WARNINGS:
+        click.echo(
+            f"warning: ... and {len(others) - _MAX_WARNINGS} more errors (afsreg validate)",
+            err=True,
+        )
 
 
 def exact_version(root: Path | None, text: str, rev: str | None) -> tuple[str, str]:

@@ -11,7 +11,11 @@ available, then build Python values ourselves from the node graph, so that:
 - duplicate keys are an error (PyYAML silently keeps the last one);
 - aliases are expanded under a budget, and nesting under a depth limit, so a
   "billion laughs" file or a deeply nested one fails fast with a clear error;
-- NaN and infinities are refused: no field has a use for them.
+- NaN and infinities are refused: no field has a use for them;
+- a core tag must build its value (``!!bool "maybe"`` is an error, not a
+  crash), integers have at most MAX_INT_DIGITS digits, and number forms that
+  YAML 1.1 and YAML 1.2 read differently (``017``, ``1:20``, ``0b11``,
+  ``1_000``) are refused rather than guessed (docs/format.md, "Numbers").
 
 Locations are not kept with the data (that would cost memory on large
 registries); ``locate`` re-reads a file to find a field's line when a problem
@@ -21,6 +25,7 @@ has to be reported.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -36,9 +41,25 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 100_000
-# Flow collections ([ and {) are composed recursively in C; a file with many
-# of them is checked for depth with the (iterative) event parser first.
+# Aliases can repeat a long string: the text of every value built is budgeted
+# too, so a small file cannot expand into hundreds of megabytes.
+MAX_EXPANDED_CHARS = 4 * MAX_FILE_BYTES
+# No field needs more; Python refuses to convert past 4,300 digits anyway.
+MAX_INT_DIGITS = 100
+# Collections are composed recursively in C (with no depth limit in older
+# libyaml builds), so a text that could nest deeper than MAX_DEPTH is first
+# checked with the iterative event parser. Flow nesting needs brackets; block
+# nesting needs either indentation or "- " / "? " / ": " markers at the start
+# of a line (each block level adds at least one column, or two for a
+# sequence), so a text with few brackets and short line prefixes cannot be
+# deep and skips the (slower, pure-Python) check.
 _FLOW_CHECK_THRESHOLD = 256
+_DEEP_BLOCK_PREFIX = re.compile(r"^[ ?:-]{%d,}" % (MAX_DEPTH // 2 - 1), re.MULTILINE)
+# Number forms only YAML 1.1 has (YAML 1.2 and JSON read them as strings or
+# as other numbers): leading-zero octal, base 60, binary, digit separators.
+_YAML11_ONLY_NUMBER = re.compile(
+    r"[-+]?(0[0-7_]*[0-7][0-7_]*|0b[01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|.*_.*)"
+)
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -111,17 +132,31 @@ def _check_depth(text: str, *, report_syntax: bool = True) -> None:
     higher limit with its own wording, and our limit must hold whichever
     PyYAML is installed.
     """
-    depth = 0
+    # One entry per open collection: [is_mapping, next event is a key, key or index].
+    # The node depth and field path match what _Builder reports for the same file.
+    stack: list[list[Any]] = []
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            is_node = isinstance(event, yaml.NodeEvent)
+            parent = stack[-1] if stack else None
+            is_key = bool(parent and parent[0] and parent[1])
+            if is_node and parent is not None:
+                if parent[0]:  # a mapping alternates key, value
+                    if is_key:
+                        parent[2] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+                    parent[1] = not is_key
+                else:
+                    parent[2] += 1
+            if is_node and not is_key and len(stack) > MAX_DEPTH:
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                path = [entry[2] for entry in stack]
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, col, dotted(path))
             if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-                    raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
+                mapping = isinstance(event, yaml.MappingStartEvent)
+                stack.append([mapping, True, "" if mapping else -1])
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+                stack.pop()
     except yaml.YAMLError as exc:
         if report_syntax:
             raise _yaml_error(exc, text) from None
@@ -154,7 +189,9 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> YamlError:
 
 def compose(text: str) -> yaml.Node | None:
     """The node graph of a single-document YAML text, or None when empty."""
-    if text.count("[") + text.count("{") >= _FLOW_CHECK_THRESHOLD:
+    if text.count("[") + text.count("{") >= _FLOW_CHECK_THRESHOLD or _DEEP_BLOCK_PREFIX.search(
+        text
+    ):
         _check_depth(text)
     loader = _Loader(text)
     try:
@@ -175,6 +212,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.nodes = 0
+        self.chars = 0
         self.constructor = _Loader("")
         self.top_key: yaml.Node | None = None  # the top-level entry being built
 
@@ -198,6 +236,14 @@ class _Builder:
                 raise _tag_error(node, path)
             return [self.build(item, depth + 1, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
+        self.chars += len(node.value)
+        if self.chars > MAX_EXPANDED_CHARS:
+            raise _node_error(
+                self.top_key or node,
+                f"more than {MAX_EXPANDED_CHARS // 1024 // 1024} MiB of text after expanding "
+                "aliases (an alias bomb?); model files do not need that much",
+                path[:1],
+            )
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, depth: int, path: tuple[str | int, ...]) -> Any:
@@ -232,17 +278,55 @@ class _Builder:
                 )
             return node.value
         if tag == _NULL:
+            if node.value not in _NULL_FORMS:
+                raise _node_error(node, f"{node.value!r} is not a null (write null or ~)", path)
             return None
         if tag == _BOOL:
-            return self.constructor.construct_yaml_bool(node)
+            value = node.value.lower()
+            if value not in self.constructor.bool_values:
+                raise _node_error(node, f"{node.value!r} is not a boolean (true or false)", path)
+            return self.constructor.bool_values[value]
         if tag == _INT:
-            return self.constructor.construct_yaml_int(node)
+            return self._integer(node, path)
         if tag == _FLOAT:
-            value = self.constructor.construct_yaml_float(node)
+            _refuse_yaml11_number(node, path)
+            try:
+                value = self.constructor.construct_yaml_float(node)
+            except (ValueError, TypeError):
+                raise _node_error(node, f"{node.value!r} is not a number", path) from None
             if not math.isfinite(value):
                 raise _node_error(node, f"{node.value!r} is not a finite number", path)
             return value
         raise _tag_error(node, path)
+
+    def _integer(self, node: yaml.ScalarNode, path: tuple[str | int, ...]) -> int:
+        _refuse_yaml11_number(node, path)
+        digits = node.value.lstrip("+-")
+        if len(digits) > MAX_INT_DIGITS:
+            raise _node_error(
+                node,
+                f"integer has {len(digits)} digits; at most {MAX_INT_DIGITS} are allowed",
+                path,
+            )
+        try:
+            return int(self.constructor.construct_yaml_int(node))
+        except (ValueError, TypeError, IndexError):
+            raise _node_error(node, f"{node.value!r} is not an integer", path) from None
+
+
+_NULL_FORMS = ("", "~", "null", "Null", "NULL")
+
+
+def _refuse_yaml11_number(node: yaml.ScalarNode, path: Sequence[str | int]) -> None:
+    """Refuse number forms whose value depends on which YAML version reads them."""
+    text = node.value
+    if text not in ("0", "+0", "-0") and _YAML11_ONLY_NUMBER.fullmatch(text):
+        raise _node_error(
+            node,
+            f"{text!r} means different numbers in YAML 1.1 and YAML 1.2; "
+            "write it in plain decimal, or quote it if it is text",
+            path,
+        )
 
 
 def dotted(path: Sequence[str | int]) -> str:
