@@ -65,7 +65,9 @@ def deep_flow_in_block(levels: int) -> bytes:
     return b"a:\n  - " + b"{b: " * levels + b"1" + b"}" * levels + b"\n"
 
 
-@pytest.mark.parametrize("make", [deep_block_sequence, deep_block_mapping, deep_flow, deep_flow_in_block])
+@pytest.mark.parametrize(
+    "make", [deep_block_sequence, deep_block_mapping, deep_flow, deep_flow_in_block]
+)
 @pytest.mark.parametrize("levels", [MAX_DEPTH + 5, 300, 5_000, 200_000])
 def test_nesting_limit_holds_in_every_style_and_depth(make, levels: int) -> None:  # type: ignore[no-untyped-def]
     if make is deep_block_mapping and levels > 1000:
@@ -91,7 +93,9 @@ def test_hexadecimal_integers_are_accepted() -> None:
     assert load_yaml(b"a: 0x10\n") == {"a": 16}
 
 
-@pytest.mark.parametrize("number", ["017", "00", "1:20", "190:20:30.15", "0b101", "1_000", "0.000_1"])
+@pytest.mark.parametrize(
+    "number", ["017", "00", "1:20", "190:20:30.15", "0b101", "1_000", "0.000_1"]
+)
 def test_yaml11_only_number_forms_are_refused(number: str) -> None:
     error = refused(f"a: {number}\n".encode())
     assert error.field == "a" and "YAML 1.1 and YAML 1.2" in error.message
@@ -112,7 +116,9 @@ def test_bad_core_value_in_file_and_commit_is_a_located_refusal(
 ) -> None:
     text = dump(model_doc("m", "v1")).replace("parameter_count: 1000", f"parameter_count: {value}")
     git_registry.write("models/m/v1.yaml", text)
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("parameter_count"))
+    line = next(
+        i for i, row in enumerate(text.splitlines(), 1) if row.startswith("parameter_count")
+    )
     result = run_afsreg(["validate"], git_registry.root)
     assert result.returncode == 1, result
     assert f"models/m/v1.yaml:{line}:18: parameter_count:" in result.stderr
@@ -120,7 +126,10 @@ def test_bad_core_value_in_file_and_commit_is_a_located_refusal(
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"models/m/v1.yaml doesn't parse: {line}:18: parameter_count:" in result.stderr
     git_registry.commit("bad value")
-    for args in (["validate", "--against", "HEAD"], ["sync", "--database-url", "sqlite:///db.sqlite"]):
+    for args in (
+        ["validate", "--against", "HEAD"],
+        ["sync", "--database-url", "sqlite:///db.sqlite"],
+    ):
         result = run_afsreg(args, git_registry.root)
         assert result.returncode == 1, result
         assert "Traceback" not in result.stderr

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from afsreg.format.loader import locate
-from afsreg.format.record import ModelVersion
+from afsreg.format.record import ModelVersion, parse_instant
 from afsreg.format.versions import is_valid_version, version_key
 from afsreg.problems import Problem
 
@@ -35,6 +36,7 @@ def cross_file_problems(
     problems += _cycles(versions, by_ref)
     problems += _one_promoted(versions)
     problems += _one_deployed_per_env(versions)
+    problems += _deployments_overlap_across_versions(versions)
     return problems
 
 
@@ -134,7 +136,16 @@ def _dangling_pointers(
                     )
                 )
         superseded_by = v.summary.get("superseded_by")
-        if isinstance(superseded_by, str) and f"{v.name}@{superseded_by}" not in by_ref:
+        if superseded_by == v.version:
+            problems.append(
+                _problem(
+                    v,
+                    ("promotion", "superseded_by"),
+                    "promotion.superseded_by",
+                    "a version cannot be superseded by itself",
+                )
+            )
+        elif isinstance(superseded_by, str) and f"{v.name}@{superseded_by}" not in by_ref:
             problems.append(
                 _problem(
                     v,
@@ -268,4 +279,50 @@ def _one_deployed_per_env(versions: Sequence[ModelVersion]) -> list[Problem]:
                         "set undeployed_at on the one that was replaced",
                     )
                 )
+    return problems
+
+
+def _deployments_overlap_across_versions(versions: Sequence[ModelVersion]) -> list[Problem]:
+    """Two versions of one model deployed in one environment over overlapping times.
+
+    Both still active is the rule above; this catches a closed record that
+    overlaps another version's (v1 undeployed on the 5th, v2 deployed on the 3rd).
+    """
+    problems = []
+    by_env: dict[tuple[str, str], list[tuple[datetime, datetime | None, ModelVersion]]] = (
+        defaultdict(list)
+    )
+    for v in versions:
+        for env, deployed_at, undeployed_at in v.summary.get("deployed_spans") or []:
+            start, end = parse_instant(deployed_at), parse_instant(undeployed_at)
+            if start is not None and (end is None or end >= start):
+                by_env[(v.name, env)].append((start, end, v))
+    for (name, env), spans in by_env.items():
+        spans.sort(key=lambda span: span[0])
+        reported: set[str] = set()
+        latest: tuple[datetime, datetime | None, ModelVersion] | None = None
+        for span in spans:
+            if latest is not None and latest[2] is not span[2]:
+                end = latest[1]
+                both_open = end is None and span[1] is None
+                if (
+                    (end is None or span[0] < end)
+                    and not both_open
+                    and span[2].ref_text not in reported
+                ):
+                    reported.add(span[2].ref_text)
+                    problems.append(
+                        _problem(
+                            span[2],
+                            ("deployments",),
+                            "deployments",
+                            f"deployed in {env} at {span[0].isoformat()} while "
+                            f"{name}@{latest[2].version} was still deployed there; "
+                            "deployment records of one environment must not overlap",
+                        )
+                    )
+            if latest is None or (
+                latest[1] is not None and (span[1] is None or span[1] > latest[1])
+            ):
+                latest = span
     return problems

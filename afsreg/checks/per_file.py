@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from afsreg.format.loader import YamlError, load_yaml, locate
-from afsreg.format.record import Summary, pack_summary, summarize, unpack_summary
+from afsreg.format.record import (
+    Summary,
+    overlapping,
+    pack_summary,
+    parse_instant,
+    summarize,
+    unpack_summary,
+)
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
 from afsreg.git.sources import SourceFile, is_file_backed
@@ -183,6 +191,7 @@ def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Pr
                 f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
             )
         )
+    problems += _deployment_timeline_problems(data, path, where)
     if active and state not in ("promoted", "superseded"):
         line, col = where(("promotion", "state"))
         problems.append(
@@ -194,6 +203,48 @@ def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Pr
                 f"is {state}, but only a promoted version can be deployed",
             )
         )
+    return problems
+
+
+def _deployment_timeline_problems(data: dict[str, Any], path: str, where: Any) -> list[Problem]:
+    """Each deployment ends after it starts, and one environment's records don't overlap."""
+    problems: list[Problem] = []
+    by_env: dict[str, list[int]] = {}
+    spans: list[tuple[datetime, datetime | None]] = []
+    for index, entry in enumerate(data.get("deployments") or []):
+        start = parse_instant(entry["deployed_at"])
+        end = parse_instant(entry.get("undeployed_at"))
+        if start is None:
+            return problems  # reported by the schema
+        if end is not None and end < start:
+            line, col = where(("deployments", index, "undeployed_at"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"deployments[{index}].undeployed_at",
+                    f"is before deployed_at ({entry['deployed_at']})",
+                )
+            )
+            end = start
+        by_env.setdefault(entry["env"], []).append(index)
+        spans.append((start, end))
+    for env, indexes in by_env.items():
+        pair = overlapping([spans[i] for i in indexes])
+        if pair is not None:
+            first, second = sorted(indexes[i] for i in pair)
+            line, col = where(("deployments", second))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"deployments[{second}]",
+                    f"overlaps deployments[{first}] in {env}: a version is deployed "
+                    "in an environment once at a time (set undeployed_at on the earlier one)",
+                )
+            )
     return problems
 
 

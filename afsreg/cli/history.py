@@ -374,6 +374,7 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
     from afsreg.git.repo import open_repo
     from afsreg.read.diff import default_base, default_branch, rev_label, table_rows
     from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
+    from afsreg.registry import unreadable_message
 
     resolved = resolve_root(root)
     repo = open_repo(resolved)
@@ -403,6 +404,8 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
             click.echo(safe_text(str(problem)), err=True)
     else:
         emit(summary.as_dict(), fmt)
+    for problem in diff.unreadable:
+        click.echo(f"warning: {safe_text(unreadable_message(problem))}", err=True)
 
 
 commands: list[click.Command] = [

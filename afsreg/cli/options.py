@@ -253,7 +253,8 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return safe_text(value)
+    # One cell, one line: a newline (a crafted folder name, say) would start a fake row.
+    return safe_text(value).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def emit(data: Any, fmt: str, render_table: Callable[[Any], str] | None = None) -> None:

@@ -54,7 +54,7 @@ MAX_INT_DIGITS = 100
 # sequence), so a text with few brackets and short line prefixes cannot be
 # deep and skips the (slower, pure-Python) check.
 _FLOW_CHECK_THRESHOLD = 256
-_DEEP_BLOCK_PREFIX = re.compile(r"^[ ?:-]{%d,}" % (MAX_DEPTH // 2 - 1), re.MULTILINE)
+_DEEP_BLOCK_PREFIX = re.compile(rf"^[ ?:-]{{{MAX_DEPTH // 2 - 1},}}", re.MULTILINE)
 # Number forms only YAML 1.1 has (YAML 1.2 and JSON read them as strings or
 # as other numbers): leading-zero octal, base 60, binary, digit separators.
 _YAML11_ONLY_NUMBER = re.compile(

@@ -7,6 +7,8 @@ not hold 50,000 parsed documents.
 
 from __future__ import annotations
 
+import itertools
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -33,6 +35,7 @@ SUMMARY_FIELDS = (
     "active_envs",
     "review_count",
     "base_models",
+    "deployed_spans",
 )
 
 
@@ -78,7 +81,38 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "review_count": len(review),
         # The whole (small) list, so lineage can be walked without parsing files.
         "base_models": [b for b in bases if isinstance(b, dict)],
+        # [env, deployed_at, undeployed_at or None] per deployment: overlaps across files.
+        "deployed_spans": [
+            [d["env"], d["deployed_at"], text(d.get("undeployed_at"))]
+            for d in deployments
+            if isinstance(d, dict)
+            and isinstance(d.get("env"), str)
+            and isinstance(d.get("deployed_at"), str)
+        ],
     }
+
+
+def parse_instant(text: Any) -> datetime | None:
+    """An ISO 8601 timestamp with a time zone as an aware datetime; None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def overlapping(
+    spans: list[tuple[datetime, datetime | None]],
+) -> tuple[int, int] | None:
+    """Indexes of two spans [start, end) that overlap (end None: still open), if any."""
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    for previous, current in itertools.pairwise(order):
+        end = spans[previous][1]
+        if end is None or spans[current][0] < end:
+            return previous, current
+    return None
 
 
 def _mapping(value: Any) -> dict[str, Any]:

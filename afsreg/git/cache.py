@@ -24,7 +24,7 @@ from afsreg import __version__
 from afsreg.git.repo import git_dir
 from afsreg.git.sources import RACY_MARGIN_NS
 
-CACHE_NAME = "check-cache-v5.json"
+CACHE_NAME = "check-cache-v6.json"
 
 
 class CheckCache:

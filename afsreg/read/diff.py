@@ -56,7 +56,7 @@ class VersionChange:
 
     ref: str
     path: str
-    change: str  # "added" | "removed" | "changed"
+    change: str  # "added" | "removed" | "changed" | "unparseable" (file still there, broken)
     promotion: tuple[str | None, str | None] | None = None
     lifecycle: tuple[str | None, str | None] | None = None
     metrics: list[MetricChange] = field(default_factory=list)
@@ -74,12 +74,18 @@ class VersionChange:
         }
 
 
+CHANGE_KINDS = ("added", "removed", "changed", "unparseable")
+# How each kind reads in a table or a pull-request comment.
+CHANGE_LABELS = {"unparseable": "no longer parses"}
+
+
 @dataclass
 class RegistryDiff:
     base: str
     head: str
     versions: list[VersionChange]
     problems: list[Problem] = field(default_factory=list)
+    unreadable: list[Problem] = field(default_factory=list)  # head files that don't parse
 
     def of(self, change: str) -> list[VersionChange]:
         return [v for v in self.versions if v.change == change]
@@ -88,9 +94,13 @@ class RegistryDiff:
         return {
             "base": self.base,
             "head": self.head,
-            "summary": {k: len(self.of(k)) for k in ("added", "removed", "changed")},
+            # "unparseable" is listed only when there are such versions.
+            "summary": {
+                k: len(self.of(k)) for k in CHANGE_KINDS if k != "unparseable" or self.of(k)
+            },
             "versions": [v.as_dict() for v in self.versions],
             "problems": [p.as_dict() for p in self.problems],
+            "unreadable": [p.as_dict() for p in self.unreadable],
         }
 
 
@@ -126,9 +136,20 @@ def version_change(
 
 
 def diff_registries(
-    base: Iterable[Any], head: Iterable[Any], *, base_label: str = "base", head_label: str = "head"
+    base: Iterable[Any],
+    head: Iterable[Any],
+    *,
+    base_label: str = "base",
+    head_label: str = "head",
+    head_unreadable: Iterable[Problem] = (),
 ) -> RegistryDiff:
-    """Compare two registries (any iterables of model versions with ref, path, blob_id, data)."""
+    """Compare two registries (any iterables of model versions with ref, path, blob_id, data).
+
+    A version whose file is still in head but no longer parses
+    (``head_unreadable``) is "unparseable", not "removed": a pull-request
+    comment must not claim a promoted model was deleted.
+    """
+    broken = {p.path: p for p in head_unreadable}
     before: dict[str, Any] = {str(v.ref): v for v in base}
     after: dict[str, Any] = {str(v.ref): v for v in head}
     changes = []
@@ -144,6 +165,9 @@ def diff_registries(
             None if old is None else old.data,
             None if new is None else new.data,
         )
+        if change.change == "removed" and path in broken:
+            change.change = "unparseable"
+            change.promotion = change.lifecycle = None
         if (
             change.change != "changed"
             or change.promotion
@@ -152,7 +176,7 @@ def diff_registries(
             or change.other
         ):
             changes.append(change)
-    return RegistryDiff(base_label, head_label, changes)
+    return RegistryDiff(base_label, head_label, changes, unreadable=list(broken.values()))
 
 
 def _ref_key(ref: str) -> tuple[str, Any]:
@@ -256,7 +280,7 @@ def table_rows(diff: RegistryDiff) -> list[dict[str, str]]:
         rows.append(
             {
                 "version": v.ref,
-                "change": v.change,
+                "change": CHANGE_LABELS.get(v.change, v.change),
                 "promotion": _fmt_state(v.promotion),
                 "lifecycle": _fmt_state(v.lifecycle),
                 "details": "; ".join(details),
@@ -276,16 +300,19 @@ def _md_value(value: Any) -> str:
 def render_markdown(diff: RegistryDiff, *, heading: bool = True) -> str:
     """A pull-request comment: summary line, a table of versions, then per-version details."""
     added, removed, changed = diff.of("added"), diff.of("removed"), diff.of("changed")
+    broken = diff.of("unparseable")
     lines = [f"### Registry changes: `{diff.base}` → `{diff.head}`", ""] if heading else []
     if not diff.versions:
         lines.append("No model versions changed.")
     else:
         counts = [f"{len(added)} added", f"{len(changed)} changed", f"{len(removed)} removed"]
+        if broken:
+            counts.append(f"{len(broken)} no longer parse")
         lines += [f"**{', '.join(counts)}**", ""]
         lines += ["| Version | Change | Promotion | Lifecycle |", "|---|---|---|---|"]
         for v in diff.versions:
             lines.append(
-                f"| `{v.ref}` | {v.change} | {_md(_fmt_state(v.promotion))} | {_md(_fmt_state(v.lifecycle))} |"
+                f"| `{v.ref}` | {CHANGE_LABELS.get(v.change, v.change)} | {_md(_fmt_state(v.promotion))} | {_md(_fmt_state(v.lifecycle))} |"
             )
         for v in diff.versions:
             if not v.metrics and not v.other:
@@ -305,6 +332,10 @@ def render_markdown(diff: RegistryDiff, *, heading: bool = True) -> str:
                         lines.append(f"| `deployments` | | {events} |")
                         continue
                     lines.append(f"| `{_md(c.field)}` | {_md_value(c.old)} | {_md_value(c.new)} |")
+    if diff.unreadable:
+        lines += ["", "#### :x: Files that don't parse", ""]
+        for p in diff.unreadable:
+            lines.append(f"- `{_md(p.path)}:{p.line}` {_md(p.field or '(file)')}: {_md(p.message)}")
     if diff.problems:
         lines += ["", "#### :warning: Released versions changed", ""]
         for p in diff.problems:

@@ -120,6 +120,7 @@ def pull_request_summary(
         head_registry,
         base_label=base_label or base,
         head_label=head_label or head or "working tree",
+        head_unreadable=head_registry.unreadable,
     )
     diff.problems = immutability_problems(base_registry, head_registry)
     policy, policy_problems = read_policy(root, rev=head)
@@ -130,7 +131,7 @@ def pull_request_summary(
         policy_problems=policy_problems,
     )
     for change in diff.versions:
-        if change.change == "removed":
+        if change.change in ("removed", "unparseable"):
             continue
         version = head_registry.get(change.ref)
         if change.change == "changed" and not (change.promotion or change.lifecycle):
