@@ -17,14 +17,21 @@ from typing import TYPE_CHECKING
 
 from afsreg.checks.cross_file import cross_file_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
-from afsreg.errors import NotFoundError, ValidationError
+from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
 from afsreg.git.cache import CheckCache
 from afsreg.git.repo import find_root
-from afsreg.git.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
+from afsreg.git.sources import (
+    SourceFile,
+    git_blob_id,
+    hidden_model_paths,
+    is_model_path,
+    rev_files,
+    working_tree_files,
+)
 from afsreg.problems import Problem
 
 if TYPE_CHECKING:
@@ -90,6 +97,17 @@ class Registry:
         schemas = Schemas.load(resolved)
         cache = CheckCache.load(resolved, schemas.digest)
         if rev is None:
+            hidden = hidden_model_paths(resolved)
+            if hidden:
+                raise AfsregError(
+                    f"{hidden[0]} and {len(hidden) - 1} other model file(s) are hidden by a "
+                    "sparse checkout, so the working tree is not the whole registry; "
+                    "run `git sparse-checkout add models`, or read a commit with --rev HEAD"
+                    if len(hidden) > 1
+                    else f"{hidden[0]} is hidden by a sparse checkout, so the working tree is "
+                    "not the whole registry; run `git sparse-checkout add models`, "
+                    "or read a commit with --rev HEAD"
+                )
             before = dict(cache.stat)
             files = working_tree_files(resolved, cache.stat, cache.trusted_before_ns)
             if cache.stat.keys() != before.keys() or any(
@@ -164,7 +182,7 @@ class Registry:
         misses: list[SourceFile] = []
         live: set[str] = set()
         for source in self.files:
-            raw = None if source.is_symlink else cache.get(source.blob_id, source.path)
+            raw = None if source.is_special else cache.get(source.blob_id, source.path)
             if raw is not None:
                 results[source.path] = FileResult.from_json(raw)
                 live.add(f"{source.blob_id}:{source.path}")
@@ -172,7 +190,7 @@ class Registry:
                 misses.append(source)
         for source, result in zip(misses, check_files_parallel(misses, self.schemas), strict=True):
             results[source.path] = result
-            if not source.is_symlink:
+            if not source.is_special:
                 cache.put(source.blob_id, source.path, result.to_json())
                 live.add(f"{source.blob_id}:{source.path}")
         self._live_keys = live

@@ -57,7 +57,7 @@ def path_identity(path: str) -> tuple[str, str] | None:
 
 def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
     path = source.path
-    if source.is_symlink:
+    if source.is_special:
         return FileResult(
             None,
             [
@@ -66,8 +66,7 @@ def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
                     1,
                     1,
                     "",
-                    "is a symbolic link; model files must be "
-                    "regular files inside the repository (links are never followed)",
+                    _special_message(source.special),
                 )
             ],
         )
@@ -131,6 +130,20 @@ def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
     # whose fields disagree with it is reported above and still listed.
     summary = summarize(data, *identity) if identity is not None else None
     return FileResult(summary, problems)
+
+
+def _special_message(kind: str) -> str:
+    if kind == "symbolic link":
+        return (
+            "is a symbolic link; model files must be "
+            "regular files inside the repository (links are never followed)"
+        )
+    if kind == "git submodule":
+        return (
+            "is a git submodule (or a nested repository); model files must be "
+            "committed in this repository itself"
+        )
+    return f"is a {kind}, not a regular file; it is never opened"
 
 
 def _layout_message(path: str) -> str:
@@ -273,7 +286,7 @@ def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[Fi
     # Working-tree files travel as paths (the worker reads them); blobs from
     # git travel as bytes, since a repository handle cannot cross processes.
     portable = [
-        s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, s.is_symlink)
+        s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, special=s.special)
         for s in sources
     ]
     raw = parallel_map(partial(_check_to_json, schemas=schemas), portable)

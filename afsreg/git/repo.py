@@ -18,11 +18,9 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     is accepted as it is.
     """
     here = Path(start or os.getcwd()).resolve()
-    found = pygit2.discover_repository(str(here))
-    if found is not None:
-        repo = pygit2.Repository(found)
-        if repo.workdir:
-            return Path(repo.workdir).resolve()
+    repo = _discover(here)
+    if repo is not None and repo.workdir:
+        return Path(repo.workdir).resolve()
     for candidate in (here, *here.parents):
         if (candidate / "models").is_dir():
             return candidate
@@ -32,12 +30,26 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
+def _discover(start: Path) -> pygit2.Repository | None:
+    """The repository around ``start``, opened from the work tree side.
+
+    Opening the path git found (the git directory) would lose the work tree
+    when ``.git`` is a file (``git init --separate-git-dir``, submodules,
+    ``git worktree``): libgit2 would take the git directory's parent for it.
+    Opening from ``start`` follows the ``.git`` file as git does.
+    """
+    try:
+        return pygit2.Repository(str(start))
+    except pygit2.GitError:
+        return None
+
+
 def open_repo(root: Path) -> pygit2.Repository:
     """The git repository at ``root``; a clear error when there is none."""
-    found = pygit2.discover_repository(str(root))
-    if found is None:
+    repo = _discover(root)
+    if repo is None:
         raise AfsregError(f"{root}: not a git repository")
-    return pygit2.Repository(found)
+    return repo
 
 
 def resolve_commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
@@ -53,6 +65,26 @@ def resolve_commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
 
 
 def git_dir(root: Path) -> Path | None:
-    """The .git directory of the repository at ``root``, if there is one."""
-    found = pygit2.discover_repository(str(root))
-    return Path(found) if found else None
+    """The git directory of the work tree at ``root`` (its own one, for a linked worktree)."""
+    repo = _discover(root)
+    return Path(repo.path) if repo is not None else None
+
+
+def hooks_dir(root: Path) -> Path | None:
+    """The folder git runs hooks from: core.hooksPath, or the common git directory's hooks.
+
+    Asked of git itself, which knows worktrees, ``.git`` files and hooksPath.
+    """
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return Path(result.stdout.rstrip("\n"))

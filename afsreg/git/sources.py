@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat as stat_module
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,18 +32,18 @@ class SourceFile:
     stat cache is only read when something needs its content.
     """
 
-    __slots__ = ("_content", "_load", "blob_id", "is_symlink", "path")
+    __slots__ = ("_content", "_load", "blob_id", "path", "special")
     path: str
     blob_id: str
-    is_symlink: bool
+    special: str  # "" for a regular file; else what it is ("symbolic link", "FIFO", ...)
     _content: bytes | None
     _load: Callable[[], bytes] | None
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.path, self._content, self.blob_id, self.is_symlink, self._load)
+        return (self.path, self._content, self.blob_id, self.special, self._load)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.path, self._content, self.blob_id, self.is_symlink, self._load = state
+        self.path, self._content, self.blob_id, self.special, self._load = state
 
     def __init__(
         self,
@@ -50,12 +52,18 @@ class SourceFile:
         blob_id: str,
         is_symlink: bool = False,
         load: Callable[[], bytes] | None = None,
+        special: str = "",
     ) -> None:
         self.path = path
         self.blob_id = blob_id
-        self.is_symlink = is_symlink
+        self.special = special or ("symbolic link" if is_symlink else "")
         self._content = content
         self._load = load
+
+    @property
+    def is_special(self) -> bool:
+        """Not a regular file (a link, a submodule, a FIFO...): refused, never read."""
+        return bool(self.special)
 
     @property
     def content(self) -> bytes:
@@ -69,10 +77,10 @@ class SourceFile:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SourceFile):
             return NotImplemented
-        return (self.path, self.blob_id, self.is_symlink) == (
+        return (self.path, self.blob_id, self.special) == (
             other.path,
             other.blob_id,
-            other.is_symlink,
+            other.special,
         )
 
     def __hash__(self) -> int:
@@ -124,7 +132,9 @@ def working_tree_files(
     """
     models = root / under
     files: list[SourceFile] = []
-    if not models.is_dir() or models.is_symlink():
+    if models.is_symlink():
+        return [_special(under, "symbolic link")]
+    if not models.is_dir():
         return files
     known = stat_cache if stat_cache is not None else {}
     seen: set[str] = set()
@@ -136,10 +146,21 @@ def working_tree_files(
                 rel = f"{rel_dir}/{entry.name}"
                 if entry.is_symlink():
                     if is_suspect_link(entry.name):
-                        files.append(SourceFile(rel, b"", git_blob_id(b""), is_symlink=True))
+                        files.append(_special(rel, "symbolic link"))
                     continue
                 if entry.is_dir():
-                    stack.append((entry.path, rel))
+                    if os.path.lexists(os.path.join(entry.path, ".git")):
+                        # A submodule (or a nested repository): its files are not
+                        # in this repository's commits, so sync would never see them.
+                        files.append(_special(rel, "git submodule"))
+                    else:
+                        stack.append((entry.path, rel))
+                    continue
+                if not entry.is_file():
+                    # A FIFO, socket or device: opening a FIFO would block forever.
+                    if is_suspect_link(entry.name):
+                        kind = _special_kind(entry.stat(follow_symlinks=False).st_mode)
+                        files.append(_special(rel, kind))
                     continue
                 if not entry.name.endswith(MODEL_SUFFIXES):
                     continue
@@ -154,8 +175,7 @@ def working_tree_files(
                 ):
                     files.append(SourceFile(rel, None, cached[4], load=_reader(entry.path)))
                     continue
-                with open(entry.path, "rb") as handle:
-                    content = handle.read()
+                content = read_regular_file(entry.path)
                 blob_id = git_blob_id(content)
                 # The bytes are not kept: at 50,000 files they would be most of
                 # the memory, and whoever needs them reads them again.
@@ -172,6 +192,30 @@ def working_tree_files(
     return files
 
 
+def _special(path: str, kind: str) -> SourceFile:
+    return SourceFile(path, b"", git_blob_id(b""), special=kind)
+
+
+def _special_kind(mode: int) -> str:
+    if stat_module.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat_module.S_ISSOCK(mode):
+        return "socket"
+    return "device or other special file"
+
+
+def read_regular_file(path: str) -> bytes:
+    """A regular file's bytes; never blocks on a FIFO swapped in after the directory scan."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat_module.S_ISREG(os.fstat(fd).st_mode):
+            raise AfsregError(f"{path}: is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 class _FileReader:
     """Reads a working-tree file on demand (picklable, so a worker process can do it)."""
 
@@ -181,8 +225,7 @@ class _FileReader:
         self.path = path
 
     def __call__(self) -> bytes:
-        with open(self.path, "rb") as handle:
-            return handle.read()
+        return read_regular_file(self.path)
 
 
 def _reader(path: str) -> Callable[[], bytes]:
@@ -210,6 +253,10 @@ def tree_files(
         models = tree[under]
     except KeyError:
         return files
+    if models.filemode == pygit2.enums.FileMode.LINK:
+        return [SourceFile(under, b"", str(models.id), special="symbolic link")]
+    if models.filemode == pygit2.enums.FileMode.COMMIT:
+        return [SourceFile(under, b"", str(models.id), special="git submodule")]
     if models.type != pygit2.enums.ObjectType.TREE:
         return files
     stack: list[tuple[str, pygit2.Tree]] = [(under, cast(pygit2.Tree, repo[models.id]))]
@@ -222,6 +269,8 @@ def tree_files(
             elif entry.filemode == pygit2.enums.FileMode.LINK:
                 if is_suspect_link(entry.name or ""):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
+            elif entry.filemode == pygit2.enums.FileMode.COMMIT:
+                files.append(SourceFile(path, b"", str(entry.id), special="git submodule"))
             elif path.endswith(MODEL_SUFFIXES):
                 # Read lazily: a blob whose check result is cached is never read.
                 files.append(
@@ -244,8 +293,14 @@ def index_files(root: Path) -> list[SourceFile]:
     for entry in entries:
         path = entry.path
         if entry.mode == pygit2.enums.FileMode.LINK:
-            if path.startswith(MODELS_DIR + "/") and is_suspect_link(path.rsplit("/", 1)[-1]):
+            if path == MODELS_DIR or (
+                path.startswith(MODELS_DIR + "/") and is_suspect_link(path.rsplit("/", 1)[-1])
+            ):
                 files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
+            continue
+        if entry.mode == pygit2.enums.FileMode.COMMIT:
+            if path == MODELS_DIR or path.startswith(MODELS_DIR + "/"):
+                files.append(SourceFile(path, b"", str(entry.id), special="git submodule"))
             continue
         if is_model_path(path):
             files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
@@ -262,3 +317,30 @@ def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid) -> Callable[[], bytes
 
 def _blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
     return cast(pygit2.Blob, repo[oid]).data
+
+
+def hidden_model_paths(root: Path) -> list[str]:
+    """Model files a sparse checkout keeps out of the working tree (git's skip-worktree bit).
+
+    Reading or writing the working tree would then treat committed versions
+    as absent (and a write could create one again). Only asked of git when
+    the repository has sparse checkout turned on.
+    """
+    try:
+        repo = open_repo(root)
+    except AfsregError:
+        return []  # a models/ folder outside git: no sparse checkout
+    try:
+        sparse = repo.config.get_bool("core.sparseCheckout")
+    except (KeyError, pygit2.GitError):
+        sparse = False
+    if not sparse:
+        return []
+    result = subprocess.run(
+        ["git", "ls-files", "-t", "-z", "--", MODELS_DIR],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [e[2:] for e in entries if e.startswith("S ") and is_model_path(e[2:])]

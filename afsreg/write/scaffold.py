@@ -11,7 +11,7 @@ from pathlib import Path
 import pygit2
 
 from afsreg.errors import AfsregError
-from afsreg.git.repo import git_dir
+from afsreg.git.repo import git_dir, hooks_dir
 
 PRE_COMMIT_CONFIG = """\
 # afsreg checks every model file on commit: the schema, the cross-file rules,
@@ -83,12 +83,15 @@ def init_registry(directory: Path) -> list[str]:
 
 def install_hooks(root: Path, force: bool = False) -> Path:
     """Copy afsreg's plain pre-commit hook into the repository's hooks folder."""
-    directory = git_dir(root)
-    if directory is None:
+    if git_dir(root) is None:
         raise AfsregError(f"{root}: not a git repository")
-    hooks_dir = directory / "hooks"
-    hooks_dir.mkdir(parents=True, exist_ok=True)
-    target = hooks_dir / "pre-commit"
+    # Where git will look: core.hooksPath when set, the shared hooks of all
+    # worktrees otherwise (never a worktree's own git directory).
+    directory = hooks_dir(root)
+    if directory is None:
+        raise AfsregError(f"{root}: git cannot tell where its hooks live (is git installed?)")
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "pre-commit"
     source = packaged_hook()
     if target.exists() and not force and target.read_bytes() != source.read_bytes():
         raise AfsregError(
