@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote
 
 from afsreg.errors import AfsregError
 
@@ -38,27 +38,66 @@ class DatabaseError(AfsregError):
     """A database operation failed; the message names the database (password masked)."""
 
 
+_SCHEME = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://)(.*)$", re.DOTALL)
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, str | None, str]:
+    """``scheme://user:password@rest`` -> (scheme://, user, password, @rest...).
+
+    A password may hold ``@``, ``:`` or ``/`` unencoded: the user part ends at
+    the last ``@`` before any ``?``, and the password starts at the first ``:``.
+    """
+    match = _SCHEME.match(url)
+    if match is None:
+        return "", None, None, url
+    scheme, rest = match.groups()
+    authority = rest.split("?", 1)[0]
+    at = authority.rfind("@")
+    if at < 0:
+        return scheme, None, None, rest
+    user, colon, password = authority[:at].partition(":")
+    return scheme, user, password if colon else None, rest[at:]
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***`` (also ``password=`` parameters)."""
     masked = re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
-    return re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", masked, flags=re.I)
+    scheme, user, password, rest = _split_userinfo(masked)
+    if password is None:
+        return masked
+    return f"{scheme}{user}:***{rest}"
 
 
-def _password(url: str) -> str | None:
-    with contextlib.suppress(ValueError):
-        parts = urlsplit(url)
-        if parts.password:
-            return parts.password
-    match = re.search(r"(?i)password=([^&\s]+)", url)
-    return match.group(1) if match else None
+def _passwords(url: str) -> list[str]:
+    found = [_split_userinfo(url)[2] or "", *re.findall(r"(?i)password=([^&\s]+)", url)]
+    return [secret for secret in found if secret]
 
 
 def scrub(message: str, url: str) -> str:
-    """``message`` with the URL's password removed wherever a driver repeated it."""
-    secret = _password(url)
-    if secret:
-        message = message.replace(secret, "***")
+    """``message`` with the URL's passwords removed wherever a driver repeated them."""
+    for secret in _passwords(url):
+        for form in sorted({secret, unquote(secret), quote(unquote(secret), safe="")}, key=len)[
+            ::-1
+        ]:
+            message = message.replace(form, "***")
     return message
+
+
+def postgres_conninfo(url: str) -> str:
+    """What libpq is given: ``postgresql://`` with user and password percent-encoded.
+
+    Accepts ``postgres://`` and SQLAlchemy's ``postgresql+psycopg://`` (any
+    ``+driver``), and a password holding ``@``, ``:`` or ``/`` as typed.
+    """
+    scheme, user, password, rest = _split_userinfo(url)
+    if not scheme:
+        return url
+    if user is None:
+        return "postgresql://" + rest
+    userinfo = quote(unquote(user), safe="")
+    if password is not None:
+        userinfo += ":" + quote(unquote(password), safe="")
+    return f"postgresql://{userinfo}{rest}"
 
 
 def default_sqlite_path(root: Path) -> Path:
@@ -107,6 +146,7 @@ class Database:
     raw: Any  # sqlite3.Connection | psycopg.Connection
     secret_url: str
     in_transaction: bool = False
+    created_file: Path | None = None  # a SQLite file this connection created
 
     # -- statements ---------------------------------------------------------
 
@@ -253,8 +293,19 @@ class Database:
                 raise
 
     def close(self) -> None:
+        # A SQLite file created by this connection that still holds no table
+        # (the first sync failed or was interrupted) is removed: a 0-byte file
+        # would later read as "a database that was never synced".
+        empty = False
+        if self.created_file is not None:
+            with contextlib.suppress(Exception):
+                empty = not self.raw.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         with contextlib.suppress(Exception):
             self.raw.close()
+        if empty and self.created_file is not None:
+            for leftover in (self.created_file, Path(f"{self.created_file}-journal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def __enter__(self) -> Database:
         return self
@@ -273,6 +324,7 @@ def connect(url: str, *, create: bool = True) -> Database:
     dialect = dialect_of(url)
     if dialect == "sqlite":
         path = sqlite_path(url)
+        created = None
         if path != ":memory:":
             file = Path(path)
             if not file.exists():
@@ -280,23 +332,47 @@ def connect(url: str, *, create: bool = True) -> Database:
                     raise DatabaseError(
                         f"{masked}: no such database file (run `afsreg sync` first)"
                     )
-                file.parent.mkdir(parents=True, exist_ok=True)
+                _sqlite_folder(file, masked)
+                created = file
         try:
             raw = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
             raw.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise DatabaseError(f"{masked}: cannot open: {exc}") from None
-        return Database("sqlite", masked, raw, url)
+        return Database("sqlite", masked, raw, url, created_file=created)
     import psycopg
 
-    conninfo = (
-        url if not url.startswith("postgres://") else "postgresql://" + url[len("postgres://") :]
-    )
+    conninfo = postgres_conninfo(url)
     try:
         pg = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         raise DatabaseError(f"{masked}: cannot connect: {scrub(str(exc).strip(), url)}") from None
     return Database("postgresql", masked, pg, url)
+
+
+def _sqlite_folder(file: Path, masked: str) -> None:
+    """The folder of a new SQLite file: afsreg creates only its own ``.afsreg/``.
+
+    Any other missing folder is a typo more often than a wish
+    (``sqlite:///nonexistent/dir/x.db`` is relative to the current folder).
+    """
+    folder = file.parent
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseError(
+            f"{masked}: {folder} exists and is not a folder; move it away or pass --database-url"
+        )
+    if folder.is_dir():
+        return
+    if folder.name == SQLITE_DIR and folder.parent.is_dir():
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise DatabaseError(f"{masked}: cannot create {folder}: {exc.strerror}") from None
+        return
+    raise DatabaseError(
+        f"{masked}: folder {folder} does not exist; create it first "
+        "(sqlite:///relative/path is relative to the current folder, sqlite:////abs/path is absolute)"
+    )
 
 
 def _is_driver_error(exc: Exception) -> bool:

@@ -114,11 +114,15 @@ class StatusReport:
         return "\n".join(lines)
 
 
+def _label(table: str, key: Any) -> str:
+    return f"{table} {key if isinstance(key, str) else ' '.join(map(str, key))}"
+
+
 def _compare(
     table: Table, desired: dict[Any, Row], actual: dict[Any, Row], report: StatusReport
 ) -> None:
     def label(key: Any) -> str:
-        return f"{table.name} {key if isinstance(key, str) else ' '.join(map(str, key))}"
+        return _label(table.name, key)
 
     for key in sorted(desired.keys() - actual.keys()):
         report.missing.append(label(key))
@@ -164,7 +168,19 @@ def status(
         report = StatusReport(db.url, rev, commit_id, state.commit_sha if state else None)
         report.pending_migrations = [m.label for m in pending(db)]
         if report.pending_migrations:
-            return report  # the tables are not all there yet: everything else is noise
+            if state is None:
+                # Never synced: every row the files call for is missing (the
+                # count says how much a first sync will write).
+                for name, rows in (
+                    ("artifacts", desired.artifacts),
+                    ("model_versions", desired.model_versions),
+                    (
+                        "model_version_events",
+                        {(e["commit_sha"], e["path"]) for e in desired.events},
+                    ),
+                ):
+                    report.missing += [_label(name, key) for key in sorted(rows)]
+            return report  # the tables are not all there yet: comparing them would be noise
         artifacts_t, versions_t, events_t = tables(db)
         versions = list(registry)
         plan = make_plan(
