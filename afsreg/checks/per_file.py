@@ -23,7 +23,7 @@ from afsreg.format.record import (
 )
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
-from afsreg.git.sources import SourceFile, is_file_backed
+from afsreg.git.sources import NOT_UTF8, SourceFile, is_file_backed
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
 
@@ -143,6 +143,8 @@ def _special_message(kind: str) -> str:
             "is a git submodule (or a nested repository); model files must be "
             "committed in this repository itself"
         )
+    if kind == NOT_UTF8:
+        return "has a name that is not valid UTF-8; rename it (model names and versions are text)"
     return f"is a {kind}, not a regular file; it is never opened"
 
 

@@ -189,8 +189,12 @@ def compare_command(first: str, second: str, fmt: str, rev: str | None, root: Pa
     registry = open_registry(root, rev)
     result = views.compare(registry.get(first), registry.get(second))
 
+    from afsreg.read.diff import format_delta
+
     def render(data: dict[str, Any]) -> str:
-        return "metrics\n" + table(data["metrics"]) + "\n\nother fields\n" + table(data["fields"])
+        # Signed, as in diff: +0.02 beside -0.02.
+        metrics = [{**row, "delta": format_delta(row["delta"])} for row in data["metrics"]]
+        return "metrics\n" + table(metrics) + "\n\nother fields\n" + table(data["fields"])
 
     emit(result, fmt, render)
 

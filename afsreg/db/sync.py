@@ -197,13 +197,29 @@ def _last_commit(
     except (KeyError, ValueError, pygit2.GitError):
         last, is_ancestor = None, False
     if not is_ancestor or not isinstance(last, pygit2.Commit):
+        branch = _branch_holding(repo, state.commit_sha) if last is not None else None
+        why = f"on branch {branch}" if branch else "history rewritten"
         report.reason = (
-            f"history rewritten: last synced commit {state.commit_sha[:12]} is not an ancestor of "
+            f"{why}: last synced commit {state.commit_sha[:12]} is not an ancestor of "
             f"{report.rev}; doing a full sync"
         )
         return None
     report.mode = "incremental"
     return last
+
+
+def _branch_holding(repo: pygit2.Repository, commit_sha: str) -> str | None:
+    """A branch (local or remote) whose history holds ``commit_sha``: a switch, not a rewrite."""
+    for name in repo.references:
+        if not name.startswith(("refs/heads/", "refs/remotes/")):
+            continue
+        try:
+            tip = repo.references[name].peel(pygit2.Commit).id
+            if str(tip) == commit_sha or repo.descendant_of(tip, commit_sha):
+                return name.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+        except (KeyError, ValueError, pygit2.GitError):
+            continue
+    return None
 
 
 def _sync_full(

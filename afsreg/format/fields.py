@@ -106,9 +106,26 @@ def field_changes(old: Any, new: Any) -> list[FieldChange]:
     for key in sorted(before.keys() | after.keys()):
         a = before.get(key, MISSING)
         b = after.get(key, MISSING)
-        if not same(a, b):
-            changes.append(FieldChange(key, a, b))
+        if same(a, b) or _filled_or_emptied(key, a, b, before, after):
+            continue
+        changes.append(FieldChange(key, a, b))
     return changes
+
+
+def _filled_or_emptied(
+    key: str, a: Any, b: Any, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> bool:
+    """``{}`` on one side and fields below it on the other: the fields are the change.
+
+    (``evaluation_metrics: {} -> (absent)`` beside ``evaluation_metrics.f1: (absent) -> 0.8``
+    would be noise.)
+    """
+    below = key + "."
+    if a == {} and b is MISSING:
+        return any(k.startswith(below) for k in after)
+    if b == {} and a is MISSING:
+        return any(k.startswith(below) for k in before)
+    return False
 
 
 def metrics(data: Mapping[str, Any]) -> dict[str, float]:

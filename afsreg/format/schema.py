@@ -150,6 +150,12 @@ def _load(directory: Path) -> Schemas:
         except ValueError as exc:
             raise AfsregError(f"{directory / name}: not valid JSON ({exc})") from None
     for name, schema in loaded.items():
+        for key, value in _ids(schema):
+            raise AfsregError(
+                f"{directory / name}: {key} {value!r} is not allowed in a registry's schema: "
+                "it would move where $refs resolve (possibly to the network); "
+                "afsreg resolves $refs only inside the two schema files"
+            )
         for ref in _refs(schema):
             if not (ref.startswith("#") or ref == METADATA_SCHEMA):
                 raise AfsregError(
@@ -158,6 +164,20 @@ def _load(directory: Path) -> Schemas:
                 )
     digest = hashlib.sha256(b"".join(texts[n] for n in SCHEMA_NAMES)).hexdigest()[:16]
     return Schemas(directory, loaded[FILE_SCHEMA], loaded[METADATA_SCHEMA], digest)
+
+
+def _ids(node: Any) -> Iterator[tuple[str, str]]:
+    """Every base-URI keyword: ``$id`` anywhere, and a URI-like draft-04 ``id``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            uri_like = isinstance(value, str) and (":" in value or "/" in value)
+            if (key == "$id" and isinstance(value, str)) or (key == "id" and uri_like):
+                yield key, value
+            else:
+                yield from _ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _ids(item)
 
 
 def _refs(node: Any) -> Iterator[str]:

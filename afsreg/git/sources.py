@@ -144,6 +144,10 @@ def working_tree_files(
         with os.scandir(directory) as entries:
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}"
+                if not is_text(entry.name):
+                    if entry.is_dir(follow_symlinks=False) or is_suspect_link(entry.name):
+                        files.append(_special(visible_path(rel), NOT_UTF8))
+                    continue
                 if entry.is_symlink():
                     if is_suspect_link(entry.name):
                         files.append(_special(rel, "symbolic link"))
@@ -190,6 +194,23 @@ def working_tree_files(
         del known[stale]
     files.sort(key=lambda f: f.path)
     return files
+
+
+NOT_UTF8 = "name that is not valid UTF-8"
+
+
+def is_text(name: str) -> bool:
+    """False for a file name whose bytes are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def visible_path(path: str) -> str:
+    """A path with its undecodable bytes written as ``\\xe9``: printable, storable, hashable."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _special(path: str, kind: str) -> SourceFile:
@@ -264,6 +285,14 @@ def tree_files(
         prefix, subtree = stack.pop()
         for entry in subtree:
             path = f"{prefix}/{entry.name}"
+            if not is_text(entry.name or ""):
+                if entry.filemode == pygit2.enums.FileMode.TREE or is_suspect_link(
+                    entry.name or ""
+                ):
+                    files.append(
+                        SourceFile(visible_path(path), b"", str(entry.id), special=NOT_UTF8)
+                    )
+                continue
             if entry.filemode == pygit2.enums.FileMode.TREE:
                 stack.append((path, cast(pygit2.Tree, repo[entry.id])))
             elif entry.filemode == pygit2.enums.FileMode.LINK:
@@ -292,6 +321,10 @@ def index_files(root: Path) -> list[SourceFile]:
         ) from None
     for entry in entries:
         path = entry.path
+        if not is_text(path):
+            if path.startswith(MODELS_DIR + "/"):
+                files.append(SourceFile(visible_path(path), b"", str(entry.id), special=NOT_UTF8))
+            continue
         if entry.mode == pygit2.enums.FileMode.LINK:
             if path == MODELS_DIR or (
                 path.startswith(MODELS_DIR + "/") and is_suspect_link(path.rsplit("/", 1)[-1])

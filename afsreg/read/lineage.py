@@ -219,6 +219,9 @@ class LineageGraph:
 
     def node(self, node_id: str) -> Node:
         if node_id not in self.nodes or self.nodes[node_id].kind == "missing":
+            same = _same_version_node(self, node_id)
+            if same is not None:
+                return same
             raise NotFoundError(f"{node_id}: no such version in the registry")
         return self.nodes[node_id]
 
@@ -298,6 +301,27 @@ class LineageGraph:
         if not found:
             raise NotFoundError(f"{name}: no such model in the registry")
         return sorted(found, key=_node_sort_key)
+
+
+def _same_version_node(graph: LineageGraph, node_id: str) -> Node | None:
+    """``m@v1.0`` finds ``m@v1``: missing version parts count as 0 (docs/format.md)."""
+    from afsreg.format.versions import version_key
+
+    name, _, version = node_id.partition("@")
+    try:
+        wanted = version_key(version)
+    except ValueError:
+        return None
+    for other_id, node in graph.nodes.items():
+        other_name, _, other_version = other_id.partition("@")
+        if other_name != name or node.kind == "missing":
+            continue
+        try:
+            if version_key(other_version) == wanted:
+                return node
+        except ValueError:
+            continue
+    return None
 
 
 def _node_sort_key(node: Node) -> tuple[Any, ...]:
