@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
@@ -105,6 +106,32 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES, what: str = "file") -> bytes:
+    """A file given on the command line, read with a size limit: never /dev/zero forever.
+
+    Only regular files are read (a FIFO or a device could block or never end).
+    """
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise AfsregError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise AfsregError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AfsregError(f"{path}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            content = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(content) > limit:
+        raise AfsregError(f"{path}: a {what} may be at most {limit // 1024 // 1024} MiB")
+    return content
 
 
 def decode(content: bytes) -> str:

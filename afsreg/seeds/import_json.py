@@ -35,6 +35,13 @@ from typing import TYPE_CHECKING, Any
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml
 from afsreg.format.fields import FIELD_ORDER, KNOWN_METRICS
+from afsreg.format.loader import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    YamlError,
+    dotted,
+    read_limited,
+)
 from afsreg.format.refs import looks_like_hf_id
 from afsreg.format.versions import is_valid_name, is_valid_version, sort_versions
 from afsreg.write.change import Change, apply_change
@@ -112,13 +119,55 @@ class ImportReport:
         }
 
 
+# A registry.json holds every model; it may be much larger than one model file.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+
+
+class _Refused(ValueError):
+    """A JSON value afsreg will not import (raised from json's parse hooks)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a number afsreg stores (no NaN or infinities)")
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Refused(f"an integer has {len(text)} digits; at most {MAX_INT_DIGITS} are allowed")
+    return int(text)
+
+
 def _read_json(path: Path) -> Any:
+    """The document, or an error naming the file: invalid JSON, NaN, huge integers, deep nesting."""
+    content = read_limited(path, MAX_JSON_BYTES, "JSON registry")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AfsregError(f"{path}: no such file") from None
+        document = json.loads(
+            content.decode("utf-8"), parse_constant=_no_constant, parse_int=_integer
+        )
+    except _Refused as exc:
+        raise AfsregError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise AfsregError(f"{path}: nested deeper than {MAX_DEPTH} levels") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AfsregError(f"{path}: not valid JSON ({exc})") from None
+    where = _too_deep(document)
+    if where is not None:
+        raise AfsregError(f"{path}: {where}: nested deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _too_deep(document: Any) -> str | None:
+    """The dotted path of a value nested deeper than MAX_DEPTH, if any (iterative walk)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return dotted(path[: MAX_DEPTH + 1])
+        if isinstance(value, dict):
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return None
 
 
 def _models_of(document: Any, path: Path) -> dict[str, Any]:
@@ -604,7 +653,13 @@ def import_json(
             path = f"models/{name}/{version}.yaml"
             if registry.file(path) is not None or (registry.root / path).exists():
                 raise AfsregError(f"{path} already exists; import never overwrites a version file")
-            files[path] = dump_yaml(data).encode("utf-8")
+            try:
+                files[path] = dump_yaml(data).encode("utf-8")
+            except YamlError as exc:  # too big, say: name the JSON entry and the file
+                raise AfsregError(
+                    f"{registry_json}: models.{name}.versions.{version} cannot become "
+                    f"{path}: {exc.message}"
+                ) from None
             imported.append(
                 ImportedVersion(f"{name}@{version}", path, data, item.review, item.skipped)
             )
