@@ -5,9 +5,9 @@ and 1.2 disagree on. Assertions are on afsreg's own words, location and field.""
 from __future__ import annotations
 
 import pytest
+from conftest import GitRegistry, dump, model_doc, run_afsreg
 
 from afsreg.format.loader import MAX_DEPTH, YamlError, load_yaml
-from tests.conftest import GitRegistry, dump, model_doc, run_afsreg
 
 
 def refused(content: bytes) -> YamlError:

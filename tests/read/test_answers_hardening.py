@@ -8,8 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import GitRegistry, dump, model_doc, run_afsreg
+from conftest import GitRegistry, dump, model_doc, run_afsreg
 
 
 def test_v1_0_names_v1_as_docs_format_says(git_registry: GitRegistry) -> None:
@@ -115,7 +114,7 @@ def test_c_locale_prints_non_ascii_text(git_registry: GitRegistry) -> None:
 
 @pytest.mark.parametrize("where", ["top", "nested"])
 def test_registry_schema_with_a_remote_id_is_refused(git_registry: GitRegistry, where: str) -> None:
-    from tests.conftest import REPO_ROOT
+    from conftest import REPO_ROOT
 
     schemas = git_registry.root / "schemas"
     schemas.mkdir()

@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import BIN_DIR, GitRegistry, dump, git, model_doc, run_afsreg
+from conftest import BIN_DIR, GitRegistry, dump, git, model_doc, run_afsreg
 
 BROKEN = "schema_version: 1\nname: m\nversion: v2\ntitle: [unclosed\n"
 

@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import BIN_DIR, GitRegistry, run_afsreg
+from conftest import BIN_DIR, GitRegistry, run_afsreg
 
 HARD_SECRETS = ["Qz7@Kx9", "Qz7:Kx9/Wv4", "Qz7@Kx9:Wv4/Jn2@", "Qz7%40Kx9"]
 

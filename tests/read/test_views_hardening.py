@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from tests.conftest import GitRegistry, dump, model_doc, run_afsreg
+from conftest import GitRegistry, dump, model_doc, run_afsreg
 
 BROKEN = "schema_version: 1\nname: m\nversion: v2\ntitle: [unclosed\n"
 
