@@ -8,6 +8,7 @@ their comments and layout), validates the whole registry first, and with
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import click
 from afsreg.cli.options import emit, resolve_root, root_option, safe_text
 from afsreg.errors import AfsregError
 from afsreg.format.fields import parse_assignment
-from afsreg.format.loader import YamlError, decode
+from afsreg.format.loader import MAX_INT_DIGITS, YamlError, decode, load_yaml, read_limited
 from afsreg.format.refs import parse_name_or_ref
 from afsreg.registry import Registry
 from afsreg.seeds.import_json import import_json
@@ -32,6 +33,7 @@ from afsreg.write.lifecycle import (
     reject,
     rollback,
 )
+from afsreg.write.lock import write_lock
 from afsreg.write.register import register_model, update_evaluation_scores
 
 
@@ -75,7 +77,9 @@ def write_options(*, actor: bool = False) -> Callable[[Callable[..., Any]], Call
         def command(**kwargs: Any) -> Any:
             names = ("commit", "message", "dry_run", "fmt", "root", "by", "at")
             flags = WriteFlags(**{n: kwargs.pop(n) for n in names if n in kwargs})
-            return func(flags=flags, **kwargs)
+            # The registry's write lock, from reading it to the commit (afsreg.write.lock).
+            with write_lock(resolve_root(flags.root)):
+                return func(flags=flags, **kwargs)
 
         options = [
             click.option(
@@ -226,10 +230,13 @@ def add_command(
     fields = dict(_assignment(a) for a in assignments)
     template_text: str | None = None
     if template is not None:
+        content = read_limited(template, what="model file")
         try:
-            template_text = decode(template.read_bytes())
+            template_text = decode(content)
+            load_yaml(content)  # a broken template is reported at its own line
         except YamlError as exc:
-            raise AfsregError(f"{template}: {exc}") from None
+            where = f"{exc.line}:{exc.col}: {exc.field or '(file)'}"
+            raise AfsregError(f"{template}:{where}: {exc.message}") from None
     registry = flags.open()
     change = register_model(
         registry,
@@ -251,14 +258,25 @@ def _assignment(text: str) -> tuple[str, Any]:
 
 
 def _score_value(text: str) -> tuple[str, float]:
+    """``METRIC=VALUE``: an integer is kept exact (never through a float), a float must be finite."""
     metric, sep, raw = text.partition("=")
     if not sep or not metric:
         raise AfsregError(f"{text!r}: expected METRIC=VALUE, e.g. accuracy=0.87")
+    raw = raw.strip()
+    digits = raw.lstrip("+-")
+    if digits.isdigit() and digits.isascii():
+        if len(digits) > MAX_INT_DIGITS:
+            raise AfsregError(
+                f"{text!r}: an integer of {len(digits)} digits; at most {MAX_INT_DIGITS} are allowed"
+            )
+        return metric, int(raw)
     try:
         value = float(raw)
     except ValueError:
         raise AfsregError(f"{text!r}: {raw!r} is not a number") from None
-    return metric, int(value) if raw.strip().lstrip("-").isdigit() else value
+    if not math.isfinite(value):
+        raise AfsregError(f"{text!r}: {raw!r} is not a finite number")
+    return metric, value
 
 
 @click.command("score")

@@ -299,14 +299,15 @@ def _detect_style(root: yaml.Node, text: str) -> _Style:
     )
 
 
-def _check_no_anchors(text: str) -> None:
+def _check_no_anchors(text: str, path: str = "<yaml>") -> None:
     if "&" not in text and "*" not in text:
         return
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            mark = event.start_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             raise YamlEditError(
-                f"line {line}: the file uses YAML anchors or aliases; "
+                f"{path}:{line}:{col}: (file): the file uses YAML anchors or aliases; "
                 "afsreg cannot edit it without changing other values (expand them first)"
             )
 
@@ -449,7 +450,7 @@ def edit_yaml(text: str, new_data: Mapping[str, Any], path: str = "<yaml>") -> s
     document written in a way afsreg does not edit, like anchors).
     """
     target = dict(new_data)
-    _check_no_anchors(text)
+    _check_no_anchors(text, path)
     for _ in range(_MAX_SPLICES):
         document = _Document(text, path)
         edit = _first_difference(document.data, target, ())

@@ -27,7 +27,9 @@ from afsreg.format.editor import edit_yaml
 from afsreg.format.loader import YamlError, decode
 from afsreg.format.refs import Ref
 from afsreg.git.commit import commit_paths
+from afsreg.git.sources import git_blob_id
 from afsreg.problems import Problem
+from afsreg.write.lock import write_lock
 
 if TYPE_CHECKING:
     from afsreg.format.record import ModelVersion
@@ -168,25 +170,39 @@ def _immutability_problems(after: Registry) -> list[Problem]:
 
 
 def write_files(
-    root: Path, files: Mapping[str, bytes | None], expected: Mapping[str, bytes | None]
+    root: Path, files: Mapping[str, bytes | None], expected: Mapping[str, str | bytes | None]
 ) -> None:
-    """Write each file atomically; refuse if one changed on disk since it was read.
+    """Write every file or none; refuse if one changed on disk since it was read.
 
-    ``expected`` is what each path held when the registry was read (None: it
-    did not exist). New content goes to a temporary file in the same folder,
-    is flushed to disk, then renamed over the old file, so an interrupted
-    write leaves the old file whole. A new file is linked into place, which
-    fails instead of overwriting a file that appeared meanwhile.
+    ``expected`` is the git blob id (or the bytes) each path had when the
+    registry was read (None: it did not exist). New content goes to a temporary file in the
+    same folder, is flushed to disk, then renamed over the old file, so each
+    file is always whole. A new file is linked into place, which fails
+    instead of overwriting a file that appeared meanwhile. Before the first
+    rename every old file is kept as a hard link; if any rename fails, the
+    files already renamed are put back, so a multi-file change (promote and
+    supersede) is all or nothing.
     """
+    expected_ids = {
+        rel: git_blob_id(value) if isinstance(value, bytes) else value
+        for rel, value in expected.items()
+    }
     staged: list[tuple[str, Path, Path | None]] = []
+    backups: dict[Path, Path] = {}
+    done: list[tuple[str, Path]] = []
     rel = ""
-    renamed = 0
     try:
         for rel, content in files.items():
             target = root / rel
             current = target.read_bytes() if target.is_file() else None
-            if current != expected.get(rel):
+            if (git_blob_id(current) if current is not None else None) != expected_ids.get(rel):
                 raise AfsregError(f"{rel}: changed on disk while afsreg was working; run it again")
+            if current is not None:
+                backup = target.with_name(f".{target.name}.afsreg-old")
+                with contextlib.suppress(FileNotFoundError):
+                    backup.unlink()
+                os.link(target, backup)
+                backups[target] = backup
             if content is None:
                 staged.append((rel, target, None))
                 continue
@@ -207,7 +223,7 @@ def write_files(
         for rel, destination, written in staged:
             if written is None:
                 destination.unlink()
-            elif expected.get(rel) is None:
+            elif expected_ids.get(rel) is None:
                 try:
                     os.link(written, destination)
                 except FileExistsError:
@@ -217,23 +233,42 @@ def write_files(
                 written.unlink()
             else:
                 os.replace(written, destination)
-            renamed += 1
+            done.append((rel, destination))
         for folder in {destination.parent for _, destination, _ in staged}:
             _fsync_dir(folder)
-    except OSError as exc:
-        # Everything is staged before the first rename, so a failure before
-        # then changes nothing; only the rename phase can leave a multi-file
-        # change part-way (each file itself is always whole).
+    except (OSError, AfsregError) as exc:
+        restored = _restore(done, backups)
+        if isinstance(exc, AfsregError) and not done:
+            raise
+        reason = exc if isinstance(exc, AfsregError) else (exc.strerror or exc)
         outcome = (
             "nothing was changed"
-            if renamed == 0
-            else f"{renamed} of {len(staged)} files were written"
+            if restored
+            else f"{len(done)} of {len(staged)} files were written and could not be put back"
         )
-        raise AfsregError(f"{rel}: cannot write ({exc.strerror or exc}); {outcome}") from None
+        raise AfsregError(f"{rel}: cannot write ({reason}); {outcome}") from None
     finally:
         for _, _, leftover in staged:
             if leftover is not None and leftover.exists():
                 leftover.unlink()
+        for backup in backups.values():
+            with contextlib.suppress(OSError):
+                backup.unlink()
+
+
+def _restore(done: list[tuple[str, Path]], backups: Mapping[Path, Path]) -> bool:
+    """Undo the renames already made (newest first); True when every file is as before."""
+    whole = True
+    for _rel, destination in reversed(done):
+        try:
+            backup = backups.get(destination)
+            if backup is None:
+                destination.unlink()  # it was new
+            else:
+                os.replace(backup, destination)  # the old bytes, under the old name
+        except OSError:
+            whole = False
+    return whole
 
 
 def _fsync_dir(path: Path) -> None:
@@ -253,17 +288,36 @@ def apply_change(
     commit: bool = False,
     message: str | None = None,
 ) -> Change:
-    """Validate ``change`` against ``registry``, write it, and commit it if asked."""
+    """Validate ``change`` against ``registry``, write it, and commit it if asked.
+
+    All of it under the registry's write lock (afsreg.write.lock). If other
+    files changed since ``registry`` was read (another writer got there
+    first), the change is validated again against the registry as it is
+    now, so two writes can't each pass alone and break a rule together.
+    """
     _check_writable(registry)
-    change.registry = validate_change(registry, change.files)
-    if dry_run:
-        return change
-    expected: dict[str, bytes | None] = {}
-    for rel in change.files:
-        existing = registry.file(rel)
-        expected[rel] = existing.content if existing is not None else None
-    write_files(registry.root, change.files, expected)
-    change.written = True
-    if commit:
-        change.commit_id = commit_paths(registry.root, change.paths, message or change.message)
+    with write_lock(registry.root):
+        current = _as_on_disk(registry)
+        change.registry = validate_change(current, change.files)
+        if dry_run:
+            return change
+        expected: dict[str, str | None] = {}
+        for rel in change.files:
+            existing = registry.file(rel)
+            expected[rel] = existing.blob_id if existing is not None else None
+        write_files(registry.root, change.files, expected)
+        change.written = True
+        if commit:
+            change.commit_id = commit_paths(registry.root, change.paths, message or change.message)
     return change
+
+
+def _as_on_disk(registry: Registry) -> Registry:
+    """``registry`` if the working tree still holds exactly its files, else a fresh read."""
+    from afsreg.registry import Registry
+
+    fresh = Registry.open(registry.root)
+    same = {(f.path, f.blob_id) for f in fresh.files} == {
+        (f.path, f.blob_id) for f in registry.files
+    }
+    return registry if same else fresh
