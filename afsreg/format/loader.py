@@ -319,7 +319,7 @@ class _Builder:
             _refuse_yaml11_number(node, path)
             try:
                 value = self.constructor.construct_yaml_float(node)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, IndexError):
                 raise _node_error(node, f"{node.value!r} is not a number", path) from None
             if not math.isfinite(value):
                 raise _node_error(node, f"{node.value!r} is not a finite number", path)

@@ -135,3 +135,7 @@ def test_bad_core_value_in_file_and_commit_is_a_located_refusal(
         assert "Traceback" not in result.stderr
         assert f"models/m/v1.yaml:{line}:" in result.stdout + result.stderr
     assert not (git_registry.root / "db.sqlite").exists()
+
+
+def test_yaml11_booleans_are_read_as_booleans_as_documented() -> None:
+    assert load_yaml(b"a: yes\nb: off\n") == {"a": True, "b": False}
