@@ -295,7 +295,8 @@ def _deployments_overlap_across_versions(versions: Sequence[ModelVersion]) -> li
     for v in versions:
         for env, deployed_at, undeployed_at in v.summary.get("deployed_spans") or []:
             start, end = parse_instant(deployed_at), parse_instant(undeployed_at)
-            if start is not None and (end is None or end >= start):
+            # An empty span (replaced within the same second) overlaps nothing.
+            if start is not None and (end is None or end > start):
                 by_env[(v.name, env)].append((start, end, v))
     for (name, env), spans in by_env.items():
         spans.sort(key=lambda span: span[0])

@@ -106,8 +106,15 @@ def parse_instant(text: Any) -> datetime | None:
 def overlapping(
     spans: list[tuple[datetime, datetime | None]],
 ) -> tuple[int, int] | None:
-    """Indexes of two spans [start, end) that overlap (end None: still open), if any."""
-    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    """Indexes of two spans [start, end) that overlap (end None: still open), if any.
+
+    An empty span (end == start: deployed and replaced within the same second,
+    as timestamps are to the second) overlaps nothing.
+    """
+    order = sorted(
+        (i for i, (start, end) in enumerate(spans) if end is None or end > start),
+        key=lambda i: spans[i][0],
+    )
     for previous, current in itertools.pairwise(order):
         end = spans[previous][1]
         if end is None or spans[current][0] < end:

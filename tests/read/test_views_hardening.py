@@ -228,3 +228,24 @@ def test_a_newline_in_a_folder_name_cannot_fake_a_problem_line(git_registry: Git
             line.removeprefix("warning: ").startswith("models/v1.yaml") for line in lines
         )
         assert any("x\\nmodels" in line for line in lines), lines
+
+
+def test_deployments_replaced_within_one_second_do_not_overlap(git_registry: GitRegistry) -> None:
+    """Timestamps are to the second: deploy, roll back and deploy again can share one."""
+    at = DAY(1)
+    git_registry.write_model(
+        "m",
+        "v1",
+        promotion={"state": "superseded", "superseded_by": "v2"},
+        status="deployed",
+        deployments=[deployment("production", at, at), deployment("production", at)],
+    )
+    git_registry.write_model(
+        "m",
+        "v2",
+        promotion={"state": "promoted"},
+        status="completed",
+        deployments=[deployment("production", at, at)],
+    )
+    result = run_afsreg(["validate"], git_registry.root)
+    assert result.returncode == 0, result
