@@ -284,11 +284,11 @@ def tree_files(
     while stack:
         prefix, subtree = stack.pop()
         for entry in subtree:
-            path = f"{prefix}/{entry.name}"
-            if not is_text(entry.name or ""):
-                if entry.filemode == pygit2.enums.FileMode.TREE or is_suspect_link(
-                    entry.name or ""
-                ):
+            # raw_name: older pygit2 raises on a name that is not UTF-8.
+            name = os.fsdecode(entry.raw_name or b"")
+            path = f"{prefix}/{name}"
+            if not is_text(name):
+                if entry.filemode == pygit2.enums.FileMode.TREE or is_suspect_link(name):
                     files.append(
                         SourceFile(visible_path(path), b"", str(entry.id), special=NOT_UTF8)
                     )
@@ -296,7 +296,7 @@ def tree_files(
             if entry.filemode == pygit2.enums.FileMode.TREE:
                 stack.append((path, cast(pygit2.Tree, repo[entry.id])))
             elif entry.filemode == pygit2.enums.FileMode.LINK:
-                if is_suspect_link(entry.name or ""):
+                if is_suspect_link(name):
                     files.append(SourceFile(path, b"", str(entry.id), is_symlink=True))
             elif entry.filemode == pygit2.enums.FileMode.COMMIT:
                 files.append(SourceFile(path, b"", str(entry.id), special="git submodule"))
@@ -314,7 +314,10 @@ def index_files(root: Path) -> list[SourceFile]:
     repo = open_repo(root)
     files: list[SourceFile] = []
     try:
-        entries = list(repo.index)
+        entries: list[Any] = list(repo.index)
+    except UnicodeDecodeError:
+        # Older pygit2 cannot decode a path that is not UTF-8: ask git instead.
+        entries = _index_via_git(root)
     except pygit2.GitError as exc:
         raise AfsregError(
             f"{root}/.git/index: cannot read the git index ({exc}); `git reset` rebuilds it from HEAD"
@@ -341,6 +344,27 @@ def index_files(root: Path) -> list[SourceFile]:
     return files
 
 
+class _IndexEntry:
+    """An index entry as ``git ls-files --stage`` gives it (path, mode, blob id)."""
+
+    def __init__(self, path: str, mode: int, oid: str) -> None:
+        self.path, self.mode, self.id = path, mode, pygit2.Oid(hex=oid)
+
+
+def _index_via_git(root: Path) -> list[Any]:
+    result = subprocess.run(
+        ["git", "ls-files", "--stage", "-z"], cwd=root, capture_output=True, check=False
+    )
+    entries = []
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        mode, oid, _stage = meta.decode().split()
+        entries.append(_IndexEntry(os.fsdecode(raw_path), int(mode, 8), oid))
+    return entries
+
+
 def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid) -> Callable[[], bytes]:
     def read() -> bytes:
         return _blob_data(repo, oid)
@@ -363,11 +387,9 @@ def hidden_model_paths(root: Path) -> list[str]:
         repo = open_repo(root)
     except AfsregError:
         return []  # a models/ folder outside git: no sparse checkout
-    try:
-        sparse = repo.config.get_bool("core.sparseCheckout")
-    except (KeyError, pygit2.GitError):
-        sparse = False
-    if not sparse:
+    # The patterns file exists once sparse checkout was ever set up (git may keep
+    # core.sparseCheckout in config.worktree, which older libgit2 does not read).
+    if not (Path(repo.path) / "info" / "sparse-checkout").exists():
         return []
     result = subprocess.run(
         ["git", "ls-files", "-t", "-z", "--", MODELS_DIR],
