@@ -98,8 +98,8 @@ def test_adds_promotes_deploys_and_scores_at_once(one_model: GitRegistry) -> Non
     )
     for job, (code, _out, err) in results.items():
         assert code == 0 or (code == 1 and err.startswith("error: ")), (job, err)
-    ok = {job for job, (code, _, _) in results.items() if code == 0}
-    adds = [out for job, (code, out, _) in results.items() if job[0] == "add" and code == 0]
+    ok = {job for job, (code, _, _) in results if code == 0}
+    adds = [out for job, (code, out, _) in results if job[0] == "add" and code == 0]
     assert len(adds) == 3, results  # adds do not conflict: three new versions
     files = sorted(p.name for p in (one_model.root / "models" / "m").glob("v*.yaml"))
     assert len(files) == 6, files
