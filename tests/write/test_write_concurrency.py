@@ -93,10 +93,10 @@ def test_adds_promotes_deploys_and_scores_at_once(one_model: GitRegistry) -> Non
         ["score", "m@v2", "accuracy=0.72"],
         ["promote", "m@v3"],
     ]
-    results = dict(
-        zip(map(tuple, jobs), finish([start(job, one_model.root) for job in jobs]), strict=True)
-    )
-    for job, (code, _out, err) in results.items():
+    # A list, not a dict: two of the jobs are the same command.
+    outcomes = finish([start(job, one_model.root) for job in jobs])
+    results = list(zip(map(tuple, jobs), outcomes, strict=True))
+    for job, (code, _out, err) in results:
         assert code == 0 or (code == 1 and err.startswith("error: ")), (job, err)
     ok = {job for job, (code, _, _) in results if code == 0}
     adds = [out for job, (code, out, _) in results if job[0] == "add" and code == 0]
