@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from afsreg import __version__
 from afsreg.cli.options import paint, safe_text
 from afsreg.errors import AfsregError
+from afsreg.version import __version__
 
 # command name -> module under afsreg.cli that defines it (in its `commands` list)
 COMMAND_MODULES = {

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from afsreg import __version__
 from afsreg.git.repo import git_dir
 from afsreg.git.sources import RACY_MARGIN_NS
+from afsreg.version import __version__
 
 CACHE_NAME = "check-cache-v5.json"
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from afsreg import __version__
 from afsreg.format.loader import YamlError, load_yaml
+from afsreg.version import __version__
 
 # The file is per afsreg version: a new release may parse or diff differently.
 CACHE_NAME = f"parsed-{__version__}.sqlite3"
