@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from afsreg.checks.cross_file import cross_file_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import NotFoundError, ValidationError
+from afsreg.format.paths import is_model_path
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
 from afsreg.git.cache import CheckCache
 from afsreg.git.repo import find_root
-from afsreg.git.sources import SourceFile, git_blob_id, is_model_path, rev_files, working_tree_files
+from afsreg.git.sources import SourceFile, git_blob_id, rev_files, working_tree_files
 from afsreg.problems import Problem
 
 if TYPE_CHECKING:

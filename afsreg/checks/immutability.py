@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from afsreg.format.document import release_reason
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.format.loader import YamlError, load_yaml, locate
 from afsreg.problems import Problem
@@ -52,8 +53,6 @@ FROZEN_FIELDS = (
     "benchmark_id",
     "evaluation_metrics",
 )
-RELEASED_PROMOTION_STATES = ("promoted", "superseded")
-RELEASED_STATUSES = ("deployed",)
 
 
 class VersionLike(Protocol):
@@ -65,20 +64,6 @@ class VersionLike(Protocol):
 
     @property
     def data(self) -> dict[str, Any]: ...
-
-
-def release_reason(data: Mapping[str, Any]) -> str | None:
-    """Why a version counts as released (``promotion.state: promoted``), or None."""
-    promotion = data.get("promotion")
-    state = promotion.get("state") if isinstance(promotion, Mapping) else None
-    if state in RELEASED_PROMOTION_STATES:
-        return f"promotion.state: {state}"
-    if data.get("status") in RELEASED_STATUSES:
-        return f"status: {data['status']}"
-    deployments = data.get("deployments")
-    if isinstance(deployments, list) and deployments:
-        return "it has deployments"
-    return None
 
 
 def is_frozen(field: str) -> bool:

@@ -6,20 +6,19 @@ is cached by (blob id, path) under the repository's git directory.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from afsreg.format.document import RELEASED_PROMOTION_STATES, active_deployments
 from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.paths import path_identity
 from afsreg.format.record import Summary, pack_summary, summarize, unpack_summary
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
 from afsreg.git.sources import SourceFile, is_file_backed
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
-
-PATH_RE = re.compile(r"^models/([^/]+)/([^/]+)\.yaml$")
 
 
 @dataclass
@@ -37,14 +36,6 @@ class FileResult:
     def from_json(cls, raw: list[Any]) -> FileResult:
         summary = unpack_summary(raw[0]) if raw[0] is not None else None
         return cls(summary, [Problem(*p) for p in raw[1]] if raw[1] else [])
-
-
-def path_identity(path: str) -> tuple[str, str] | None:
-    """(name, version) a path stands for, or None when it is not models/<name>/<version>.yaml."""
-    match = PATH_RE.match(path)
-    if match is None:
-        return None
-    return match.group(1), match.group(2)
 
 
 def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
@@ -155,7 +146,7 @@ def _identity_problems(
 
 def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Problem]:
     """status: deployed and an active deployment go together, and only for released versions."""
-    active = [d for d in data.get("deployments") or [] if not d.get("undeployed_at")]
+    active = active_deployments(data)
     status = data.get("status")
     state = data["promotion"]["state"]
     problems = []
@@ -183,7 +174,7 @@ def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Pr
                 f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
             )
         )
-    if active and state not in ("promoted", "superseded"):
+    if active and state not in RELEASED_PROMOTION_STATES:
         line, col = where(("promotion", "state"))
         problems.append(
             Problem(

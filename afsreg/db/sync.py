@@ -28,7 +28,6 @@ from typing import Any
 
 import pygit2
 
-import afsreg
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
@@ -56,9 +55,11 @@ from afsreg.db.tables import (
     write_state,
 )
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
+from afsreg.format.paths import path_ref
 from afsreg.git.repo import find_root, open_repo, resolve_commit
 from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
+from afsreg.version import __version__
 
 # -- sync -----------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ def sync(
             if (
                 state is not None
                 and state.commit_sha == commit_id
-                and state.afsreg_version == afsreg.__version__
+                and state.afsreg_version == __version__
                 and not pending(db)
             ):
                 return SyncReport(
@@ -136,7 +137,7 @@ def sync(
             _sync_full(db, repo, registry, commit_id, report, progress)
         else:
             _sync_incremental(db, repo, registry, last, commit, report, progress)
-        write_state(db, commit_id, rev, afsreg.__version__, report.mode)
+        write_state(db, commit_id, rev, __version__, report.mode)
     return report
 
 
@@ -162,15 +163,11 @@ def _last_commit(
     if state is None:
         report.reason = "first sync"
         return None
-    if (
-        state.commit_sha == commit_id
-        and state.afsreg_version == afsreg.__version__
-        and not migrated
-    ):
+    if state.commit_sha == commit_id and state.afsreg_version == __version__ and not migrated:
         report.mode, report.reason = "noop", "already synced"
         return None
-    if state.afsreg_version != afsreg.__version__ or migrated:
-        report.reason = f"last synced by afsreg {state.afsreg_version}, now {afsreg.__version__}"
+    if state.afsreg_version != __version__ or migrated:
+        report.reason = f"last synced by afsreg {state.afsreg_version}, now {__version__}"
         return None
     try:
         last = repo[state.commit_sha]
@@ -252,7 +249,7 @@ def _sync_incremental(
     touched_models: set[str] = set()
     old_ids: set[str] = set()
     for path, old_blob in changed_model_paths(repo, last, commit):
-        name, _ = events_mod.path_ref(path or "")
+        name, _ = path_ref(path or "")
         if name:
             touched_models.add(name)
         if path and old_blob:
@@ -261,7 +258,7 @@ def _sync_incremental(
                 old_ids.add(ident)
     for event in new_events:
         for path in (event["path"], event["old_path"]):
-            name, _ = events_mod.path_ref(path or "")
+            name, _ = path_ref(path or "")
             if name:
                 touched_models.add(name)
         if event["artifact_id"]:

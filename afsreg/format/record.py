@@ -8,11 +8,11 @@ not hold 50,000 parsed documents.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
+from afsreg.format.document import DEFAULT_PROMOTION_STATE, active_envs, promotion_state
 from afsreg.format.refs import Ref
 from afsreg.format.versions import version_key
-from afsreg.git.sources import SourceFile
 
 # The summary is plain JSON-able data so it can be cached by blob id; in the
 # cache it is stored as a list in SUMMARY_FIELDS order (half the size of a dict).
@@ -51,15 +51,8 @@ def summarize(data: Any, name: str, version: str) -> Summary:
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) else None
 
-    promotion = _mapping(data.get("promotion"))
     lineage = _mapping(data.get("lineage"))
     bases = _list(lineage.get("base_models"))
-    deployments = _list(data.get("deployments"))
-    active_envs = [
-        d["env"]
-        for d in deployments
-        if isinstance(d, dict) and isinstance(d.get("env"), str) and not d.get("undeployed_at")
-    ]
     review = _list(data.get("review"))
     return {
         "name": name,
@@ -70,11 +63,11 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "framework": text(data.get("framework")),
         "model_family": text(data.get("model_family")),
         "is_external": data.get("is_external") is True,
-        "promotion_state": text(promotion.get("state")) or "candidate",
-        "superseded_by": text(promotion.get("superseded_by")),
+        "promotion_state": promotion_state(data) or DEFAULT_PROMOTION_STATE,
+        "superseded_by": text(_mapping(data.get("promotion")).get("superseded_by")),
         "status": text(data.get("status")),
         "parent": text(lineage.get("parent")),
-        "active_envs": active_envs,
+        "active_envs": active_envs(data),
         "review_count": len(review),
         # The whole (small) list, so lineage can be walked without parsing files.
         "base_models": [b for b in bases if isinstance(b, dict)],
@@ -89,12 +82,29 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+class Source(Protocol):
+    """Bytes with a path and a git blob id: what a version file is read from.
+
+    ``afsreg.git.sources.SourceFile`` is one; this layer names only what it
+    uses, so the file format does not depend on where bytes come from.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def blob_id(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
 class ModelVersion:
     """One version file of the registry."""
 
     __slots__ = ("__dict__", "source", "summary")
 
-    def __init__(self, source: SourceFile, summary: Summary) -> None:
+    def __init__(self, source: Source, summary: Summary) -> None:
         self.source = source
         self.summary = summary
 

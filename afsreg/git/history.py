@@ -30,9 +30,9 @@ from pathlib import Path
 import pygit2
 
 from afsreg.errors import AfsregError
+from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
 
-MODELS_DIR = "models/"
 RENAME_THRESHOLD = 90
 CACHE_FORMAT = "afsreg-history-v1"
 CACHE_KEEP = 4
@@ -337,18 +337,11 @@ def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
 
 def model_file_paths(index: HistoryIndex, name: str, version: str | None = None) -> list[str]:
     """Paths in the history that hold ``name`` (all versions) or ``name@version``."""
-    prefix = f"{MODELS_DIR}{name}/"
+    prefix = f"{MODELS_DIR}/{name}/"
     paths = index.paths_under(prefix)
     if version is None:
         return [p for p in paths if "/" not in p[len(prefix) :]]
-    return [p for p in paths if _stem(p[len(prefix) :]) == version]
-
-
-def _stem(filename: str) -> str:
-    for suffix in (".yaml", ".yml"):
-        if filename.endswith(suffix):
-            return filename[: -len(suffix)]
-    return filename
+    return [p for p in paths if stem(p[len(prefix) :]) == version]
 
 
 def merged_history(index: HistoryIndex, paths: Iterable[str]) -> list[FileChange]:

@@ -13,6 +13,7 @@ from typing import Any
 import pygit2
 
 from afsreg.errors import AfsregError
+from afsreg.format import document
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.problems import Problem
 
@@ -89,10 +90,7 @@ class RegistryDiff:
 
 
 def _state(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    promotion = data.get("promotion")
-    state = promotion.get("state") if isinstance(promotion, Mapping) else None
-    status = data.get("status")
-    return (state if isinstance(state, str) else None, status if isinstance(status, str) else None)
+    return document.promotion_state(data), document.status(data)
 
 
 def version_change(

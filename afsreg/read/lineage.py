@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from afsreg.errors import NotFoundError
+from afsreg.format.document import promotion_state
 from afsreg.format.refs import external_ref, parse_external
 from afsreg.format.versions import version_key
 
@@ -61,8 +62,7 @@ class Node:
     def promotion_state(self) -> str | None:
         state = self._summary("promotion_state")
         if state is MISSING:
-            promotion = self.data.get("promotion")
-            state = promotion.get("state") if isinstance(promotion, Mapping) else None
+            state = promotion_state(self.data)
         return state if isinstance(state, str) else None
 
     @property
