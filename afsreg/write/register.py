@@ -66,9 +66,7 @@ def _ordered(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def chooseversion_to_edit(
-    registry: Registry, name: str, version: str | None, bump: Bump | None
-) -> str:
+def choose_version(registry: Registry, name: str, version: str | None, bump: Bump | None) -> str:
     """The version a new registration gets: ``version`` if given, else the next one."""
     existing = [v.version for v in registry.versions(name)]
     if version is not None:
@@ -124,7 +122,7 @@ def register_model(
             f"unknown field(s) {', '.join(unknown)}: a keyword is a top-level field of a version "
             f"file or one of {', '.join(sorted(SEED_KEYWORDS))}; pass others as fields={{...}}"
         )
-    new_version = chooseversion_to_edit(registry, model_name, version, bump)
+    new_version = choose_version(registry, model_name, version, bump)
     ref = Ref(model_name, new_version)
     if ref in registry or (registry.root / ref.path).exists():
         raise AfsregError(f"{ref} already exists ({ref.path}); afsreg never overwrites a version")
