@@ -32,9 +32,11 @@ import pygit2
 from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
+from afsreg.version import __version__
 
 RENAME_THRESHOLD = 90
-CACHE_FORMAT = "afsreg-history-v1"
+# A cache written by another afsreg version is not read (docs/history.md: keyed by version).
+CACHE_FORMAT = f"afsreg-history-v1-{__version__}"
 CACHE_KEEP = 4
 
 
