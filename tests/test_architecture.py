@@ -184,3 +184,14 @@ def test_architecture_doc_gives_the_layers_in_this_order() -> None:
     rows = [line for line in section.splitlines() if re.match(r"\|\s*\d+\s*\|", line)]
     documented = [tuple(re.findall(r"`(afsreg/[\w/.]*)`", row)) for row in rows]
     assert documented == [tuple(_doc_name(e) for e in entries) for entries in LAYERS]
+
+
+def test_a_module_over_400_lines_says_why_at_its_top() -> None:
+    long = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text()
+        if text.count("\n") > 400:
+            docstring = ast.get_docstring(ast.parse(text)) or ""
+            if "Why ~" not in docstring:
+                long[str(path.relative_to(REPO_ROOT))] = text.count("\n")
+    assert long == {}, "say why at the top ('Why ~N lines in one module: ...'), or split it"

@@ -18,6 +18,10 @@ commit and REV are read (plus the versions whose derived columns depend on
 them: siblings of a touched model, fine-tunes of it), and only the new
 commits' events are written. When the last synced commit is not an ancestor
 of REV (history rewritten), a full sync is done instead.
+
+Why ~410 lines in one module: it is the one transaction (full path, incremental
+path, apply); the parts that are not (report, tree diff, desired state) live in
+sync_report.py, tree_diff.py and desired.py.
 """
 
 from __future__ import annotations
