@@ -88,9 +88,9 @@ def exact_version(root: Path | None, text: str, rev: str | None) -> tuple[str, s
 
 
 def resolve_root(root: Path | None) -> Path:
-    from afsreg.git.repo import find_root  # imports pygit2: only when a command needs a root
+    from afsreg.git.repo import resolve_root  # imports pygit2: only when a command needs a root
 
-    return find_root(None) if root is None else root.resolve()
+    return resolve_root(root)
 
 
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")

@@ -60,8 +60,7 @@ from afsreg.db.tables import (
 )
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
 from afsreg.format.paths import path_ref
-from afsreg.git.repo import find_root, open_repo, resolve_commit
-from afsreg.git.sources import tree_files
+from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.registry import Registry
 from afsreg.version import __version__
 
@@ -91,7 +90,7 @@ def sync(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Project the registry at ``rev`` into the database; see the module docstring."""
-    root_path = find_root(root) if root is None else Path(root).resolve()
+    root_path = resolve_root(root)
     repo = open_repo(root_path)
     commit = resolve_commit(repo, rev)
     commit_id = str(commit.id)
@@ -124,7 +123,7 @@ def sync(
                     unchanged=_count_versions(db),
                 )
 
-    registry = Registry(root_path, tree_files(repo, commit.tree), rev=rev, commit_id=commit_id)
+    registry = Registry.at_commit(root_path, repo, commit, rev)
     registry.check()
 
     with _connect_for(url, dry_run=dry_run) as db, db.transaction(rollback=dry_run):

@@ -22,7 +22,6 @@ from afsreg.db.sync import sync
 from afsreg.db.tables import fetch, tables
 from afsreg.errors import AfsregError
 from afsreg.git.repo import open_repo, resolve_commit
-from afsreg.git.sources import tree_files
 from afsreg.registry import Registry
 
 REPORT_PATH = "docs/model_artifacts/migration_report_ws1.md"
@@ -105,7 +104,7 @@ def ws1_report(root: Path, database_url: str | None = None, rev: str = "HEAD") -
     synced = sync(root, database_url, rev)
     repo = open_repo(root)
     commit = resolve_commit(repo, rev)
-    registry = Registry(root, tree_files(repo, commit.tree), rev=rev, commit_id=str(commit.id))
+    registry = Registry.at_commit(root, repo, commit, rev)
     found = {}
     for seed in SEED_000:
         versions = registry.versions(seed.model)
