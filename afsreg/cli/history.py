@@ -10,10 +10,12 @@ import click
 from afsreg.cli.options import (
     FORMATS,
     clip,
+    commit_rev_option,
     emit,
     format_option,
     open_registry,
     resolve_root,
+    rev_option,
     root_option,
     safe_text,
     table,
@@ -42,7 +44,7 @@ def _truncation_note(index: Any) -> str | None:
 
 @click.command("log")
 @click.argument("target", metavar="NAME[@VERSION]")
-@click.option("--rev", default="HEAD", show_default=True, help="Read the history of this commit.")
+@commit_rev_option("Read the history of this commit.")
 @click.option(
     "-n",
     "--max-count",
@@ -113,9 +115,7 @@ def _render_log(entries: list[Any], whole_model: bool) -> str:
 
 @click.command("blame")
 @click.argument("target", metavar="NAME@VERSION")
-@click.option(
-    "--rev", default="HEAD", show_default=True, help="Blame the version as it is at this commit."
-)
+@commit_rev_option("Blame the version as it is at this commit.")
 @root_option
 @format_option(FORMATS)
 def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
@@ -165,12 +165,7 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
 @click.option(
     "--down", "direction", flag_value="down", help="Only descendants (what derives from it)."
 )
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(FORMATS)
 def lineage_command(
@@ -264,12 +259,7 @@ def _other(step: dict[str, Any], key: str) -> str:
 
 @click.command("tree")
 @click.argument("name")
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(FORMATS)
 def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> None:
@@ -298,12 +288,7 @@ def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> Non
 
 @click.command("graph")
 @click.argument("name", required=False)
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(("mermaid", "dot", "json"))
 def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str) -> None:

@@ -40,12 +40,18 @@ def root_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--rev REV`` for commands that read the working tree unless told a commit."""
     return click.option(
         "--rev",
         default=None,
         metavar="REV",
         help="Read the registry at this commit instead of the working tree.",
     )(func)
+
+
+def commit_rev_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--rev REV`` (default HEAD) for commands that always read a commit, never the working tree."""
+    return click.option("--rev", default="HEAD", show_default=True, metavar="REV", help=help)
 
 
 def format_option(
