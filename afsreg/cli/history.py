@@ -301,7 +301,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
         afsreg graph majora --format mermaid
         afsreg graph --format dot | dot -Tsvg > lineage.svg
     """
-    from afsreg.read.lineage import LineageGraph, to_dot, to_mermaid
+    from afsreg.read.lineage import LineageGraph, to_data, to_dot, to_mermaid
 
     graph = LineageGraph.from_versions(open_registry(root, rev))
     if fmt == "mermaid":
@@ -309,30 +309,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
     elif fmt == "dot":
         click.echo(to_dot(graph, name), nl=False)
     else:
-        from afsreg.read.lineage import _subgraph
-
-        nodes, edges = _subgraph(graph, name)
-        data = {
-            "nodes": [
-                {
-                    "id": n.id,
-                    "kind": n.kind,
-                    "promotion_state": n.promotion_state,
-                    "status": n.status,
-                }
-                for n in nodes
-            ],
-            "edges": [
-                {
-                    "parent": e.parent,
-                    "child": e.child,
-                    "pointers": list(e.kinds),
-                    "relation": e.relation,
-                }
-                for e in edges
-            ],
-        }
-        click.echo(to_json(data))
+        click.echo(to_json(to_data(graph, name)))
 
 
 @click.command("diff")

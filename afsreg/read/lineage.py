@@ -6,7 +6,7 @@ inside the registry, or ``external: id`` outside it).  Traversals are iterative
 with a visited set, so a 1,000-deep chain or a (invalid) cycle cannot exhaust
 the recursion limit or loop forever.
 
-Why ~440 lines in one module: ancestors, descendants, trees and graphs are
+Why ~460 lines in one module: ancestors, descendants, trees and graphs are
 four walks over the same edge index (built once per registry); they stay
 beside it.
 """
@@ -396,6 +396,26 @@ def _subgraph(graph: LineageGraph, name: str | None) -> tuple[list[Node], list[E
     edges = [e for i in sorted(keep) for e in graph.up.get(i, []) if e.parent in keep]
     edges.sort(key=lambda e: (e.parent, e.child))
     return nodes, edges
+
+
+def to_data(graph: LineageGraph, name: str | None = None) -> dict[str, Any]:
+    """The graph (or one model's part of it) as plain data: what ``afsreg graph --format json`` prints."""
+    nodes, edges = _subgraph(graph, name)
+    return {
+        "nodes": [
+            {"id": n.id, "kind": n.kind, "promotion_state": n.promotion_state, "status": n.status}
+            for n in nodes
+        ],
+        "edges": [
+            {
+                "parent": e.parent,
+                "child": e.child,
+                "pointers": list(e.kinds),
+                "relation": e.relation,
+            }
+            for e in edges
+        ],
+    }
 
 
 def _edge_label(edge: Edge) -> str:
