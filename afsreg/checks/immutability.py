@@ -25,11 +25,12 @@ Two exceptions keep the review workflow possible: a frozen field that was empty
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from afsreg.format.document import release_reason
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
 
 FROZEN_FIELDS = (
@@ -53,17 +54,6 @@ FROZEN_FIELDS = (
     "benchmark_id",
     "evaluation_metrics",
 )
-
-
-class VersionLike(Protocol):
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def content(self) -> bytes: ...
-
-    @property
-    def data(self) -> dict[str, Any]: ...
 
 
 def is_frozen(field: str) -> bool:
@@ -105,7 +95,7 @@ def _field_path(field: str) -> tuple[str, ...]:
 
 
 def immutability_problems(
-    base: Iterable[Any], head: Iterable[Any], *, check_history: bool = True
+    base: Iterable[VersionLike], head: Iterable[VersionLike], *, check_history: bool = True
 ) -> list[Problem]:
     """Every change in ``head`` to a version that was released in ``base``, as located problems.
 

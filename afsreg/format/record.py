@@ -99,6 +99,43 @@ class Source(Protocol):
     def content(self) -> bytes: ...
 
 
+class VersionLike(Source, Protocol):
+    """A model version as the layers above this one read it; ``ModelVersion`` is the registry's.
+
+    The one Protocol for "a model version": the lineage graph reads name,
+    version and data; the database projection also path, artifact_id, title,
+    promotion_state, status and parent; diffs and immutability also ref,
+    and path, blob_id and content (the Source it is read from).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def ref(self) -> Ref: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def artifact_id(self) -> str: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def promotion_state(self) -> str: ...
+
+    @property
+    def status(self) -> str | None: ...
+
+    @property
+    def parent(self) -> str | None: ...
+
+
 class ModelVersion:
     """One version file of the registry."""
 

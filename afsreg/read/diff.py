@@ -15,6 +15,7 @@ import pygit2
 from afsreg.errors import AfsregError
 from afsreg.format import document
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
+from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
 
 METRICS = "evaluation_metrics."
@@ -118,7 +119,11 @@ def version_change(
 
 
 def diff_registries(
-    base: Iterable[Any], head: Iterable[Any], *, base_label: str = "base", head_label: str = "head"
+    base: Iterable[VersionLike],
+    head: Iterable[VersionLike],
+    *,
+    base_label: str = "base",
+    head_label: str = "head",
 ) -> RegistryDiff:
     """Compare two registries (any iterables of model versions with ref, path, blob_id, data)."""
     before: dict[str, Any] = {str(v.ref): v for v in base}

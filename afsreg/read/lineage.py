@@ -16,27 +16,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from afsreg.errors import NotFoundError
 from afsreg.format.document import promotion_state
+from afsreg.format.record import VersionLike
 from afsreg.format.refs import external_ref, parse_external
 from afsreg.format.versions import version_key
 
 MISSING: Any = object()
-
-
-class VersionLike(Protocol):
-    """What the graph needs of a model version (afsreg.format.record.ModelVersion fits)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass
