@@ -150,41 +150,25 @@ def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Pr
     status = data.get("status")
     state = data["promotion"]["state"]
     problems = []
+
+    def problem(field: tuple[str, ...], message: str) -> None:
+        line, col = where(field)
+        problems.append(Problem(path, line, col, ".".join(field), message))
+
     if status == "deployed" and not active:
-        line, col = where(("status",))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "status",
-                "is deployed but no deployment is active "
-                "(every entry under deployments has undeployed_at)",
-            )
+        problem(
+            ("status",),
+            "is deployed but no deployment is active "
+            "(every entry under deployments has undeployed_at)",
         )
     if active and status != "deployed":
-        line, col = where(("status",))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "status",
-                f"is {status} but the version is deployed in "
-                f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
-            )
+        problem(
+            ("status",),
+            f"is {status} but the version is deployed in "
+            f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
         )
     if active and state not in RELEASED_PROMOTION_STATES:
-        line, col = where(("promotion", "state"))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "promotion.state",
-                f"is {state}, but only a promoted version can be deployed",
-            )
-        )
+        problem(("promotion", "state"), f"is {state}, but only a promoted version can be deployed")
     return problems
 
 
