@@ -35,8 +35,9 @@ from typing import Any
 import yaml
 
 from afsreg.errors import AfsregError
+from afsreg.format.field_paths import dotted
 from afsreg.format.fields import same
-from afsreg.format.loader import YamlError, compose, dotted, load_yaml
+from afsreg.format.loader import YamlError, compose, load_yaml
 
 Path = tuple[str | int, ...]
 

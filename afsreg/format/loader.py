@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import yaml
 
 from afsreg.errors import AfsregError
+from afsreg.format.field_paths import dotted
 
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python without it.
     from yaml import CSafeLoader as _BaseLoader
@@ -243,14 +244,6 @@ class _Builder:
                 raise _node_error(node, f"{node.value!r} is not a finite number", path)
             return value
         raise _tag_error(node, path)
-
-
-def dotted(path: Sequence[str | int]) -> str:
-    """``("lineage", "base_models", 0, "model")`` -> ``lineage.base_models[0].model``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def _node_error(node: yaml.Node, message: str, path: Sequence[str | int]) -> YamlError:

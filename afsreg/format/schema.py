@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from afsreg.errors import AfsregError, ValidationError
-from afsreg.format.loader import dotted
+from afsreg.format.field_paths import dotted
 from afsreg.problems import Problem
 
 FILE_SCHEMA = "model_version.schema.json"

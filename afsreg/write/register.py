@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml, edit_yaml, load_text
-from afsreg.format.fields import FIELD_ORDER, metric_path, parse_field_path, path_text, set_path
+from afsreg.format.field_paths import parse_field_path, path_text
+from afsreg.format.fields import FIELD_ORDER, metric_path, set_path
 from afsreg.format.loader import decode
 from afsreg.format.refs import MLFLOW_PREFIX, Ref, looks_like_hf_id, parse_external, parse_ref
 from afsreg.format.versions import Bump, is_valid_name, is_valid_version, next_version
