@@ -70,7 +70,7 @@ GROUPS: list[tuple[str, list[str], str]] = [
     ),
     (
         "Write",
-        ["add", "score", "promote", "reject", "deploy", "rollback", "deprecate", "archive", "import-json"],
+        ["add", "score", "promote", "reject", "deploy", "rollback", "deprecate", "archive"],
         "afsreg deploy majora@promoted --env production --commit",
     ),
     (
@@ -78,8 +78,11 @@ GROUPS: list[tuple[str, list[str], str]] = [
         ["log", "blame", "lineage", "tree", "graph", "diff"],
         "afsreg lineage Qwen/Qwen2.5-Coder-7B --down",
     ),
-    ("Database", ["sync", "status", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Database", ["sync", "status", "migrate"], "afsreg sync --database-url \"$DATABASE_URL\""),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
+    # afsreg/seeds/: one-off migrations from the registries afsreg was specified from,
+    # listed apart so nobody takes them for everyday commands.
+    ("Seed bridges (one-off migrations)", ["import-json", "report"], "afsreg import-json registry.json lineage.json"),
 ]  # fmt: skip
 
 
