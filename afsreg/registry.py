@@ -223,7 +223,7 @@ class Registry:
 
     def __contains__(self, ref: object) -> bool:
         try:
-            self.get(ref)  # type: ignore[arg-type]
+            self.get(ref)  # type: ignore[arg-type]  # `in` may ask of any object; get() refuses it
         except (NotFoundError, ValueError):
             return False
         return True

@@ -235,7 +235,7 @@ def add_command(
         registry,
         name,
         version=version,
-        bump=bump,  # type: ignore[arg-type]
+        bump=bump,  # type: ignore[arg-type]  # click.Choice gives str; its choices are Bump's
         parent=parent,
         base_model=list(base_models) or None,
         template=template_text,

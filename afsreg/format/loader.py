@@ -32,6 +32,7 @@ from afsreg.format.field_paths import dotted
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python without it.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # The pure-Python loader is another class than CSafeLoader, with the same interface.
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -73,12 +74,13 @@ class _Loader(_BaseLoader):
             key = (value, implicit[0])
             tag = self._scalar_tags.get(key)
             if tag is None:
+                # types-PyYAML leaves Resolver.resolve untyped.
                 tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._scalar_tags) > 200_000:
                     self._scalar_tags.clear()
                 self._scalar_tags[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]  # as above
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -161,6 +161,9 @@ class ModelVersion:
     def __repr__(self) -> str:
         return f"<ModelVersion {self.ref} {self.path}>"
 
+    # The summary is dict[str, Any] (it is cached as JSON, see SUMMARY_FIELDS), so
+    # each `type: ignore[no-any-return]` below reads a field summarize() typed.
+
     @property
     def name(self) -> str:
         return self.summary["name"]  # type: ignore[no-any-return]
