@@ -5,6 +5,10 @@ registry = Registry.open(rev="main~3")  # any commit, read with pygit2, no check
 for version in registry: ...
 registry.get("majora@v2"); registry.versions("majora")
 registry.problems                        # every error and warning, located
+
+Why ~410 lines in one module: the read model of a tree is its constructors
+(open, open_model, at_commit, staged, with_changes, as of a time), the checks
+with their cache, and the lookups, which share one index of versions.
 """
 
 from __future__ import annotations
