@@ -5,6 +5,10 @@ registry = Registry.open(rev="main~3")  # any commit, read with pygit2, no check
 for version in registry: ...
 registry.get("majora@v2"); registry.versions("majora")
 registry.problems                        # every error and warning, located
+
+Why ~410 lines in one module: the read model of a tree is its constructors
+(open, open_model, at_commit, staged, with_changes, as of a time), the checks
+with their cache, and the lookups, which share one index of versions.
 """
 
 from __future__ import annotations
@@ -18,23 +22,27 @@ from typing import TYPE_CHECKING
 from afsreg.checks.cross_file import cross_file_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
+from afsreg.format.paths import MODELS_DIR, is_model_path
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
 from afsreg.git.cache import CheckCache
-from afsreg.git.repo import find_root
+from afsreg.git.repo import resolve_root
 from afsreg.git.sources import (
     SourceFile,
     git_blob_id,
     hidden_model_paths,
-    is_model_path,
+    index_files,
     rev_files,
+    tree_files,
     working_tree_files,
 )
 from afsreg.problems import Problem
 
 if TYPE_CHECKING:
+    import pygit2
+
     from afsreg.git.asof import AsOf
 
 
@@ -43,6 +51,12 @@ class Registry:
 
     A Registry is read-only. Writes are functions that take one and return a
     Change (afsreg.write.register, afsreg.write.lifecycle; exported by afsreg).
+
+    Build one with ``open`` (working tree or a rev), ``at_commit``, ``staged``
+    or ``with_changes``. ``save_cache=False`` builds a registry that never
+    saves or prunes the check cache in ``.git/afsreg/``: it reads the ``cache``
+    it is given (none when not given), so a partial or speculative registry
+    cannot shrink the cache to its few files.
     """
 
     def __init__(
@@ -53,7 +67,7 @@ class Registry:
         rev: str | None = None,
         commit_id: str | None = None,
         schemas: Schemas | None = None,
-        use_cache: bool = True,
+        save_cache: bool = True,
         cache: CheckCache | None = None,
     ) -> None:
         self.root = root
@@ -62,7 +76,7 @@ class Registry:
         self.commit_id = commit_id
         self.schemas = schemas or Schemas.load(root)
         self.files = sorted(files, key=lambda f: f.path)
-        self._use_cache = use_cache
+        self._save_cache = save_cache
         self._results = self._check_files(cache)
         self._versions: dict[str, ModelVersion] = {}  # by "name@version"
         for source in self.files:
@@ -91,7 +105,7 @@ class Registry:
         being looked up on the first-parent line of ``rev`` (default HEAD);
         ``registry.as_of`` then says which commit that was.
         """
-        resolved = find_root(root) if root is None else Path(root).resolve()
+        resolved = resolve_root(root)
         if at is not None:
             return _as_of(resolved, at, rev, lambda commit: cls.open(resolved, rev=commit))
         schemas = Schemas.load(resolved)
@@ -135,15 +149,15 @@ class Registry:
         """
         if not is_valid_name(name):
             raise NotFoundError(f"{name!r}: not a model name")
-        resolved = find_root(root) if root is None else Path(root).resolve()
+        resolved = resolve_root(root)
         if at is not None:
             return _as_of(resolved, at, rev, lambda commit: cls.open_model(name, resolved, commit))
         schemas = Schemas.load(resolved)
         cache = CheckCache.load(resolved, schemas.digest, enabled=False)
-        folder = f"models/{name}"
+        folder = f"{MODELS_DIR}/{name}"
         if rev is None:
             files = working_tree_files(resolved, under=folder)
-            return cls(resolved, files, schemas=schemas, cache=cache, use_cache=False)
+            return cls(resolved, files, schemas=schemas, cache=cache, save_cache=False)
         files, commit_id = rev_files(resolved, rev, under=folder)
         return cls(
             resolved,
@@ -152,8 +166,20 @@ class Registry:
             commit_id=commit_id,
             schemas=schemas,
             cache=cache,
-            use_cache=False,
+            save_cache=False,
         )
+
+    @classmethod
+    def at_commit(
+        cls, root: Path, repo: pygit2.Repository, commit: pygit2.Commit, rev: str
+    ) -> Registry:
+        """The registry in ``commit`` (already resolved from ``rev``) of ``repo`` at ``root``."""
+        return cls(root, tree_files(repo, commit.tree), rev=rev, commit_id=str(commit.id))
+
+    @classmethod
+    def staged(cls, root: Path) -> Registry:
+        """The registry as the git index holds it (what the next commit would contain)."""
+        return cls(root, index_files(root))
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
         """This registry with some files replaced, added (bytes) or removed (None)."""
@@ -170,13 +196,13 @@ class Registry:
             list(files.values()),
             schemas=self.schemas,
             cache=self._cache,
-            use_cache=False,
+            save_cache=False,
         )
 
     def _check_files(self, cache: CheckCache | None) -> dict[str, FileResult]:
         """Check every file, reusing cached results by blob id; misses run in parallel."""
         if cache is None:
-            cache = CheckCache.load(self.root, self.schemas.digest, enabled=self._use_cache)
+            cache = CheckCache.load(self.root, self.schemas.digest, enabled=self._save_cache)
         self._cache = cache
         results: dict[str, FileResult] = {}
         misses: list[SourceFile] = []
@@ -194,7 +220,7 @@ class Registry:
                 cache.put(source.blob_id, source.path, result.to_json())
                 live.add(f"{source.blob_id}:{source.path}")
         self._live_keys = live
-        if self._use_cache:
+        if self._save_cache:
             cache.save(live)
         return results
 
@@ -213,7 +239,7 @@ class Registry:
 
     def __contains__(self, ref: object) -> bool:
         try:
-            self.get(ref)  # type: ignore[arg-type]
+            self.get(ref)  # type: ignore[arg-type]  # `in` may ask of any object; get() refuses it
         except (NotFoundError, ValueError):
             return False
         return True
@@ -369,7 +395,7 @@ class Registry:
             return [Problem(*p) for p in cached]
         model_paths = [f.path for f in self.files if is_model_path(f.path)]
         found = cross_file_problems(self._ordered, model_paths)
-        if self._use_cache:
+        if self._save_cache:
             # Only the latest cross-file result is kept.
             for old in [k for k in self._cache.entries if k.startswith("cross:")]:
                 del self._cache.entries[old]

@@ -25,10 +25,12 @@ Two exceptions keep the review workflow possible: a frozen field that was empty
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
+from afsreg.format.document import release_reason
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
 
 FROZEN_FIELDS = (
@@ -52,33 +54,6 @@ FROZEN_FIELDS = (
     "benchmark_id",
     "evaluation_metrics",
 )
-RELEASED_PROMOTION_STATES = ("promoted", "superseded")
-RELEASED_STATUSES = ("deployed",)
-
-
-class VersionLike(Protocol):
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def content(self) -> bytes: ...
-
-    @property
-    def data(self) -> dict[str, Any]: ...
-
-
-def release_reason(data: Mapping[str, Any]) -> str | None:
-    """Why a version counts as released (``promotion.state: promoted``), or None."""
-    promotion = data.get("promotion")
-    state = promotion.get("state") if isinstance(promotion, Mapping) else None
-    if state in RELEASED_PROMOTION_STATES:
-        return f"promotion.state: {state}"
-    if data.get("status") in RELEASED_STATUSES:
-        return f"status: {data['status']}"
-    deployments = data.get("deployments")
-    if isinstance(deployments, list) and deployments:
-        return "it has deployments"
-    return None
 
 
 def is_frozen(field: str) -> bool:
@@ -120,7 +95,7 @@ def _field_path(field: str) -> tuple[str, ...]:
 
 
 def immutability_problems(
-    base: Iterable[Any], head: Iterable[Any], *, check_history: bool = True
+    base: Iterable[VersionLike], head: Iterable[VersionLike], *, check_history: bool = True
 ) -> list[Problem]:
     """Every change in ``head`` to a version that was released in ``base``, as located problems.
 

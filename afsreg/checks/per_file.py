@@ -6,13 +6,14 @@ is cached by (blob id, path) under the repository's git directory.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from afsreg.format.document import RELEASED_PROMOTION_STATES, active_deployments
 from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.paths import path_identity
 from afsreg.format.record import (
     Summary,
     overlapping,
@@ -26,8 +27,6 @@ from afsreg.format.versions import is_valid_name, is_valid_version
 from afsreg.git.sources import NOT_UTF8, SourceFile, is_file_backed
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
-
-PATH_RE = re.compile(r"^models/([^/]+)/([^/]+)\.yaml$")
 
 
 @dataclass
@@ -45,14 +44,6 @@ class FileResult:
     def from_json(cls, raw: list[Any]) -> FileResult:
         summary = unpack_summary(raw[0]) if raw[0] is not None else None
         return cls(summary, [Problem(*p) for p in raw[1]] if raw[1] else [])
-
-
-def path_identity(path: str) -> tuple[str, str] | None:
-    """(name, version) a path stands for, or None when it is not models/<name>/<version>.yaml."""
-    match = PATH_RE.match(path)
-    if match is None:
-        return None
-    return match.group(1), match.group(2)
 
 
 def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
@@ -178,46 +169,30 @@ def _identity_problems(
 
 def _deployment_problems(data: dict[str, Any], path: str, where: Any) -> list[Problem]:
     """status: deployed and an active deployment go together, and only for released versions."""
-    active = [d for d in data.get("deployments") or [] if not d.get("undeployed_at")]
+    active = active_deployments(data)
     status = data.get("status")
     state = data["promotion"]["state"]
     problems = []
+
+    def problem(field: tuple[str, ...], message: str) -> None:
+        line, col = where(field)
+        problems.append(Problem(path, line, col, ".".join(field), message))
+
     if status == "deployed" and not active:
-        line, col = where(("status",))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "status",
-                "is deployed but no deployment is active "
-                "(every entry under deployments has undeployed_at)",
-            )
+        problem(
+            ("status",),
+            "is deployed but no deployment is active "
+            "(every entry under deployments has undeployed_at)",
         )
     if active and status != "deployed":
-        line, col = where(("status",))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "status",
-                f"is {status} but the version is deployed in "
-                f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
-            )
+        problem(
+            ("status",),
+            f"is {status} but the version is deployed in "
+            f"{', '.join(sorted({d['env'] for d in active}))}; set status: deployed",
         )
     problems += _deployment_timeline_problems(data, path, where)
-    if active and state not in ("promoted", "superseded"):
-        line, col = where(("promotion", "state"))
-        problems.append(
-            Problem(
-                path,
-                line,
-                col,
-                "promotion.state",
-                f"is {state}, but only a promoted version can be deployed",
-            )
-        )
+    if active and state not in RELEASED_PROMOTION_STATES:
+        problem(("promotion", "state"), f"is {state}, but only a promoted version can be deployed")
     return problems
 
 

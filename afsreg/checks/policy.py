@@ -13,6 +13,10 @@ its promotion state is promoted, and each environment it is actively
 deployed to. "The currently promoted version" a gate compares with is the
 one this version replaced (the version whose ``superseded_by`` names it);
 for a dry run of a version not promoted yet, the one promoted now.
+
+Why ~540 lines in one module: each gate kind is a short function, and keeping
+them beside the one loop that applies them makes every rule's message easy to
+find and compare.
 """
 
 from __future__ import annotations
@@ -485,7 +489,7 @@ def _problem(
     rule: str = "policy/environments",
     at: tuple[str | int, ...] | None = None,
 ) -> Problem:
-    from afsreg.format.loader import dotted
+    from afsreg.format.field_paths import dotted
 
     line, col = locate(version.content, field_path if at is None else at)
     return Problem(version.path, line, col, dotted(field_path), message, rule=rule)

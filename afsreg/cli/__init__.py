@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from afsreg import __version__
 from afsreg.cli.options import INCOMPLETE, paint, safe_text
 from afsreg.errors import AfsregError
+from afsreg.version import __version__
 
 # command name -> module under afsreg.cli that defines it (in its `commands` list)
 COMMAND_MODULES = {
@@ -74,7 +74,7 @@ GROUPS: list[tuple[str, list[str], str]] = [
     ),
     (
         "Write",
-        ["add", "score", "promote", "reject", "deploy", "rollback", "deprecate", "archive", "import-json"],
+        ["add", "score", "promote", "reject", "deploy", "rollback", "deprecate", "archive"],
         "afsreg deploy majora@promoted --env production --commit",
     ),
     (
@@ -87,8 +87,11 @@ GROUPS: list[tuple[str, list[str], str]] = [
         ["check-policy", "codeowners", "ci"],
         "afsreg check-policy majora@v3 --stage production",
     ),
-    ("Database", ["sync", "status", "adopt", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Database", ["sync", "status", "adopt", "migrate"], "afsreg sync --database-url \"$DATABASE_URL\""),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
+    # afsreg/seeds/: one-off migrations from the registries afsreg was specified from,
+    # listed apart so nobody takes them for everyday commands.
+    ("Seed bridges (one-off migrations)", ["import-json", "report"], "afsreg import-json registry.json lineage.json"),
 ]  # fmt: skip
 
 

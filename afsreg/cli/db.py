@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from afsreg.cli.options import emit, format_option, resolve_root, root_option, safe_text
+from afsreg.cli.options import (
+    commit_rev_option,
+    emit,
+    format_option,
+    resolve_root,
+    root_option,
+    safe_text,
+)
 
 
 def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -23,14 +30,7 @@ def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def commit_rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--rev",
-        default="HEAD",
-        show_default=True,
-        metavar="REV",
-        help="The commit to project (never the working tree).",
-    )(func)
+project_rev_option = commit_rev_option("The commit to project (never the working tree).")
 
 
 class _Bar:
@@ -91,7 +91,7 @@ def migrate(root: Path | None, database_url: str | None, dry_run: bool) -> None:
 @click.command()
 @root_option
 @database_option
-@commit_rev_option
+@project_rev_option
 @click.option(
     "--full", is_flag=True, help="Re-project everything afsreg owns (not only what changed)."
 )
@@ -156,7 +156,7 @@ def sync(
 @click.command()
 @root_option
 @database_option
-@commit_rev_option
+@project_rev_option
 @format_option(("text", "json"))
 def status(root: Path | None, database_url: str | None, rev: str, fmt: str) -> None:
     """Compare the database with the files at REV; exit 1 on drift.
@@ -182,7 +182,7 @@ def status(root: Path | None, database_url: str | None, rev: str, fmt: str) -> N
 @click.argument("name", type=click.Choice(["ws1"]))
 @root_option
 @database_option
-@commit_rev_option
+@project_rev_option
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -10,10 +10,12 @@ import click
 from afsreg.cli.options import (
     FORMATS,
     clip,
+    commit_rev_option,
     emit,
     format_option,
     open_registry,
     resolve_root,
+    rev_option,
     root_option,
     safe_text,
     table,
@@ -42,7 +44,7 @@ def _truncation_note(index: Any) -> str | None:
 
 @click.command("log")
 @click.argument("target", metavar="NAME[@VERSION]")
-@click.option("--rev", default="HEAD", show_default=True, help="Read the history of this commit.")
+@commit_rev_option("Read the history of this commit.")
 @click.option(
     "-n",
     "--max-count",
@@ -114,9 +116,7 @@ def _render_log(entries: list[Any], whole_model: bool) -> str:
 
 @click.command("blame")
 @click.argument("target", metavar="NAME@VERSION")
-@click.option(
-    "--rev", default="HEAD", show_default=True, help="Blame the version as it is at this commit."
-)
+@commit_rev_option("Blame the version as it is at this commit.")
 @root_option
 @format_option(FORMATS)
 def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
@@ -166,12 +166,7 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
 @click.option(
     "--down", "direction", flag_value="down", help="Only descendants (what derives from it)."
 )
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(FORMATS)
 def lineage_command(
@@ -265,12 +260,7 @@ def _other(step: dict[str, Any], key: str) -> str:
 
 @click.command("tree")
 @click.argument("name")
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(FORMATS)
 def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> None:
@@ -299,12 +289,7 @@ def tree_command(name: str, rev: str | None, root: Path | None, fmt: str) -> Non
 
 @click.command("graph")
 @click.argument("name", required=False)
-@click.option(
-    "--rev",
-    default=None,
-    metavar="REV",
-    help="Read the registry at this commit instead of the working tree.",
-)
+@rev_option
 @root_option
 @format_option(("mermaid", "dot", "json"))
 def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str) -> None:
@@ -317,7 +302,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
         afsreg graph majora --format mermaid
         afsreg graph --format dot | dot -Tsvg > lineage.svg
     """
-    from afsreg.read.lineage import LineageGraph, to_dot, to_mermaid
+    from afsreg.read.lineage import LineageGraph, to_data, to_dot, to_mermaid
 
     graph = LineageGraph.from_versions(open_registry(root, rev))
     if fmt == "mermaid":
@@ -325,30 +310,7 @@ def graph_command(name: str | None, rev: str | None, root: Path | None, fmt: str
     elif fmt == "dot":
         click.echo(to_dot(graph, name), nl=False)
     else:
-        from afsreg.read.lineage import _subgraph
-
-        nodes, edges = _subgraph(graph, name)
-        data = {
-            "nodes": [
-                {
-                    "id": n.id,
-                    "kind": n.kind,
-                    "promotion_state": n.promotion_state,
-                    "status": n.status,
-                }
-                for n in nodes
-            ],
-            "edges": [
-                {
-                    "parent": e.parent,
-                    "child": e.child,
-                    "pointers": list(e.kinds),
-                    "relation": e.relation,
-                }
-                for e in edges
-            ],
-        }
-        click.echo(to_json(data))
+        click.echo(to_json(to_data(graph, name)))
 
 
 @click.command("diff")

@@ -39,12 +39,18 @@ def root_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def rev_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--rev REV`` for commands that read the working tree unless told a commit."""
     return click.option(
         "--rev",
         default=None,
         metavar="REV",
         help="Read the registry at this commit instead of the working tree.",
     )(func)
+
+
+def commit_rev_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--rev REV`` (default HEAD) for commands that always read a commit, never the working tree."""
+    return click.option("--rev", default="HEAD", show_default=True, metavar="REV", help=help)
 
 
 def format_option(
@@ -121,9 +127,9 @@ def exact_version(root: Path | None, text: str, rev: str | None) -> tuple[str, s
 
 
 def resolve_root(root: Path | None) -> Path:
-    from afsreg.git.repo import find_root  # imports pygit2: only when a command needs a root
+    from afsreg.git.repo import resolve_root  # imports pygit2: only when a command needs a root
 
-    return find_root(None) if root is None else root.resolve()
+    return resolve_root(root)
 
 
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")

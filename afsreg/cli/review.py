@@ -88,7 +88,8 @@ def codeowners_command(check: bool, root: Path | None) -> None:
       afsreg codeowners --check        # in CI
     """
     from afsreg.checks.policy import require_policy
-    from afsreg.write.codeowners import codeowners, write_codeowners
+    from afsreg.read.codeowners import codeowners
+    from afsreg.write.codeowners import write_codeowners
 
     registry = open_registry(root, None)
     result = codeowners(registry, require_policy(registry.root))

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afsreg.checks.immutability import is_frozen, release_reason
+from afsreg.checks.immutability import is_frozen
 from afsreg.db.connect import connect, resolve_url
 from afsreg.db.ownership import read_owned
 from afsreg.db.project import METADATA_FIELDS, NotJson, Row
 from afsreg.db.tables import fetch, tables
 from afsreg.errors import AfsregError, ValidationError
+from afsreg.format.document import release_reason
 from afsreg.format.editor import dump_yaml, edit_yaml
 from afsreg.format.fields import same
 from afsreg.format.loader import decode

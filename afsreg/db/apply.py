@@ -8,6 +8,10 @@ transaction rolls back. Order of writes, so that every foreign key holds:
 external references, new artifacts rows (self-references set after all are
 in), updated artifacts rows, model_versions rows, then removals
 (model_versions before artifacts) and unused external references.
+
+Why ~480 lines in one module: the write of every table goes through the same
+ownership checks; splitting insert, update and delete apart would split the
+rules a DBA needs to read together.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from afsreg.db import ownership as own
 from afsreg.db import tables as tbl
 from afsreg.db.connect import Database, quote_ident
 from afsreg.db.preflight import HostSchema, check_values, refuse
-from afsreg.db.project import NotJson, Row, Version, external_row, referenced_ids
+from afsreg.db.project import NotJson, Row, external_row, referenced_ids
 from afsreg.db.tables import Table, fetch, insert, update_columns
 from afsreg.format.fields import same
+from afsreg.format.record import VersionLike
 
 
 class Report(Protocol):
@@ -92,7 +97,7 @@ def apply_desired(
     table_pair: tuple[Table, Table],
     desired_artifacts: Mapping[str, Row],
     desired_versions: Mapping[str, Row],
-    versions: Iterable[Version],
+    versions: Iterable[VersionLike],
     candidates: set[str] | None,
     report: Report,
     schema: HostSchema,
@@ -135,7 +140,7 @@ def make_plan(
     table_pair: tuple[Table, Table],
     desired_artifacts: Mapping[str, Row],
     desired_versions: Mapping[str, Row],
-    versions: Iterable[Version],
+    versions: Iterable[VersionLike],
     candidates: set[str] | None,
     report: Report,
     schema: HostSchema,
@@ -210,7 +215,7 @@ def _plan_row(
     table_t: Table,
     ident: str,
     desired: Row,
-    version: Version,
+    version: VersionLike,
     owned: Mapping[tuple[str, str], own.Owned],
     current: Mapping[str, Mapping[str, Row]],
     options: Options,
@@ -288,7 +293,7 @@ def _record(
     origin: str,
     written: Row,
     previous: Row | None,
-    version: Version | None,
+    version: VersionLike | None,
     adopted_at: str | None = None,
     role: str = "version",
 ) -> own.Owned:

@@ -15,7 +15,9 @@ from typing import Any
 import pygit2
 
 from afsreg.db.project import Row, canonical_ts
+from afsreg.format.document import promotion_state
 from afsreg.format.fields import field_changes
+from afsreg.format.paths import path_ref
 from afsreg.git.history import FileChange, HistoryIndex, load_history
 from afsreg.git.parsed import ParsedCache, parse
 from afsreg.parallel import parallel_map
@@ -54,21 +56,6 @@ def new_changes(repo: pygit2.Repository, commit_id: str, since: str | None) -> l
         return index_changes(index)
     old = history_index(repo, since)
     return index_changes(index, skip_commits=old.commits)
-
-
-def _stem(filename: str) -> str:
-    for suffix in (".yaml", ".yml"):
-        if filename.endswith(suffix):
-            return filename[: -len(suffix)]
-    return filename
-
-
-def path_ref(path: str) -> tuple[str | None, str | None]:
-    """models/<name>/<version>.yaml -> (name, version)."""
-    parts = path.split("/")
-    if len(parts) == 3 and parts[0] == "models":
-        return parts[1], _stem(parts[2])
-    return None, None
 
 
 class BlobCache:
@@ -146,9 +133,7 @@ def _artifact_id(data: Mapping[str, Any] | None, path: str) -> str | None:
 
 
 def _state(data: Mapping[str, Any] | None) -> str | None:
-    promotion = (data or {}).get("promotion")
-    state = promotion.get("state") if isinstance(promotion, Mapping) else None
-    return state if isinstance(state, str) else None
+    return promotion_state(data or {})
 
 
 def _prefetch_changes(blobs: BlobCache, changes: list[FileChange]) -> None:

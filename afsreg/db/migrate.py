@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import afsreg
 from afsreg.db.connect import Database, DatabaseError, Dialect
 from afsreg.errors import AfsregError
+from afsreg.version import __version__
 
 MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 TABLE = "afsreg_schema_migrations"
@@ -61,7 +61,7 @@ def migrations_root() -> Any:
     packaged = importlib.resources.files("afsreg") / "_data" / "migrations"
     if packaged.is_dir():
         return packaged
-    return Path(afsreg.__file__).resolve().parent.parent / "registry" / "migrations"
+    return Path(__file__).resolve().parents[2] / "registry" / "migrations"
 
 
 def checksum(sql: str) -> str:
@@ -154,7 +154,7 @@ def pending(db: Database, migrations: list[Migration] | None = None) -> list[Mig
     if unknown:
         names = ", ".join(f"{v}_{applied[v][0]}" for v in unknown)
         raise MigrationError(
-            f"{db.url}: the database is at a newer schema than this afsreg {afsreg.__version__} knows "
+            f"{db.url}: the database is at a newer schema than this afsreg {__version__} knows "
             f"(it records migration {names}); upgrade afsreg. Nothing was changed."
         )
     for version, (name, digest) in sorted(applied.items()):

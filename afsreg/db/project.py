@@ -11,6 +11,10 @@ so base_model_id and eval_dataset_artifact_id are always valid foreign keys:
 ``external:<source>:<id>[@<revision>]`` for a base model,
 ``external:dataset:<name>[@<revision>]`` for a dataset named by the file, or
 the dataset's own ``artifact_id`` when the file gives one.
+
+Why ~420 lines in one module: it is the one pure mapping of a file to its rows
+(both tables, external references, canonical values); splitting it would
+split a column's meaning across files.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from afsreg.errors import ValidationError
 from afsreg.format.fields import same
+from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
 
 # "bool" is "int" in a host table whose column is BOOLEAN: still 0/1 in rows, True/False to the driver.
@@ -125,29 +130,6 @@ SOURCE_URLS = {
     "huggingface": "https://huggingface.co/{id}",
     "github": "https://github.com/{id}",
 }
-
-
-class Version(Protocol):
-    """What projection needs of a ModelVersion (afsreg.format.record)."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def artifact_id(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def promotion_state(self) -> str: ...
-    @property
-    def status(self) -> str | None: ...
-    @property
-    def parent(self) -> str | None: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -329,9 +311,9 @@ class Lookup:
     """Versions grouped by model, to resolve refs to artifact ids without I/O."""
 
     def __init__(
-        self, versions: Iterable[Version], latest: Mapping[str, str] | None = None
+        self, versions: Iterable[VersionLike], latest: Mapping[str, str] | None = None
     ) -> None:
-        self.by_model: dict[str, list[Version]] = {}
+        self.by_model: dict[str, list[VersionLike]] = {}
         for version in versions:  # already in (name, numeric version) order
             self.by_model.setdefault(version.name, []).append(version)
         self.by_ref = {(v.name, v.version): v for vs in self.by_model.values() for v in vs}
@@ -349,7 +331,7 @@ class Lookup:
         return found.artifact_id if found else None
 
 
-def base_model_id(version: Version, lookup: Lookup) -> str | None:
+def base_model_id(version: VersionLike, lookup: Lookup) -> str | None:
     """The first base model's artifacts.id (the seed has one column; the list stays in metadata)."""
     bases = (version.data.get("lineage") or {}).get("base_models") or []
     for base in bases:
@@ -363,7 +345,7 @@ def base_model_id(version: Version, lookup: Lookup) -> str | None:
     return None
 
 
-def seed_metadata(version: Version, lookup: Lookup) -> dict[str, Any]:
+def seed_metadata(version: VersionLike, lookup: Lookup) -> dict[str, Any]:
     """artifacts.metadata: the seed-000 metadata fields of the file, base_model_id derived."""
     data = version.data
     meta = {key: data[key] for key in METADATA_FIELDS if key in data}
@@ -373,7 +355,7 @@ def seed_metadata(version: Version, lookup: Lookup) -> dict[str, Any]:
     return meta
 
 
-def project_version(version: Version, lookup: Lookup, history: History) -> tuple[Row, Row]:
+def project_version(version: VersionLike, lookup: Lookup, history: History) -> tuple[Row, Row]:
     """(artifacts row, model_versions row) of one version."""
     data = version.data
     where = version.path

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from afsreg.db import details
@@ -25,8 +24,7 @@ from afsreg.db.preflight import inspect
 from afsreg.db.project import Row, differing_columns
 from afsreg.db.tables import Table, fetch, read_state, tables
 from afsreg.format.fields import same
-from afsreg.git.repo import find_root, open_repo, resolve_commit
-from afsreg.git.sources import tree_files
+from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.registry import Registry
 
 
@@ -156,11 +154,11 @@ def status(
     root: str | os.PathLike[str] | None, database_url: str | None = None, rev: str = "HEAD"
 ) -> StatusReport:
     """Compare the database with the registry at ``rev``."""
-    root_path = find_root(root) if root is None else Path(root).resolve()
+    root_path = resolve_root(root)
     repo = open_repo(root_path)
     commit = resolve_commit(repo, rev)
     commit_id = str(commit.id)
-    registry = Registry(root_path, tree_files(repo, commit.tree), rev=rev, commit_id=commit_id)
+    registry = Registry.at_commit(root_path, repo, commit, rev)
     registry.check()
     desired = desired_full(repo, registry, commit_id)
     with connect(resolve_url(database_url, root_path), create=False) as db:

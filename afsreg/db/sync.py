@@ -18,6 +18,10 @@ commit and REV are read (plus the versions whose derived columns depend on
 them: siblings of a touched model, fine-tunes of it), and only the new
 commits' events are written. When the last synced commit is not an ancestor
 of REV (history rewritten), a full sync is done instead.
+
+Why ~410 lines in one module: it is the one transaction (full path, incremental
+path, apply); the parts that are not (report, tree diff, desired state) live in
+sync_report.py, tree_diff.py and desired.py.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from pathlib import Path
 
 import pygit2
 
-import afsreg
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
@@ -55,9 +58,10 @@ from afsreg.db.tables import (
 )
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
 from afsreg.errors import AfsregError
-from afsreg.git.repo import find_root, open_repo, resolve_commit
-from afsreg.git.sources import tree_files
+from afsreg.format.paths import path_ref
+from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.registry import Registry
+from afsreg.version import __version__
 
 # -- sync -----------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ def sync(
     if on_remove not in ("restore", "keep"):
         raise AfsregError(f"on_remove: {on_remove!r} is not one of restore, keep")
     options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
-    root_path = find_root(root) if root is None else Path(root).resolve()
+    root_path = resolve_root(root)
     repo = open_repo(root_path)
     commit = resolve_commit(repo, rev)
     commit_id = str(commit.id)
@@ -115,7 +119,7 @@ def sync(
             if (
                 state is not None
                 and state.commit_sha == commit_id
-                and state.afsreg_version == afsreg.__version__
+                and state.afsreg_version == __version__
                 and not pending(db)
             ):
                 return SyncReport(
@@ -129,7 +133,7 @@ def sync(
                     unchanged=_count_versions(db),
                 )
 
-    registry = Registry(root_path, tree_files(repo, commit.tree), rev=rev, commit_id=commit_id)
+    registry = Registry.at_commit(root_path, repo, commit, rev)
     registry.check()
 
     with _connect_for(url, dry_run=dry_run) as db, db.transaction(rollback=dry_run):
@@ -151,7 +155,7 @@ def sync(
             _sync_full(db, repo, registry, commit_id, report, progress, options)
         else:
             _sync_incremental(db, repo, registry, last, commit, report, progress, options)
-        write_state(db, commit_id, rev, afsreg.__version__, report.mode)
+        write_state(db, commit_id, rev, __version__, report.mode)
     return report
 
 
@@ -179,15 +183,11 @@ def _last_commit(
     if state is None:
         report.reason = "first sync"
         return None
-    if (
-        state.commit_sha == commit_id
-        and state.afsreg_version == afsreg.__version__
-        and not migrated
-    ):
+    if state.commit_sha == commit_id and state.afsreg_version == __version__ and not migrated:
         report.mode, report.reason = "noop", "already synced"
         return None
-    if state.afsreg_version != afsreg.__version__ or migrated:
-        report.reason = f"last synced by afsreg {state.afsreg_version}, now {afsreg.__version__}"
+    if state.afsreg_version != __version__ or migrated:
+        report.reason = f"last synced by afsreg {state.afsreg_version}, now {__version__}"
         return None
     try:
         last = repo[state.commit_sha]
@@ -275,7 +275,7 @@ def _sync_incremental(
     touched_models: set[str] = set()
     old_ids: set[str] = set()
     for path, old_blob in changed_model_paths(repo, last, commit):
-        name, _ = events_mod.path_ref(path or "")
+        name, _ = path_ref(path or "")
         if name:
             touched_models.add(name)
         if path and old_blob:
@@ -284,7 +284,7 @@ def _sync_incremental(
                 old_ids.add(ident)
     for event in new_events:
         for path in (event["path"], event["old_path"]):
-            name, _ = events_mod.path_ref(path or "")
+            name, _ = path_ref(path or "")
             if name:
                 touched_models.add(name)
         if event["artifact_id"]:

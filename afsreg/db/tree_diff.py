@@ -8,7 +8,7 @@ from __future__ import annotations
 import pygit2
 
 from afsreg.db import events as events_mod
-from afsreg.git.sources import is_model_path
+from afsreg.format.paths import is_model_path
 
 
 def uncommitted_model_files(repo: pygit2.Repository) -> list[str]:

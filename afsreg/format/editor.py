@@ -19,6 +19,10 @@ error, never a wrong file.
 
 ``dump_yaml(data)`` writes a new document in the same style (block mappings,
 sequences indented under their key).
+
+Why ~470 lines in one module: every splice above is checked by re-parsing the
+text, and the splices share one node-position model of the document; they are
+read together or not at all.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from typing import Any
 import yaml
 
 from afsreg.errors import AfsregError
+from afsreg.format.field_paths import dotted
 from afsreg.format.fields import same
-from afsreg.format.loader import YamlError, compose, dotted, load_yaml
+from afsreg.format.loader import YamlError, compose, load_yaml
 
 Path = tuple[str | int, ...]
 

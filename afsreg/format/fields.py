@@ -4,8 +4,8 @@ Reading: mappings are flattened into dotted keys; lists are kept whole as one
 value, because their items have no stable identity to compare by (a list of
 datasets that gains one item is one change, not a shift of every index).
 
-Writing: ``parse_field_path`` reads the paths users type (``review.0.known``:
-a number is a list index), ``set_path`` sets one, ``metric_path`` says where a
+Writing: ``parse_field_path`` (afsreg.format.field_paths) reads the paths
+users type (``review.0.known``: a number is a list index), ``set_path`` sets one, ``metric_path`` says where a
 metric goes, and ``FIELD_ORDER`` is the order keys are written in a new file.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afsreg.errors import AfsregError
+from afsreg.format.field_paths import parse_field_path, path_text
 from afsreg.format.loader import YamlError, load_yaml
 
 # The order keys are written in a new file (the schema's order).
@@ -176,23 +177,6 @@ def set_path(data: dict[str, Any], path: Sequence[str | int], value: Any) -> Non
         node[last] = value
     else:
         raise AfsregError(f"{path_text(path)}: {path_text(path[:-1])} is not a mapping")
-
-
-def path_text(path: Sequence[str | int]) -> str:
-    """``("review", 0, "known")`` -> ``review.0.known`` (the notation parse_field_path reads)."""
-    return ".".join(str(p) for p in path)
-
-
-def parse_field_path(text: str) -> tuple[str | int, ...]:
-    """``training_config.epochs`` -> ("training_config", "epochs"); ``review.0.known`` has an index."""
-    parts: list[str | int] = []
-    for part in text.split("."):
-        if not part:
-            raise AfsregError(f"{text!r}: empty part in a field path (write a.b.c)")
-        parts.append(int(part) if part.isdigit() else part)
-    if isinstance(parts[0], int):
-        raise AfsregError(f"{text!r}: a field path starts with a field name")
-    return tuple(parts)
 
 
 def parse_assignment(text: str) -> tuple[tuple[str | int, ...], Any]:

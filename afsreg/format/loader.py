@@ -20,6 +20,9 @@ available, then build Python values ourselves from the node graph, so that:
 Locations are not kept with the data (that would cost memory on large
 registries); ``locate`` re-reads a file to find a field's line when a problem
 has to be reported.
+
+Why ~420 lines in one module: every limit the format sets (tags, depth, aliases,
+sizes, numbers) is enforced while building values, in one pass.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from typing import Any, ClassVar
 import yaml
 
 from afsreg.errors import AfsregError
+from afsreg.format.field_paths import dotted
 
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python without it.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # The pure-Python loader is another class than CSafeLoader, with the same interface.
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -94,12 +99,13 @@ class _Loader(_BaseLoader):
             key = (value, implicit[0])
             tag = self._scalar_tags.get(key)
             if tag is None:
+                # types-PyYAML leaves Resolver.resolve untyped.
                 tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._scalar_tags) > 200_000:
                     self._scalar_tags.clear()
                 self._scalar_tags[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]  # as above
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -354,14 +360,6 @@ def _refuse_yaml11_number(node: yaml.ScalarNode, path: Sequence[str | int]) -> N
             "write it in plain decimal, or quote it if it is text",
             path,
         )
-
-
-def dotted(path: Sequence[str | int]) -> str:
-    """``("lineage", "base_models", 0, "model")`` -> ``lineage.base_models[0].model``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def _node_error(node: yaml.Node, message: str, path: Sequence[str | int]) -> YamlError:

@@ -19,7 +19,8 @@ from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
-from afsreg.format.loader import YamlError, dotted, load_yaml, locate
+from afsreg.format.field_paths import dotted
+from afsreg.format.loader import YamlError, load_yaml, locate
 from afsreg.format.schema import located_problems, packaged_schema_dir
 from afsreg.problems import Problem
 

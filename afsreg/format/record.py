@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
+from afsreg.format.document import DEFAULT_PROMOTION_STATE, active_envs, promotion_state
 from afsreg.format.refs import Ref
 from afsreg.format.versions import version_key
-from afsreg.git.sources import SourceFile
 
 # The summary is plain JSON-able data so it can be cached by blob id; in the
 # cache it is stored as a list in SUMMARY_FIELDS order (half the size of a dict).
@@ -54,15 +54,8 @@ def summarize(data: Any, name: str, version: str) -> Summary:
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) else None
 
-    promotion = _mapping(data.get("promotion"))
     lineage = _mapping(data.get("lineage"))
     bases = _list(lineage.get("base_models"))
-    deployments = _list(data.get("deployments"))
-    active_envs = [
-        d["env"]
-        for d in deployments
-        if isinstance(d, dict) and isinstance(d.get("env"), str) and not d.get("undeployed_at")
-    ]
     review = _list(data.get("review"))
     return {
         "name": name,
@@ -73,18 +66,18 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "framework": text(data.get("framework")),
         "model_family": text(data.get("model_family")),
         "is_external": data.get("is_external") is True,
-        "promotion_state": text(promotion.get("state")) or "candidate",
-        "superseded_by": text(promotion.get("superseded_by")),
+        "promotion_state": promotion_state(data) or DEFAULT_PROMOTION_STATE,
+        "superseded_by": text(_mapping(data.get("promotion")).get("superseded_by")),
         "status": text(data.get("status")),
         "parent": text(lineage.get("parent")),
-        "active_envs": active_envs,
+        "active_envs": active_envs(data),
         "review_count": len(review),
         # The whole (small) list, so lineage can be walked without parsing files.
         "base_models": [b for b in bases if isinstance(b, dict)],
         # [env, deployed_at, undeployed_at or None] per deployment: overlaps across files.
         "deployed_spans": [
             [d["env"], d["deployed_at"], text(d.get("undeployed_at"))]
-            for d in deployments
+            for d in _list(data.get("deployments"))
             if isinstance(d, dict)
             and isinstance(d.get("env"), str)
             and isinstance(d.get("deployed_at"), str)
@@ -130,12 +123,66 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+class Source(Protocol):
+    """Bytes with a path and a git blob id: what a version file is read from.
+
+    ``afsreg.git.sources.SourceFile`` is one; this layer names only what it
+    uses, so the file format does not depend on where bytes come from.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def blob_id(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+class VersionLike(Source, Protocol):
+    """A model version as the layers above this one read it; ``ModelVersion`` is the registry's.
+
+    The one Protocol for "a model version": the lineage graph reads name,
+    version and data; the database projection also path, artifact_id, title,
+    promotion_state, status and parent; diffs and immutability also ref,
+    and path, blob_id and content (the Source it is read from).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def ref(self) -> Ref: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def artifact_id(self) -> str: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def promotion_state(self) -> str: ...
+
+    @property
+    def status(self) -> str | None: ...
+
+    @property
+    def parent(self) -> str | None: ...
+
+
 class ModelVersion:
     """One version file of the registry."""
 
     __slots__ = ("__dict__", "source", "summary")
 
-    def __init__(self, source: SourceFile, summary: Summary) -> None:
+    def __init__(self, source: Source, summary: Summary) -> None:
         self.source = source
         self.summary = summary
 
@@ -154,6 +201,9 @@ class ModelVersion:
 
     def __repr__(self) -> str:
         return f"<ModelVersion {self.ref} {self.path}>"
+
+    # The summary is dict[str, Any] (it is cached as JSON, see SUMMARY_FIELDS), so
+    # each `type: ignore[no-any-return]` below reads a field summarize() typed.
 
     @property
     def name(self) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from afsreg.errors import AfsregError
+from afsreg.format.paths import model_path
 from afsreg.format.versions import NAME_PATTERN, is_valid_name, is_valid_version
 
 SelectorKind = Literal["version", "latest", "promoted", "env"]
@@ -59,7 +60,7 @@ class Ref:
     @property
     def path(self) -> str:
         """Where this version's file lives, relative to the registry root."""
-        return f"models/{self.name}/{self.version}.yaml"
+        return model_path(self.name, self.version)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ be read or written is ignored; it only ever saves time.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from afsreg import __version__
 from afsreg.git.repo import git_dir
 from afsreg.git.sources import RACY_MARGIN_NS
+from afsreg.git.store import store_dir, write_atomically
+from afsreg.version import __version__
 
 CACHE_NAME = "check-cache-v6.json"
 
@@ -73,8 +72,6 @@ class CheckCache:
         if live_keys is not None and len(entries) > 2 * len(live_keys) + 1000:
             entries = {k: v for k, v in entries.items() if k in live_keys}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
             # json.dumps runs in C; json.dump to a file encodes in Python chunks.
             text = json.dumps(
                 {
@@ -85,9 +82,7 @@ class CheckCache:
                 },
                 separators=(",", ":"),
             )
-            with os.fdopen(fd, "w") as out:
-                out.write(text)
-            os.replace(tmp, self.path)
+            write_atomically(self.path, text)
             self.dirty = False
         except OSError:
             return
@@ -95,7 +90,7 @@ class CheckCache:
 
 def cache_path(root: Path) -> Path | None:
     directory = git_dir(root)
-    return directory / "afsreg" / CACHE_NAME if directory else None
+    return store_dir(directory) / CACHE_NAME if directory else None
 
 
 def _key(schema_digest: str) -> str:

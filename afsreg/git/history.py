@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +28,14 @@ from pathlib import Path
 import pygit2
 
 from afsreg.errors import AfsregError
+from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
+from afsreg.git.store import store_dir, write_atomically
+from afsreg.version import __version__
 
-MODELS_DIR = "models/"
 RENAME_THRESHOLD = 90
-CACHE_FORMAT = "afsreg-history-v1"
+# A cache written by another afsreg version is not read (docs/history.md: keyed by version).
+CACHE_FORMAT = f"afsreg-history-v1-{__version__}"
 CACHE_KEEP = 4
 
 
@@ -125,7 +126,7 @@ def load_history(
     shallow = shallow_commits(repo)
     if tip is None:
         return HistoryIndex(tip=None, shallow=shallow)
-    cache_dir = Path(repo.path) / "afsreg"
+    cache_dir = store_dir(repo.path)
     if use_cache:
         cached = _read_cache(cache_dir / f"history-v1.{tip}.json")
         if cached is not None and cached.shallow == shallow:
@@ -316,18 +317,8 @@ def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
         "paths": index.paths,
     }
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".history-", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o644)
-            text = json.dumps(payload, separators=(",", ":"))  # in C; json.dump is not
-            with os.fdopen(fd, "w") as out:
-                out.write(text)
-            os.replace(tmp, cache_dir / f"history-v1.{index.tip}.json")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        text = json.dumps(payload, separators=(",", ":"))  # in C; json.dump is not
+        write_atomically(cache_dir / f"history-v1.{index.tip}.json", text, mode=0o644)
         for old in _cache_files(cache_dir)[CACHE_KEEP:]:
             with contextlib.suppress(OSError):
                 old.unlink()
@@ -337,18 +328,11 @@ def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
 
 def model_file_paths(index: HistoryIndex, name: str, version: str | None = None) -> list[str]:
     """Paths in the history that hold ``name`` (all versions) or ``name@version``."""
-    prefix = f"{MODELS_DIR}{name}/"
+    prefix = f"{MODELS_DIR}/{name}/"
     paths = index.paths_under(prefix)
     if version is None:
         return [p for p in paths if "/" not in p[len(prefix) :]]
-    return [p for p in paths if _stem(p[len(prefix) :]) == version]
-
-
-def _stem(filename: str) -> str:
-    for suffix in (".yaml", ".yml"):
-        if filename.endswith(suffix):
-            return filename[: -len(suffix)]
-    return filename
+    return [p for p in paths if stem(p[len(prefix) :]) == version]
 
 
 def merged_history(index: HistoryIndex, paths: Iterable[str]) -> list[FileChange]:

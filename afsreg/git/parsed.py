@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from afsreg import __version__
 from afsreg.format.loader import YamlError, load_yaml
+from afsreg.git.store import store_dir
+from afsreg.version import __version__
 
 # The file is per afsreg version: a new release may parse or diff differently.
 CACHE_NAME = f"parsed-{__version__}.sqlite3"
@@ -41,7 +42,7 @@ class ParsedCache:
     """blob id -> parsed data, in a SQLite file in the git directory (or in memory)."""
 
     def __init__(self, git_dir: Path | None) -> None:
-        self.path = git_dir / "afsreg" / CACHE_NAME if git_dir is not None else None
+        self.path = store_dir(git_dir) / CACHE_NAME if git_dir is not None else None
         self._db: sqlite3.Connection | None = None
         self.pending: dict[str, Parsed] = {}
         self.pending_events: dict[tuple[str, str], dict[str, Any]] = {}

@@ -10,6 +10,11 @@ import pygit2
 from afsreg.errors import AfsregError, NotFoundError
 
 
+def resolve_root(root: str | os.PathLike[str] | None) -> Path:
+    """``root`` made absolute, or the registry around the current directory when None."""
+    return find_root(None) if root is None else Path(root).resolve()
+
+
 def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     """The registry root: the work tree of the git repository around ``start``.
 

@@ -19,10 +19,8 @@ from typing import Any, cast
 import pygit2
 
 from afsreg.errors import AfsregError
+from afsreg.format.paths import MODEL_SUFFIXES, MODELS_DIR, is_model_path
 from afsreg.git.repo import open_repo, resolve_commit
-
-MODELS_DIR = "models"
-MODEL_SUFFIXES = (".yaml", ".yml")
 
 
 class SourceFile:
@@ -107,10 +105,6 @@ def is_suspect_link(name: str) -> bool:
     and sync agree: such links are refused, never followed.
     """
     return name.endswith(MODEL_SUFFIXES) or "." not in name
-
-
-def is_model_path(path: str) -> bool:
-    return path.startswith(MODELS_DIR + "/") and path.endswith(MODEL_SUFFIXES)
 
 
 def working_tree_files(

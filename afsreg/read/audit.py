@@ -18,6 +18,7 @@ import pygit2
 from afsreg.errors import NotFoundError
 from afsreg.format.fields import MISSING, FieldChange, field_changes, flatten
 from afsreg.format.loader import YamlError, load_yaml
+from afsreg.format.paths import stem
 from afsreg.git.history import (
     FileChange,
     HistoryIndex,
@@ -45,7 +46,7 @@ class AuditEntry:
     @property
     def ref(self) -> str:
         parts = self.path.split("/")
-        return f"{parts[1]}@{_stem(parts[-1])}" if len(parts) >= 3 else self.path
+        return f"{parts[1]}@{stem(parts[-1])}" if len(parts) >= 3 else self.path
 
     @property
     def summary(self) -> str:
@@ -79,13 +80,6 @@ STATUS_WORDS = {
 TRUNCATED_NOTE = (
     "history truncated here: this is a shallow clone and the earlier commits are not in it"
 )
-
-
-def _stem(filename: str) -> str:
-    for suffix in (".yaml", ".yml"):
-        if filename.endswith(suffix):
-            return filename[: -len(suffix)]
-    return filename
 
 
 def commit_date(signature: pygit2.Signature) -> str:

@@ -127,7 +127,7 @@ def run_ci(root: Path, environ: Mapping[str, str], base: str | None = None) -> C
     from afsreg.read.reporters import checkout_prefix, github_commands
     from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
     from afsreg.registry import Registry
-    from afsreg.write.codeowners import BEGIN, codeowners
+    from afsreg.read.codeowners import BEGIN, codeowners
 
     context = github_context(root, environ, base)
     report = validate(root, against=context.base)

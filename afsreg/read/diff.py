@@ -13,6 +13,7 @@ from typing import Any
 import pygit2
 
 from afsreg.errors import AfsregError
+from afsreg.format import document
 from afsreg.format.fields import (
     MISSING,
     FieldChange,
@@ -20,6 +21,7 @@ from afsreg.format.fields import (
     field_changes,
     format_value,
 )
+from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
 
 METRICS = "evaluation_metrics."
@@ -105,10 +107,7 @@ class RegistryDiff:
 
 
 def _state(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    promotion = data.get("promotion")
-    state = promotion.get("state") if isinstance(promotion, Mapping) else None
-    status = data.get("status")
-    return (state if isinstance(state, str) else None, status if isinstance(status, str) else None)
+    return document.promotion_state(data), document.status(data)
 
 
 def version_change(
@@ -136,8 +135,8 @@ def version_change(
 
 
 def diff_registries(
-    base: Iterable[Any],
-    head: Iterable[Any],
+    base: Iterable[VersionLike],
+    head: Iterable[VersionLike],
     *,
     base_label: str = "base",
     head_label: str = "head",

@@ -5,6 +5,10 @@ version of the same model) and ``lineage.base_models`` (``model: name@version``
 inside the registry, or ``external: id`` outside it).  Traversals are iterative
 with a visited set, so a 1,000-deep chain or a (invalid) cycle cannot exhaust
 the recursion limit or loop forever.
+
+Why ~460 lines in one module: ancestors, descendants, trees and graphs are
+four walks over the same edge index (built once per registry); they stay
+beside it.
 """
 
 from __future__ import annotations
@@ -12,26 +16,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from afsreg.errors import NotFoundError
+from afsreg.format.document import promotion_state
+from afsreg.format.record import VersionLike
 from afsreg.format.refs import external_ref, parse_external
 from afsreg.format.versions import version_key
 
 MISSING: Any = object()
-
-
-class VersionLike(Protocol):
-    """What the graph needs of a model version (afsreg.format.record.ModelVersion fits)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -61,8 +54,7 @@ class Node:
     def promotion_state(self) -> str | None:
         state = self._summary("promotion_state")
         if state is MISSING:
-            promotion = self.data.get("promotion")
-            state = promotion.get("state") if isinstance(promotion, Mapping) else None
+            state = promotion_state(self.data)
         return state if isinstance(state, str) else None
 
     @property
@@ -416,6 +408,26 @@ def _subgraph(graph: LineageGraph, name: str | None) -> tuple[list[Node], list[E
     edges = [e for i in sorted(keep) for e in graph.up.get(i, []) if e.parent in keep]
     edges.sort(key=lambda e: (e.parent, e.child))
     return nodes, edges
+
+
+def to_data(graph: LineageGraph, name: str | None = None) -> dict[str, Any]:
+    """The graph (or one model's part of it) as plain data: what ``afsreg graph --format json`` prints."""
+    nodes, edges = _subgraph(graph, name)
+    return {
+        "nodes": [
+            {"id": n.id, "kind": n.kind, "promotion_state": n.promotion_state, "status": n.status}
+            for n in nodes
+        ],
+        "edges": [
+            {
+                "parent": e.parent,
+                "child": e.child,
+                "pointers": list(e.kinds),
+                "relation": e.relation,
+            }
+            for e in edges
+        ],
+    }
 
 
 def _edge_label(edge: Edge) -> str:

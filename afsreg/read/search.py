@@ -43,6 +43,10 @@ field, a null and an empty list.
 
 **Order**: ``--order-by FIELD [asc|desc], ...``; versions without the
 field come last either way; ties are in (name, version) order.
+
+Why ~770 lines in one module: it is one language (tokens, parser, the field
+table, three-valued evaluation, ordering), read together; split, the meaning of
+one operator would be spread over files.
 """
 
 from __future__ import annotations

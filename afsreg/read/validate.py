@@ -20,7 +20,7 @@ from pathlib import Path
 
 from afsreg.errors import AfsregError
 from afsreg.git.repo import open_repo
-from afsreg.git.sources import index_files, rev_files
+from afsreg.git.sources import rev_files
 from afsreg.problems import Problem
 from afsreg.registry import Registry
 
@@ -62,7 +62,7 @@ def validate(
     against: str | None = None,
     staged: bool = False,
 ) -> Report:
-    registry = Registry(root, index_files(root)) if staged else Registry.open(root)
+    registry = Registry.staged(root) if staged else Registry.open(root)
     problems = list(registry.problems)
     if against is not None:
         problems += immutability_against(registry, root, against)
@@ -132,6 +132,6 @@ def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
         commit_id=commit_id,
         schemas=head.schemas,
         cache=head.check_cache,
-        use_cache=False,  # read the cache, never prune it to these few
+        save_cache=False,  # read the cache, never prune it to these few
     )
     return immutability_problems(base, head)

@@ -9,9 +9,6 @@ flags from the version files: what is held for a human rather than guessed.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from afsreg.db.sync import sync
 from afsreg.db.tables import fetch, tables
 from afsreg.errors import AfsregError
 from afsreg.git.repo import open_repo, resolve_commit
-from afsreg.git.sources import tree_files
+from afsreg.git.store import write_atomically
 from afsreg.registry import Registry
 
 REPORT_PATH = "docs/model_artifacts/migration_report_ws1.md"
@@ -100,25 +97,12 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 90 else text[:89] + "…"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def ws1_report(root: Path, database_url: str | None = None, rev: str = "HEAD") -> str:
     """Sync ``rev``, then render the report as Markdown."""
     synced = sync(root, database_url, rev)
     repo = open_repo(root)
     commit = resolve_commit(repo, rev)
-    registry = Registry(root, tree_files(repo, commit.tree), rev=rev, commit_id=str(commit.id))
+    registry = Registry.at_commit(root, repo, commit, rev)
     found = {}
     for seed in SEED_000:
         versions = registry.versions(seed.model)
@@ -249,5 +233,5 @@ def write_ws1_report(
 ) -> Path:
     """Write the WS1 report (default docs/model_artifacts/migration_report_ws1.md); returns its path."""
     path = output if output is not None else root / REPORT_PATH
-    _write_atomically(path, ws1_report(root, database_url, rev))
+    write_atomically(path, ws1_report(root, database_url, rev))
     return path

@@ -24,10 +24,16 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError, NotFoundError
+from afsreg.format.document import (
+    DEFAULT_PROMOTION_STATE,
+    RETIRED_STATUSES,
+    active_envs,
+    is_active,
+    promotion_state,
+)
 from afsreg.format.refs import Ref, is_reserved_env, parse_name_or_ref
 from afsreg.write.change import Change, actor_and_time, apply_change, edited, version_to_edit
 
@@ -36,14 +42,6 @@ if TYPE_CHECKING:
     from afsreg.registry import Registry
 
 DEFAULT_ENV = "production"
-
-
-def _active(deployment: Any) -> bool:
-    return isinstance(deployment, dict) and not deployment.get("undeployed_at")
-
-
-def _active_envs(data: Mapping[str, Any]) -> set[str]:
-    return {str(d.get("env")) for d in data.get("deployments") or [] if _active(d)}
 
 
 # -- promotion ----------------------------------------------------------------
@@ -64,7 +62,7 @@ def promote(
     version = version_to_edit(registry, ref)
     if version.promotion_state == "promoted":
         raise AfsregError(f"{version.ref} is already promoted")
-    if version.status in ("deprecated", "archived"):
+    if version.status in RETIRED_STATUSES:
         raise AfsregError(
             f"{version.ref} is {version.status}; a retired version cannot be promoted"
         )
@@ -72,7 +70,7 @@ def promote(
     files: dict[str, bytes | None] = {}
     details = []
     data = copy.deepcopy(version.data)
-    before = data.get("promotion", {}).get("state", "candidate")
+    before = promotion_state(data) or DEFAULT_PROMOTION_STATE
     promotion = data.setdefault("promotion", {})
     promotion.pop("superseded_by", None)
     promotion.update({"state": "promoted", "decided_by": by, "decided_at": at})
@@ -109,14 +107,14 @@ def reject(
         raise AfsregError("a rejection needs notes saying why")
     if version.promotion_state == "rejected":
         raise AfsregError(f"{version.ref} is already rejected")
-    envs = _active_envs(version.data)
+    envs = set(active_envs(version.data))
     if envs:
         raise AfsregError(
             f"{version.ref} is deployed in {', '.join(sorted(envs))}; roll it back or deploy "
             "another version first"
         )
     data = copy.deepcopy(version.data)
-    before = data.get("promotion", {}).get("state", "candidate")
+    before = promotion_state(data) or DEFAULT_PROMOTION_STATE
     promotion = data.setdefault("promotion", {})
     promotion.pop("superseded_by", None)
     by, at = actor_and_time(registry, by, at)
@@ -144,10 +142,10 @@ def deployed_in(registry: Registry, name: str, env: str) -> ModelVersion | None:
 
 def _undeploy(data: dict[str, Any], env: str, by: str, at: str) -> None:
     for deployment in data.get("deployments") or []:
-        if _active(deployment) and deployment.get("env") == env:
+        if is_active(deployment) and deployment.get("env") == env:
             deployment["undeployed_at"] = at
             deployment["undeployed_by"] = by
-    if data.get("status") == "deployed" and not _active_envs(data):
+    if data.get("status") == "deployed" and not active_envs(data):
         data["status"] = "completed"
 
 
@@ -210,11 +208,11 @@ def deploy(
             f"{version.ref} is {version.promotion_state}; only the promoted version can be deployed "
             f"(afsreg promote {version.ref})"
         )
-    if version.status in ("deprecated", "archived"):
+    if version.status in RETIRED_STATUSES:
         raise AfsregError(
             f"{version.ref} is {version.status}; a retired version cannot be deployed"
         )
-    if env in _active_envs(version.data):
+    if env in active_envs(version.data):
         raise AfsregError(f"{version.ref} is already deployed in {env}")
     by, at = actor_and_time(registry, by, at)
     files, details = _deploy_files(registry, version, env, by, at, reason)
@@ -234,7 +232,7 @@ def deployment_history(registry: Registry, name: str, env: str) -> list[tuple[st
                 history.append((version.version, record))
     # Timestamps are UTC ISO 8601 strings of one format, so they sort as text;
     # at equal times an active record comes last.
-    history.sort(key=lambda item: (str(item[1].get("deployed_at")), _active(item[1])))
+    history.sort(key=lambda item: (str(item[1].get("deployed_at")), is_active(item[1])))
     return history
 
 
@@ -245,12 +243,12 @@ def previous_deployment(registry: Registry, name: str, env: str) -> str | None:
     current_version = current.version if current is not None else None
     # The record that the current deployment replaced was undeployed when
     # the current one was deployed; prefer it, then the latest other record.
-    candidates = [(v, r) for v, r in history if v != current_version and not _active(r)]
+    candidates = [(v, r) for v, r in history if v != current_version and not is_active(r)]
     if not candidates:
         return None
     if current is not None:
         started = [
-            str(r.get("deployed_at")) for r in current.data.get("deployments") or [] if _active(r)
+            str(r.get("deployed_at")) for r in current.data.get("deployments") or [] if is_active(r)
         ]
         replaced = [
             (v, r) for v, r in candidates if started and r.get("undeployed_at") == started[-1]
@@ -300,7 +298,7 @@ def rollback(
         raise AfsregError(f"{target.ref} is already the version deployed in {env}")
     if target.promotion_state == "rejected":
         raise AfsregError(f"{target.ref} was rejected; it cannot be deployed again")
-    if target.status in ("deprecated", "archived"):
+    if target.status in RETIRED_STATUSES:
         raise AfsregError(f"{target.ref} is {target.status}; a retired version cannot be deployed")
     by, at = actor_and_time(registry, by, at)
     why = reason or (f"rollback from {current.version}" if current is not None else "rollback")
@@ -330,7 +328,7 @@ def _set_status(
     version = version_to_edit(registry, ref)
     if version.status == status:
         raise AfsregError(f"{version.ref} is already {status}")
-    envs = _active_envs(version.data)
+    envs = set(active_envs(version.data))
     if envs:
         raise AfsregError(
             f"{version.ref} is deployed in {', '.join(sorted(envs))}; deploy another version "

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml, edit_yaml, load_text
-from afsreg.format.fields import FIELD_ORDER, metric_path, parse_field_path, path_text, set_path
+from afsreg.format.field_paths import parse_field_path, path_text
+from afsreg.format.fields import FIELD_ORDER, metric_path, set_path
 from afsreg.format.loader import decode
 from afsreg.format.refs import MLFLOW_PREFIX, Ref, looks_like_hf_id, parse_external, parse_ref
 from afsreg.format.versions import Bump, is_valid_name, is_valid_version, next_version
@@ -66,9 +67,7 @@ def _ordered(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def chooseversion_to_edit(
-    registry: Registry, name: str, version: str | None, bump: Bump | None
-) -> str:
+def choose_version(registry: Registry, name: str, version: str | None, bump: Bump | None) -> str:
     """The version a new registration gets: ``version`` if given, else the next one."""
     existing = [v.version for v in registry.versions(name)]
     if version is not None:
@@ -124,7 +123,7 @@ def register_model(
             f"unknown field(s) {', '.join(unknown)}: a keyword is a top-level field of a version "
             f"file or one of {', '.join(sorted(SEED_KEYWORDS))}; pass others as fields={{...}}"
         )
-    new_version = chooseversion_to_edit(registry, model_name, version, bump)
+    new_version = choose_version(registry, model_name, version, bump)
     ref = Ref(model_name, new_version)
     if ref in registry or (registry.root / ref.path).exists():
         raise AfsregError(f"{ref} already exists ({ref.path}); afsreg never overwrites a version")

@@ -161,7 +161,7 @@ def test_a_valid_version_survives_write_then_read(doc: dict[str, Any], style: st
     registry = Registry(
         Path("/nonexistent-registry"),
         [SourceFile(path, content, git_blob_id(content))],
-        use_cache=False,
+        save_cache=False,
     )
     assert registry.errors == [], "\n".join(map(str, registry.errors))
     assert registry.get("m@v1").data == doc

@@ -7,7 +7,7 @@ import os
 from conftest import GitRegistry, run_afsreg
 from policy_cases import github_env, parse_annotations
 
-from afsreg.write.codeowners import BEGIN, END
+from afsreg.read.codeowners import BEGIN, END
 
 
 def test_codeowners_writes_its_block_and_keeps_the_rest(git_registry: GitRegistry) -> None:
