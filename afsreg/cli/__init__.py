@@ -53,6 +53,9 @@ COMMAND_MODULES = {
     "sync": "db",
     "status": "db",
     "report": "db",
+    "card": "web",
+    "site": "web",
+    "serve": "web",
 }
 
 
