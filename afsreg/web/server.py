@@ -73,6 +73,11 @@ class Health(BaseModel):
     afsreg: str
 
 
+class LatestVersionsRequest(BaseModel):
+    name: str
+    stages: list[str] = []
+
+
 class MlflowErrorBody(BaseModel):
     error_code: str
     message: str
@@ -239,10 +244,6 @@ def create_app(root: Path) -> FastAPI:
             snapshots.current(), filter, max_results, order_by or [], page_token
         )
         return {"registered_models": rows, **({"next_page_token": token} if token else {})}
-
-    class LatestVersionsRequest(BaseModel):
-        name: str
-        stages: list[str] = []
 
     @app.post(
         f"{MLFLOW}/registered-models/get-latest-versions", responses=MLFLOW_ERRORS, tags=["mlflow"]
