@@ -11,7 +11,7 @@ from __future__ import annotations
 from afsreg.errors import NotFoundError
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import RefError, parse_ref
-from afsreg.format.versions import is_valid_name
+from afsreg.format.versions import is_valid_name, is_valid_version
 from afsreg.registry import Registry
 
 
@@ -22,8 +22,9 @@ def resolve(registry: Registry, text: str) -> ModelVersion:
         raise RefError(
             f"{text!r}: expected NAME@VERSION, NAME@latest, NAME@promoted or NAME@ENV, e.g. majora@v2"
         )
-    if selector.startswith("v") and selector[1:2].isdigit():
+    if is_valid_version(selector):
         return registry.get(parse_ref(text))
+    # Anything else names a version by what it is: latest, promoted, or an env.
     versions = registry.versions(name)
     if not versions:
         raise NotFoundError(f"{text}: no model named {name!r} in the registry")

@@ -9,10 +9,10 @@ description at /openapi.json (docs at /docs).
 
 from __future__ import annotations
 
-from pathlib import Path
+import pathlib
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -92,11 +92,20 @@ MLFLOW_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": MlflowErrorBody, "description": "RESOURCE_DOES_NOT_EXIST"},
     422: {"model": MlflowErrorBody, "description": "INVALID_PARAMETER_VALUE"},
 }
+NAME_PATTERN = "^[a-z0-9][a-z0-9._-]{0,99}$"
+REF_PATTERN = "^[a-z0-9][a-z0-9._-]{0,99}@[^/]{1,100}$"
 Name = Annotated[str, Query(max_length=200, description="registered model name")]
-Ref = Annotated[str, Query(max_length=300, description="NAME@VERSION, NAME@promoted, NAME@ENV")]
+Ref = Annotated[
+    str, Query(pattern=REF_PATTERN, description="NAME@VERSION, NAME@latest, NAME@promoted, NAME@ENV")
+]
+ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="model name")]
+PathRef = Annotated[
+    str, Path(pattern=REF_PATTERN, description="NAME@VERSION, NAME@latest, NAME@promoted, NAME@ENV")
+]
+Number = Annotated[str, Query(pattern="^[0-9]{1,9}$", description="MLflow version number")]
 
 
-def create_app(root: Path) -> FastAPI:
+def create_app(root: pathlib.Path) -> FastAPI:
     snapshots = SnapshotCache(root)
     app = FastAPI(
         title="afsreg",
@@ -186,14 +195,14 @@ def create_app(root: Path) -> FastAPI:
     @app.get(
         "/api/models/{name}", response_model=ModelDetail, responses=ERRORS, tags=["afsreg"]
     )
-    def get_model(name: str) -> dict[str, Any]:
+    def get_model(name: ModelName) -> dict[str, Any]:
         """One model and a row per version (as `afsreg versions`)."""
         return api.model(snapshots.current(), name)
 
     @app.get(
         "/api/versions/{ref}", response_model=dict[str, Any], responses=ERRORS, tags=["afsreg"]
     )
-    def get_version(ref: str) -> dict[str, Any]:
+    def get_version(ref: PathRef) -> dict[str, Any]:
         """Everything about one version (as `afsreg show`)."""
         return api.version(snapshots.current(), ref)
 
@@ -213,7 +222,7 @@ def create_app(root: Path) -> FastAPI:
         responses=ERRORS,
         tags=["afsreg"],
     )
-    def lineage(ref: str, direction: Annotated[str, Query(pattern="^(up|down)$")] = "up") -> Any:
+    def lineage(ref: PathRef, direction: Annotated[str, Query(pattern="^(up|down)$")] = "up") -> Any:
         """Ancestors (`up`) or descendants (`down`), nearest first (as `afsreg lineage`)."""
         return api.lineage(snapshots.current(), ref, direction)
 
@@ -223,7 +232,7 @@ def create_app(root: Path) -> FastAPI:
         responses=ERRORS,
         tags=["afsreg"],
     )
-    def history(ref: str) -> Any:
+    def history(ref: PathRef) -> Any:
         """The git history of the version's file, newest first (as `afsreg log`)."""
         return api.history(snapshots.current(), ref)
 
@@ -265,7 +274,7 @@ def create_app(root: Path) -> FastAPI:
 
     @app.get(f"{MLFLOW}/model-versions/get", responses=MLFLOW_ERRORS, tags=["mlflow"])
     def mlflow_get_version(
-        name: Name, version: Annotated[str, Query(max_length=20)]
+        name: Name, version: Number
     ) -> dict[str, Any]:
         snapshot = snapshots.current()
         number, v = mlflow.by_number(snapshot, name, version)
@@ -285,7 +294,7 @@ def create_app(root: Path) -> FastAPI:
 
     @app.get(f"{MLFLOW}/model-versions/get-download-uri", responses=MLFLOW_ERRORS, tags=["mlflow"])
     def mlflow_download_uri(
-        name: Name, version: Annotated[str, Query(max_length=20)]
+        name: Name, version: Number
     ) -> dict[str, Any]:
         snapshot = snapshots.current()
         _, v = mlflow.by_number(snapshot, name, version)
