@@ -62,14 +62,14 @@ def card_metadata(v: ModelVersion) -> dict[str, Any]:
             meta[field] = data[field]
     if data.get("tags"):
         meta["tags"] = list(data["tags"])
-    bases = [b for b in (v.data.get("lineage") or {}).get("base_models") or [] if isinstance(b, dict)]
+    bases = [
+        b for b in (v.data.get("lineage") or {}).get("base_models") or [] if isinstance(b, dict)
+    ]
     if bases:
         meta["base_model"] = [_base_id(b) for b in bases]
         relations = {HUB_RELATIONS.get(str(b.get("relation")), "finetune") for b in bases}
         # The Hub takes one relation per card: a merge is what several bases mean.
-        meta["base_model_relation"] = (
-            "merge" if "merge" in relations else sorted(relations)[0]
-        )
+        meta["base_model_relation"] = "merge" if "merge" in relations else sorted(relations)[0]
     datasets = [_dataset_name(d) for d in data.get("training_data") or []]
     if datasets:
         meta["datasets"] = datasets
@@ -156,14 +156,17 @@ def _body(
         ("Status", data.get("status")),
         ("Created", data.get("created_at")),
     ]
-    out += _table(("", ""), [(k, val) for k, val in summary if val is not None]) + [""]
+    out += [*_table(("", ""), [(k, val) for k, val in summary if val is not None]), ""]
 
     source = external_source(v)
     if data.get("is_external"):
         out += ["## Source", ""]
         revision = data.get("external_source_version")
         where = f"<{source}>" if source else "(not recorded)"
-        out += [f"An external model: {where}" + (f" at revision `{revision}`." if revision else "."), ""]
+        out += [
+            f"An external model: {where}" + (f" at revision `{revision}`." if revision else "."),
+            "",
+        ]
 
     if data.get("training_data"):
         out += ["## Training data", ""]
@@ -172,22 +175,25 @@ def _body(
                 extras = [
                     f"{key} {item[key]}" for key in ("revision", "samples", "uri") if item.get(key)
                 ]
-                out.append(f"- {_inline(item.get('name'))}" + (f" ({', '.join(map(str, extras))})" if extras else ""))
+                out.append(
+                    f"- {_inline(item.get('name'))}"
+                    + (f" ({', '.join(map(str, extras))})" if extras else "")
+                )
         out.append("")
 
     config = data.get("training_config")
     if isinstance(config, Mapping) and config:
         out += ["## Training configuration", ""]
-        out += _table(("setting", "value"), list(config.items())) + [""]
+        out += [*_table(("setting", "value"), list(config.items())), ""]
     training = data.get("training")
     if isinstance(training, Mapping) and any(value is not None for value in training.values()):
         out += ["## Training run", ""]
-        out += _table(("", ""), [(k, val) for k, val in training.items() if val is not None]) + [""]
+        out += [*_table(("", ""), [(k, val) for k, val in training.items() if val is not None]), ""]
 
     code = data.get("code")
     if isinstance(code, Mapping) and any(code.values()):
         out += ["## Code", ""]
-        out += _table(("", ""), [(k, val) for k, val in code.items() if val]) + [""]
+        out += [*_table(("", ""), [(k, val) for k, val in code.items() if val]), ""]
 
     found = metrics(data)
     if found:
@@ -230,9 +236,7 @@ def _lineage_section(v: ModelVersion, graph: LineageGraph | None) -> list[str]:
         if isinstance(base, Mapping):
             revision = f" at `{base['revision']}`" if base.get("revision") else ""
             source = f" ({base['source']})" if base.get("source") else ""
-            out.append(
-                f"- {base.get('relation')} of `{_base_id(base)}`{source}{revision}"
-            )
+            out.append(f"- {base.get('relation')} of `{_base_id(base)}`{source}{revision}")
     if graph is not None and v.ref_text in graph.nodes:
         ancestors = [s.node.id for s in graph.ancestors(v.ref_text)[1:]]
         descendants = [s.node.id for s in graph.descendants(v.ref_text)[1:]]
@@ -247,7 +251,12 @@ def _lineage_section(v: ModelVersion, graph: LineageGraph | None) -> list[str]:
 
 def _deployments_section(deployments: list[Any]) -> list[str]:
     rows = [
-        (d.get("env"), d.get("deployed_at"), d.get("undeployed_at") or "active", d.get("deployed_by"))
+        (
+            d.get("env"),
+            d.get("deployed_at"),
+            d.get("undeployed_at") or "active",
+            d.get("deployed_by"),
+        )
         for d in deployments
         if isinstance(d, Mapping)
     ]

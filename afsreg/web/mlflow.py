@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from afsreg.errors import AfsregError, NotFoundError
+from afsreg.errors import AfsregError
 from afsreg.format.record import ModelVersion
 from afsreg.web.snapshot import Snapshot
 
@@ -229,7 +229,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise invalid(f"Invalid filter {text!r}: cannot parse at {text[pos:pos + 20]!r}")
+            raise invalid(f"Invalid filter {text!r}: cannot parse at {text[pos : pos + 20]!r}")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         pos = match.end()
@@ -374,7 +374,11 @@ def _order(
 ) -> list[dict[str, Any]]:
     for spec in reversed(order_by):
         parts = spec.split()
-        if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].upper() not in ("ASC", "DESC")):
+        if (
+            not parts
+            or len(parts) > 2
+            or (len(parts) == 2 and parts[1].upper() not in ("ASC", "DESC"))
+        ):
             raise invalid(f"Invalid order_by clause {spec!r}")
         key = parts[0].replace("`", "")
         if key not in allowed:

@@ -16,7 +16,6 @@ Layout of the site (paths relative to its root):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -74,8 +73,10 @@ def card_path(name: str, version: str) -> str:
 
 
 def _render(template: str, root: str, snapshot: Snapshot, **context: Any) -> str:
-    return _environment().get_template(template).render(
-        root=root, commit=snapshot.commit, commit_time=snapshot.commit_time, **context
+    return (
+        _environment()
+        .get_template(template)
+        .render(root=root, commit=snapshot.commit, commit_time=snapshot.commit_time, **context)
     )
 
 
@@ -171,9 +172,7 @@ def render_model(snapshot: Snapshot, name: str) -> str:
                     Span(d["env"], v.version, str(d["deployed_at"]), d.get("undeployed_at"), href)
                 )
     charts = [
-        Markup(svg)
-        for m in all_metrics
-        if (svg := metric_chart_svg(metric_name(m), per_metric[m]))
+        Markup(svg) for m in all_metrics if (svg := metric_chart_svg(metric_name(m), per_metric[m]))
     ]
     latest = registry.latest(name) or versions[-1]
     return _render(
@@ -225,11 +224,6 @@ SECTION_ORDER = (
 )
 
 
-def _field_rows(data: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    for key, value in flatten(data).items():
-        yield key, value
-
-
 def render_version(snapshot: Snapshot, v: ModelVersion) -> str:
     data = v.data
     graph = snapshot.graph
@@ -264,7 +258,7 @@ def render_version(snapshot: Snapshot, v: ModelVersion) -> str:
         descendants=children,
         history=snapshot.version_log(v),
         review=data.get("review") or [],
-        all_fields=list(_field_rows(data)),
+        all_fields=list(flatten(data).items()),
         card_text=card.text(),
         card_href=f"{v.version}.card.md",
         siblings=[s.version for s in snapshot.registry.versions(v.name)],

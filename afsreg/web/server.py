@@ -13,7 +13,13 @@ import pathlib
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from pydantic import BaseModel
 
 from afsreg import __version__
@@ -96,7 +102,8 @@ NAME_PATTERN = "^[a-z0-9][a-z0-9._-]{0,99}$"
 REF_PATTERN = "^[a-z0-9][a-z0-9._-]{0,99}@[^/]{1,100}$"
 Name = Annotated[str, Query(max_length=200, description="registered model name")]
 Ref = Annotated[
-    str, Query(pattern=REF_PATTERN, description="NAME@VERSION, NAME@latest, NAME@promoted, NAME@ENV")
+    str,
+    Query(pattern=REF_PATTERN, description="NAME@VERSION, NAME@latest, NAME@promoted, NAME@ENV"),
 ]
 ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="model name")]
 PathRef = Annotated[
@@ -192,9 +199,7 @@ def create_app(root: pathlib.Path) -> FastAPI:
         """A row per model (as `afsreg list`)."""
         return api.models(snapshots.current())
 
-    @app.get(
-        "/api/models/{name}", response_model=ModelDetail, responses=ERRORS, tags=["afsreg"]
-    )
+    @app.get("/api/models/{name}", response_model=ModelDetail, responses=ERRORS, tags=["afsreg"])
     def get_model(name: ModelName) -> dict[str, Any]:
         """One model and a row per version (as `afsreg versions`)."""
         return api.model(snapshots.current(), name)
@@ -222,7 +227,9 @@ def create_app(root: pathlib.Path) -> FastAPI:
         responses=ERRORS,
         tags=["afsreg"],
     )
-    def lineage(ref: PathRef, direction: Annotated[str, Query(pattern="^(up|down)$")] = "up") -> Any:
+    def lineage(
+        ref: PathRef, direction: Annotated[str, Query(pattern="^(up|down)$")] = "up"
+    ) -> Any:
         """Ancestors (`up`) or descendants (`down`), nearest first (as `afsreg lineage`)."""
         return api.lineage(snapshots.current(), ref, direction)
 
@@ -273,9 +280,7 @@ def create_app(root: pathlib.Path) -> FastAPI:
         return {"model_version": mlflow.by_alias(snapshots.current(), name, alias)}
 
     @app.get(f"{MLFLOW}/model-versions/get", responses=MLFLOW_ERRORS, tags=["mlflow"])
-    def mlflow_get_version(
-        name: Name, version: Number
-    ) -> dict[str, Any]:
+    def mlflow_get_version(name: Name, version: Number) -> dict[str, Any]:
         snapshot = snapshots.current()
         number, v = mlflow.by_number(snapshot, name, version)
         return {"model_version": mlflow.model_version(snapshot, number, v)}
@@ -293,9 +298,7 @@ def create_app(root: pathlib.Path) -> FastAPI:
         return {"model_versions": rows, **({"next_page_token": token} if token else {})}
 
     @app.get(f"{MLFLOW}/model-versions/get-download-uri", responses=MLFLOW_ERRORS, tags=["mlflow"])
-    def mlflow_download_uri(
-        name: Name, version: Number
-    ) -> dict[str, Any]:
+    def mlflow_download_uri(name: Name, version: Number) -> dict[str, Any]:
         snapshot = snapshots.current()
         _, v = mlflow.by_number(snapshot, name, version)
         uri = mlflow.download_uri(v)

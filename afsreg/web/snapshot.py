@@ -56,9 +56,7 @@ class Snapshot:
         """The git history of ``v``'s file, newest first (memoised)."""
         with self._lock:
             if v.ref_text not in self._logs:
-                self._logs[v.ref_text] = version_log(
-                    self.repo, self.history, v.name, v.version
-                )
+                self._logs[v.ref_text] = version_log(self.repo, self.history, v.name, v.version)
             return self._logs[v.ref_text]
 
     def model_log(self, name: str) -> list[AuditEntry]:

@@ -69,13 +69,11 @@ def lineage_svg(
         f'<svg class="lineage" role="img" aria-label="lineage of {_text(focus)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'xmlns="http://www.w3.org/2000/svg">',
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
     ]
-    edges: list[Edge] = [
-        e for i in sorted(keep) for e in graph.up.get(i, []) if e.parent in keep
-    ]
+    edges: list[Edge] = [e for i in sorted(keep) for e in graph.up.get(i, []) if e.parent in keep]
     for edge in edges:
         (x1, y1), (x2, y2) = pos[edge.parent], pos[edge.child]
         sx, sy, ex, ey = x1 + NODE_W, y1 + NODE_H // 2, x2, y2 + NODE_H // 2
@@ -91,7 +89,11 @@ def lineage_svg(
         node = graph.nodes[node_id]
         # An external node's id is source:name@revision; its name reads better.
         shown = node.name if node.kind == "external" else node.id
-        state = f"external · {node.id.split(':', 1)[0]}" if node.kind == "external" else node.state_label
+        state = (
+            f"external · {node.id.split(':', 1)[0]}"
+            if node.kind == "external"
+            else node.state_label
+        )
         classes = ["node", node.kind]
         if node.promotion_state:
             classes.append(node.promotion_state)

@@ -147,7 +147,9 @@ def test_pages_in_chromium(
             continue
         seen.add(url)
         current = visit.go(url)
-        for href in current.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):  # type: ignore[attr-defined]
+        for href in current.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.getAttribute('href'))"
+        ):  # type: ignore[attr-defined]
             target = urljoin(url, href).split("#")[0]
             if urlsplit(target).netloc == urlsplit(base).netloc and target.endswith(".html"):
                 queue.append(target)

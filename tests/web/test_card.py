@@ -62,7 +62,10 @@ def test_relations_in_hub_words(registry: GitRegistry, tmp_path: Path) -> None:
     assert card_file(registry, "coder@v1", tmp_path).data.to_dict()["base_model"] == [
         QWEN["external"]
     ]
-    assert card_file(registry, "coder@v1", tmp_path).data.to_dict()["base_model_relation"] == "finetune"
+    assert (
+        card_file(registry, "coder@v1", tmp_path).data.to_dict()["base_model_relation"]
+        == "finetune"
+    )
     tiny = card_file(registry, "tiny-coder@v1", tmp_path).data.to_dict()
     assert tiny["base_model"] == ["coder@v2"] and tiny["base_model_relation"] == "finetune"
 
@@ -91,7 +94,9 @@ def test_card_refs_and_errors(registry: GitRegistry, tmp_path: Path) -> None:
         result = run_afsreg(["card", bad], cwd=registry.root)
         assert result.returncode == 1 and result.stderr.startswith("error: "), bad
         assert "Traceback" not in result.stderr
-    missing_dir = run_afsreg(["card", "coder@v1", "-o", str(tmp_path / "no" / "x.md")], cwd=registry.root)
+    missing_dir = run_afsreg(
+        ["card", "coder@v1", "-o", str(tmp_path / "no" / "x.md")], cwd=registry.root
+    )
     assert missing_dir.returncode == 1 and not (tmp_path / "no").exists()
 
 

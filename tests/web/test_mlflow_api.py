@@ -50,7 +50,9 @@ def test_registered_model_matches_afsreg(client: MlflowClient, registry: GitRegi
     assert model.aliases == {"production": "2", "promoted": "2"}
 
 
-def test_versions_are_numbered_in_version_order(client: MlflowClient, registry: GitRegistry) -> None:
+def test_versions_are_numbered_in_version_order(
+    client: MlflowClient, registry: GitRegistry
+) -> None:
     for number, ref in (("1", "coder@v1"), ("2", "coder@v2")):
         version = client.get_model_version("coder", number)
         data = show(registry, ref)
@@ -91,7 +93,11 @@ def test_search_with_mlflow_filters(client: MlflowClient) -> None:
     assert [tags(v)["afsreg.version"] for v in newer] == ["v2"]
     models = client.search_registered_models("name ILIKE 'TINY%'")
     assert [m.name for m in models] == ["tiny-coder"]
-    assert {m.name for m in client.search_registered_models()} == {"coder", "qwen-coder", "tiny-coder"}
+    assert {m.name for m in client.search_registered_models()} == {
+        "coder",
+        "qwen-coder",
+        "tiny-coder",
+    }
     with pytest.raises(MlflowException) as bad:
         client.search_model_versions("name === 'coder'")
     assert bad.value.error_code == "INVALID_PARAMETER_VALUE"
@@ -110,9 +116,10 @@ def test_latest_versions_by_stage(client: MlflowClient) -> None:
 
 
 def test_download_uri_is_the_first_file(client: MlflowClient, registry: GitRegistry) -> None:
-    assert client.get_model_version_download_uri("coder", "1") == show(registry, "coder@v1")[
-        "files"
-    ]["lora"]["path"]
+    assert (
+        client.get_model_version_download_uri("coder", "1")
+        == show(registry, "coder@v1")["files"]["lora"]["path"]
+    )
     external = client.get_model_version_download_uri("qwen-coder", "1")
     assert external == show(registry, "qwen-coder@v1")["external_source_url"]
 

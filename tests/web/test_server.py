@@ -14,7 +14,6 @@ from web_fixtures import build_web_registry
 pytest.importorskip("fastapi", reason="the serve extra installs FastAPI")
 schemathesis = pytest.importorskip("schemathesis", reason="the test extra installs schemathesis")
 from fastapi.testclient import TestClient  # noqa: E402
-
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,

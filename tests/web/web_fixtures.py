@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import GitRegistry, dump, model_doc
 
 from afsreg import Registry
@@ -112,11 +111,16 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
             "v2",
             evaluation_metrics={"accuracy": 0.86, "custom": {"pass@1": 0.52}},
             evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={"parent": "v1", "base_models": [{"model": "coder@v1", "relation": "fine-tune"}]},
+            lineage={
+                "parent": "v1",
+                "base_models": [{"model": "coder@v1", "relation": "fine-tune"}],
+            },
             created_at="2026-01-14T09:00:00Z",
         ),
     )
-    repo.commit("coder v2: more data", author="Bob Builder <bob@example.com>", date="2026-01-14T10:00:00Z")
+    repo.commit(
+        "coder v2: more data", author="Bob Builder <bob@example.com>", date="2026-01-14T10:00:00Z"
+    )
 
     put(
         repo,
@@ -136,7 +140,10 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
             "v2",
             evaluation_metrics={"accuracy": 0.86, "custom": {"pass@1": 0.52}},
             evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={"parent": "v1", "base_models": [{"model": "coder@v1", "relation": "fine-tune"}]},
+            lineage={
+                "parent": "v1",
+                "base_models": [{"model": "coder@v1", "relation": "fine-tune"}],
+            },
             created_at="2026-01-14T09:00:00Z",
             promotion={"state": "promoted", "decided_by": "bob", "notes": "beats v1"},
             status="deployed",
@@ -159,7 +166,11 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         pipeline_tag="text-generation",
         language="en",
     )
-    repo.commit("promote coder v2; distil tiny-coder", author="Bob Builder <bob@example.com>", date="2026-01-16T09:00:00Z")
+    repo.commit(
+        "promote coder v2; distil tiny-coder",
+        author="Bob Builder <bob@example.com>",
+        date="2026-01-16T09:00:00Z",
+    )
     registry = Registry.open(repo.root)
     assert registry.errors == [], registry.errors
     return repo
