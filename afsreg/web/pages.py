@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from afsreg.errors import NotFoundError
 from afsreg.format.fields import flatten, format_value, metrics
 from afsreg.format.record import ModelVersion
 from afsreg.read import views
@@ -120,8 +121,14 @@ def render_index(snapshot: Snapshot) -> str:
         "framework": sorted({e["framework"] for e in entries if e["framework"]}),
         "metric": sorted({m for e in entries for m in e["metrics"]}),
     }
-    # The filter script reads this; `</` is escaped so a file cannot close the script tag.
-    data = json.dumps(entries, ensure_ascii=False, default=str).replace("</", "<\\/")
+    # The filter script reads this; < > & are escaped so no text from a file can end
+    # the script element or start markup inside it.
+    data = (
+        json.dumps(entries, ensure_ascii=False, default=str)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return _render(
         "index.html",
         "",
@@ -148,7 +155,7 @@ def render_model(snapshot: Snapshot, name: str) -> str:
     registry = snapshot.registry
     versions = registry.versions(name)
     if not versions:
-        registry.get(f"{name}@v1")  # raises NotFoundError naming the model
+        raise NotFoundError(f"{name}: no such model in the registry")
     rows = []
     per_metric: dict[str, list[Point]] = {}
     all_metrics = sorted({m for v in versions for m in metrics(v.data)})
