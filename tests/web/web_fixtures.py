@@ -47,6 +47,19 @@ def coder(version: str, **overrides: Any) -> dict[str, Any]:
     return model_doc("coder", version, **{**fields, **overrides})
 
 
+V1: dict[str, Any] = {
+    "evaluation_metrics": {"accuracy": 0.8, "custom": {"pass@1": 0.4}},
+    "evaluation_dataset": {"name": "asm-eval", "revision": "v3"},
+    "lineage": {"base_models": [QWEN]},
+}
+V2: dict[str, Any] = {
+    "evaluation_metrics": {"accuracy": 0.86, "custom": {"pass@1": 0.52}},
+    "evaluation_dataset": {"name": "asm-eval", "revision": "v3"},
+    "lineage": {"parent": "v1", "base_models": [{"model": "coder@v1", "relation": "fine-tune"}]},
+    "created_at": "2026-01-14T09:00:00Z",
+}
+
+
 def deployed(env: str, at: str, until: str | None = None) -> dict[str, Any]:
     entry = {"env": env, "deployed_at": at, "deployed_by": "alice"}
     if until:
@@ -84,9 +97,7 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         repo,
         coder(
             "v1",
-            evaluation_metrics={"accuracy": 0.8, "custom": {"pass@1": 0.4}},
-            evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={"base_models": [QWEN]},
+            **V1,
         ),
     )
     repo.commit("register coder v1 and its base", date="2026-01-10T10:00:00Z")
@@ -95,9 +106,7 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         repo,
         coder(
             "v1",
-            evaluation_metrics={"accuracy": 0.8, "custom": {"pass@1": 0.4}},
-            evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={"base_models": [QWEN]},
+            **V1,
             promotion={"state": "promoted", "decided_by": "alice"},
             status="deployed",
             deployments=[deployed("production", "2026-01-11T12:00:00Z")],
@@ -109,13 +118,7 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         repo,
         coder(
             "v2",
-            evaluation_metrics={"accuracy": 0.86, "custom": {"pass@1": 0.52}},
-            evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={
-                "parent": "v1",
-                "base_models": [{"model": "coder@v1", "relation": "fine-tune"}],
-            },
-            created_at="2026-01-14T09:00:00Z",
+            **V2,
         ),
     )
     repo.commit(
@@ -126,9 +129,7 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         repo,
         coder(
             "v1",
-            evaluation_metrics={"accuracy": 0.8, "custom": {"pass@1": 0.4}},
-            evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={"base_models": [QWEN]},
+            **V1,
             promotion={"state": "superseded", "superseded_by": "v2"},
             status="completed",
             deployments=[deployed("production", "2026-01-11T12:00:00Z", "2026-01-15T12:00:00Z")],
@@ -138,13 +139,7 @@ def build_web_registry(repo: GitRegistry) -> GitRegistry:
         repo,
         coder(
             "v2",
-            evaluation_metrics={"accuracy": 0.86, "custom": {"pass@1": 0.52}},
-            evaluation_dataset={"name": "asm-eval", "revision": "v3"},
-            lineage={
-                "parent": "v1",
-                "base_models": [{"model": "coder@v1", "relation": "fine-tune"}],
-            },
-            created_at="2026-01-14T09:00:00Z",
+            **V2,
             promotion={"state": "promoted", "decided_by": "bob", "notes": "beats v1"},
             status="deployed",
             deployments=[deployed("production", "2026-01-15T12:00:00Z")],
