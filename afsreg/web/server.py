@@ -169,7 +169,7 @@ def create_app(root: pathlib.Path) -> FastAPI:
 
     @app.get("/models/{name}", include_in_schema=False)
     def model_redirect(name: str) -> Response:
-        return RedirectResponse(f"/models/{name}/index.html")
+        return RedirectResponse(f"{name}/index.html")  # relative: works under a URL prefix
 
     @app.get("/models/{name}/", include_in_schema=False)
     @app.get("/models/{name}/index.html", include_in_schema=False)

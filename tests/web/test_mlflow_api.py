@@ -110,6 +110,7 @@ def test_search_pages_through_results(client: MlflowClient) -> None:
     assert len(rest) == 1 and not rest.token
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # stages are deprecated in MLflow
 def test_latest_versions_by_stage(client: MlflowClient) -> None:
     latest = client.get_latest_versions("coder", stages=["Production"])
     assert [(v.version, v.current_stage) for v in latest] == [("2", "Production")]
@@ -124,6 +125,7 @@ def test_download_uri_is_the_first_file(client: MlflowClient, registry: GitRegis
     assert external == show(registry, "qwen-coder@v1")["external_source_url"]
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_writes_are_refused_naming_the_afsreg_command(client: MlflowClient) -> None:
     for write in (
         lambda: client.create_registered_model("new-model"),

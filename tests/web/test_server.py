@@ -110,6 +110,9 @@ def test_errors_are_json_with_status(client: TestClient) -> None:
 def test_pages_and_card(client: TestClient) -> None:
     index = client.get("/")
     assert index.status_code == 200 and "coder" in index.text
+    moved = client.get("/models/coder", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == "coder/index.html"
+    assert client.get("/models/coder").url.path == "/models/coder/index.html"
     assert "<svg" in client.get("/models/coder/v2.html").text
     card = client.get("/models/coder/v2.card.md")
     assert card.headers["content-type"].startswith("text/markdown")
