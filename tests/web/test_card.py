@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GitRegistry, run_afsreg
+from conftest import REPO_ROOT, GitRegistry, run_afsreg
 from web_fixtures import QWEN, build_web_registry
 
 from afsreg.read.card import HUB_RELATIONS, build_card
@@ -101,6 +101,6 @@ def test_card_refs_and_errors(registry: GitRegistry, tmp_path: Path) -> None:
 
 
 def test_card_without_history_or_graph() -> None:
-    reg = Registry.open(Path(__file__).resolve().parents[2])
+    reg = Registry.open(REPO_ROOT)
     card = build_card(reg.get("majora@v2"))
     assert card.text().startswith("---\n") and card.metadata["base_model"] == ["majora@v1"]
