@@ -134,7 +134,7 @@ def test_writes_are_refused_naming_the_afsreg_command(client: MlflowClient) -> N
     ):
         with pytest.raises(MlflowException) as refused:
             write()
-        assert refused.value.error_code == "PERMISSION_DENIED"
+        assert refused.value.error_code == "PERMISSION_DENIED", refused.value
         assert "pull request" in refused.value.message and "afsreg " in refused.value.message
 
 
