@@ -16,6 +16,7 @@ Layout of the site (paths relative to its root):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,6 +34,7 @@ from afsreg.web.snapshot import Snapshot
 from afsreg.web.svg import Point, Span, lineage_svg, metric_chart_svg, timeline_svg
 
 STATIC_FILES = ("site.css", "site.js")
+HUB = "https://huggingface.co/"
 
 
 @cache
@@ -143,12 +145,26 @@ def render_index(snapshot: Snapshot) -> str:
 # -- model ------------------------------------------------------------------
 
 
-def _version_href(node: Node) -> str | None:
-    if node.kind == "version" and node.version:
-        return f"../../{version_path(node.name, node.version)}"
-    if node.kind == "external" and node.id.startswith("huggingface:"):
-        return f"https://huggingface.co/{node.name}"
-    return None
+def _linker(snapshot: Snapshot) -> Callable[[Node], str | None]:
+    """Where a lineage node's link goes, from a model or version page (two folders deep).
+
+    A registry version links to its page. An external base links to the
+    registry's own record of that model when there is one (an external version
+    whose source URL is the base's Hub page), else to its Hub page.
+    """
+    recorded = snapshot.by_source_url
+
+    def href(node: Node) -> str | None:
+        if node.kind == "version" and node.version:
+            return f"../../{version_path(node.name, node.version)}"
+        if node.kind == "external" and node.id.startswith("huggingface:"):
+            record = recorded.get(f"{HUB}{node.name}")
+            if record is not None:
+                return f"../../{version_path(record.name, record.version)}"
+            return f"{HUB}{node.name}"
+        return None
+
+    return href
 
 
 def render_model(snapshot: Snapshot, name: str) -> str:
@@ -197,7 +213,7 @@ def render_model(snapshot: Snapshot, name: str) -> str:
         timeline=Markup(timeline_svg(spans, snapshot.commit_time)),
         deployments=_deployment_rows(versions),
         history=snapshot.model_log(name)[:30],
-        lineage=Markup(lineage_svg(snapshot.graph, latest.ref_text, _version_href)),
+        lineage=Markup(lineage_svg(snapshot.graph, latest.ref_text, _linker(snapshot))),
     )
 
 
@@ -239,12 +255,13 @@ def render_version(snapshot: Snapshot, v: ModelVersion) -> str:
         if isinstance(ref, dict):
             files.append({"kind": kind, **ref})
     found = metrics(data)
+    href = _linker(snapshot)
     parents = []
     for step in graph.ancestors(v.ref_text)[1:]:
-        parents.append({"ref": step.node.id, "href": _version_href(step.node), "step": step})
+        parents.append({"ref": step.node.id, "href": href(step.node), "step": step})
     children = []
     for step in graph.descendants(v.ref_text)[1:]:
-        children.append({"ref": step.node.id, "href": _version_href(step.node), "step": step})
+        children.append({"ref": step.node.id, "href": href(step.node), "step": step})
     sections = [
         (title, [(k, data[k]) for k in keys if k in data and k not in ("description",)])
         for title, keys in SECTION_ORDER
@@ -260,7 +277,7 @@ def render_version(snapshot: Snapshot, v: ModelVersion) -> str:
         sections=[s for s in sections if s[1]],
         metrics=[(metric_name(k), value) for k, value in found.items()],
         files=files,
-        lineage=Markup(lineage_svg(graph, v.ref_text, _version_href)),
+        lineage=Markup(lineage_svg(graph, v.ref_text, href)),
         ancestors=parents,
         descendants=children,
         history=snapshot.version_log(v),

@@ -314,4 +314,14 @@ def create_app(root: pathlib.Path) -> FastAPI:
     def mlflow_write(path: str) -> Response:
         raise mlflow.read_only(path)
 
+    @app.get(f"{MLFLOW}/{{path:path}}", include_in_schema=False)
+    def mlflow_other(path: str) -> Response:
+        raise mlflow.MlflowError(
+            "ENDPOINT_NOT_FOUND",
+            f"{MLFLOW}/{path}: afsreg serves the read part of MLflow's Model Registry API "
+            "(registered-models/get, search, get-latest-versions, alias; model-versions/get, "
+            "search, get-download-uri); experiments and runs are not kept here",
+            404,
+        )
+
     return app

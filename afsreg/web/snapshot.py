@@ -41,6 +41,16 @@ class Snapshot:
         return LineageGraph.from_versions(self.registry)
 
     @cached_property
+    def by_source_url(self) -> dict[str, ModelVersion]:
+        """External versions by their ``external_source_url`` (the first one for each URL)."""
+        found: dict[str, ModelVersion] = {}
+        for v in self.registry:
+            url = v.data.get("external_source_url") if v.summary.get("is_external") else None
+            if isinstance(url, str):
+                found.setdefault(url.rstrip("/"), v)
+        return found
+
+    @cached_property
     def history(self) -> HistoryIndex:
         return load_history(self.repo, self.commit)
 

@@ -154,6 +154,9 @@ def test_pages_in_chromium(
             if urlsplit(target).netloc == urlsplit(base).netloc and target.endswith(".html"):
                 queue.append(target)
     assert base + "models/tiny-coder/v1.html" in seen  # reached through the lineage links
+    # The external base in coder@v1's graph links to the registry's record of it.
+    coder_v1 = visit.go(base + "models/coder/v1.html")
+    assert coder_v1.locator('svg.lineage a[href="../../models/qwen-coder/v1.html"]').count() == 1  # type: ignore[attr-defined]
     assert len(seen) >= 1 + 3 + 4
     assert visit.errors == []
     visit.close()

@@ -105,6 +105,8 @@ def test_errors_are_json_with_status(client: TestClient) -> None:
     assert client.get("/models/nope/index.html").status_code == 404
     assert client.get("/static/../../etc/passwd").status_code == 404
     assert client.get("/models/coder/v9.html").status_code == 404
+    runs = client.get("/api/2.0/mlflow/runs/get", params={"run_id": "1"})
+    assert runs.status_code == 404 and runs.json()["error_code"] == "ENDPOINT_NOT_FOUND"
 
 
 def test_pages_and_card(client: TestClient) -> None:
