@@ -135,3 +135,38 @@ def test_server_follows_head_and_never_writes(tmp_path: Path) -> None:
     repo.git("reset", "-q", "--hard", "HEAD~1")  # HEAD may also move back
     assert client.get("/api/health").json()["commit"] == head
     assert repo.git("status", "--porcelain") == before.replace("!! .afsreg/\n", "")
+
+
+def test_the_serve_command(registry: GitRegistry) -> None:
+    """``afsreg serve`` as a user runs it: answers on 127.0.0.1, stops on SIGTERM."""
+    import http.client
+    import subprocess
+    import time
+
+    from conftest import BIN_DIR
+    from web_fixtures import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [f"{BIN_DIR}/afsreg", "serve", "--port", str(port)],
+        cwd=registry.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/health")
+                health = json.loads(conn.getresponse().read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "afsreg serve did not answer"
+                time.sleep(0.2)
+        assert health["commit"] == registry.git("rev-parse", "HEAD").strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
