@@ -82,6 +82,7 @@ GROUPS: list[tuple[str, list[str], str]] = [
         "afsreg lineage Qwen/Qwen2.5-Coder-7B --down",
     ),
     ("Database", ["sync", "status", "migrate", "report"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Web", ["card", "site", "serve"], "afsreg site -o site && python -m http.server -d site"),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
 ]  # fmt: skip
 

@@ -34,11 +34,11 @@ def card_command(ref: str, output: Path | None, rev: str, root: Path | None) -> 
         afsreg card majora@v2
         afsreg card majora@promoted -o README.md
     """
-    from afsreg.web.resolve import resolve
+    from afsreg.read.resolve import resolve
     from afsreg.web.snapshot import Snapshot
 
     snapshot = Snapshot(resolve_root(root), rev)
-    text = snapshot.card(resolve(snapshot.registry, ref)).text()
+    text = snapshot.card(resolve(snapshot.registry, ref).version).text()
     if output is None:
         click.echo(text, nl=False)
         return

@@ -25,8 +25,9 @@ from pydantic import BaseModel
 from afsreg import __version__
 from afsreg.errors import NotFoundError
 from afsreg.format.refs import RefError
+from afsreg.read.resolve import resolve
+from afsreg.read.search import SearchSyntaxError
 from afsreg.web import api, mlflow, pages
-from afsreg.web.resolve import resolve
 from afsreg.web.snapshot import SnapshotCache
 
 MLFLOW = "/api/2.0/mlflow"
@@ -41,9 +42,10 @@ class ModelRow(BaseModel):
     versions: int
     latest: str | None
     promoted: str | None
-    deployed: list[str]
+    deployed: dict[str, str]  # env -> version
     framework: str | None
     state: str | None
+    metrics: dict[str, float] | None = None
 
 
 class VersionRow(BaseModel):
@@ -56,6 +58,7 @@ class VersionRow(BaseModel):
     deployed: list[str]
     review_flags: int
     artifact_id: str
+    metrics: dict[str, float] | None = None
 
 
 class ModelDetail(ModelRow):
@@ -127,6 +130,10 @@ def create_app(root: pathlib.Path) -> FastAPI:
             return JSONResponse(mlflow.missing(str(exc)).body(), status_code=404)
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
+    @app.exception_handler(SearchSyntaxError)
+    async def bad_search(request: Request, exc: SearchSyntaxError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
     @app.exception_handler(RefError)
     async def bad_ref(request: Request, exc: RefError) -> JSONResponse:
         if request.url.path.startswith(MLFLOW):
@@ -180,11 +187,11 @@ def create_app(root: pathlib.Path) -> FastAPI:
     def version_page(name: str, page: str) -> Response:
         snapshot = snapshots.current()
         if page.endswith(".card.md"):
-            v = resolve(snapshot.registry, f"{name}@{page[: -len('.card.md')]}")
+            v = resolve(snapshot.registry, f"{name}@{page[: -len('.card.md')]}").version
             return PlainTextResponse(snapshot.card(v).text(), media_type="text/markdown")
         if not page.endswith(".html"):
             raise NotFoundError(f"/models/{name}/{page}: no such page")
-        v = resolve(snapshot.registry, f"{name}@{page[: -len('.html')]}")
+        v = resolve(snapshot.registry, f"{name}@{page[: -len('.html')]}").version
         return HTMLResponse(pages.render_version(snapshot, v))
 
     # -- JSON API ---------------------------------------------------------
@@ -216,9 +223,12 @@ def create_app(root: pathlib.Path) -> FastAPI:
         """Which version a reference names at the served commit."""
         return api.resolved(snapshots.current(), ref)
 
-    @app.get("/api/search", response_model=list[SearchRow], tags=["afsreg"])
+    @app.get("/api/search", response_model=list[SearchRow], responses=ERRORS, tags=["afsreg"])
     def search(q: Annotated[str, Query(max_length=500)] = "") -> list[dict[str, Any]]:
-        """Versions matching every word of `q`."""
+        """Versions matching the `afsreg search` expression `q` (all when empty).
+
+        e.g. `promotion = 'promoted' AND metrics.accuracy > 0.8`; 400 when it does not parse.
+        """
         return api.search_rows(snapshots.current(), q)
 
     @app.get(

@@ -93,9 +93,10 @@ def test_json_api_matches_the_cli(client: TestClient, registry: GitRegistry) -> 
     assert [s["ref"] for s in up][:2] == ["tiny-coder@v1", "coder@v2"]
     log = client.get("/api/history/coder@v2").json()
     assert log == afsreg_json(registry, "log", "coder@v2")["commits"]
-    assert [r["ref"] for r in client.get("/api/search", params={"q": "distilled"}).json()] == [
-        "tiny-coder@v1"
-    ]
+    found = client.get("/api/search", params={"q": "metrics.accuracy > 0.8"}).json()
+    assert [r["ref"] for r in found] == ["coder@v2"]
+    assert len(client.get("/api/search").json()) == 4
+    assert client.get("/api/search", params={"q": "accuracy >"}).status_code == 400
 
 
 def test_errors_are_json_with_status(client: TestClient) -> None:

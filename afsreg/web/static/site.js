@@ -12,7 +12,7 @@
 
   function text(m) {
     return [m.name, m.title, m.description, m.owner, m.framework, m.model_family]
-      .concat(m.tags, m.states, m.deployed)
+      .concat(m.tags, m.states, Object.keys(m.deployed))
       .filter(Boolean)
       .join(" ")
       .toLowerCase();
