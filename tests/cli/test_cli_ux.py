@@ -38,9 +38,9 @@ def on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 def test_help_is_grouped_by_task_with_an_example_each(git_registry: GitRegistry) -> None:
     out = run_afsreg(["--help"], git_registry.root).stdout
-    for title in ("Read:", "Answer:", "Write:", "History:", "Database:", "Set-up:"):
+    for title in ("Read:", "Answer:", "Write:", "History:", "Database:", "Web:", "Set-up:"):
         assert title in out
-    assert out.count("e.g. afsreg") == 6
+    assert out.count("e.g. afsreg") == 7
 
 
 def test_did_you_mean(git_registry: GitRegistry) -> None:
