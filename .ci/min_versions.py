@@ -2,7 +2,8 @@
 
 CI installs these into a second virtualenv and runs the tests there, so the
 day a lower bound stops being true (an old release behaves differently) CI
-says so. Only direct dependencies are pinned; theirs resolve as usual.
+says so. Only the runtime dependencies are pinned; theirs, and the test tools,
+resolve as usual.
 
     python3 .ci/min_versions.py > constraints.txt
     pip install -c constraints.txt -e ".[test]"
@@ -32,7 +33,9 @@ def lowest(requirements: list[str]) -> list[str]:
 
 def main() -> None:
     project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
-    requirements = list(project["dependencies"]) + list(project["optional-dependencies"]["test"])
+    # What users install: the runtime dependencies. The test tools (pytest, the
+    # MLflow client, Playwright...) stay at their newest, as in the main run.
+    requirements = list(project["dependencies"])
     print("\n".join(lowest(requirements)))
 
 

@@ -57,6 +57,9 @@ COMMAND_MODULES = {
     "status": "db",
     "report": "db",
     "adopt": "db",
+    "card": "web",
+    "site": "web",
+    "serve": "web",
 }
 
 
@@ -88,6 +91,7 @@ GROUPS: list[tuple[str, list[str], str]] = [
         "afsreg check-policy majora@v3 --stage production",
     ),
     ("Database", ["sync", "status", "adopt", "migrate"], "afsreg sync --database-url \"$DATABASE_URL\""),
+    ("Web", ["card", "site", "serve"], "afsreg site -o site && python -m http.server -d site"),
     ("Set-up", ["init", "install-hooks"], "afsreg init my-registry"),
     # afsreg/seeds/: one-off migrations from the registries afsreg was specified from,
     # listed apart so nobody takes them for everyday commands.

@@ -124,10 +124,10 @@ def _first_existing(repo: object, revs: list[str]) -> str | None:
 def run_ci(root: Path, environ: Mapping[str, str], base: str | None = None) -> CiResult:
     """Validate, check CODEOWNERS, summarise; write the job summary and outputs GitHub reads."""
     from afsreg.checks.policy import read_policy
+    from afsreg.read.codeowners import BEGIN, codeowners
     from afsreg.read.reporters import checkout_prefix, github_commands
     from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
     from afsreg.registry import Registry
-    from afsreg.read.codeowners import BEGIN, codeowners
 
     context = github_context(root, environ, base)
     report = validate(root, against=context.base)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from afsreg.errors import AfsregError
 from afsreg.format.policy import POLICY_FILE, Policy

@@ -43,7 +43,7 @@ def test_help_is_grouped_by_task_with_an_example_each(git_registry: GitRegistry)
     for title, _names, _example in GROUPS:
         assert f"{title}:" in out
     titles = {title for title, _names, _example in GROUPS}
-    assert {"Read", "Answer", "Write", "History", "Review", "Database", "Set-up"} <= titles
+    assert {"Read", "Answer", "Write", "History", "Review", "Database", "Web", "Set-up"} <= titles
     assert "Seed bridges (one-off migrations)" in titles
     assert out.count("e.g. afsreg") == len(GROUPS)
 
