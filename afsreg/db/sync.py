@@ -59,6 +59,7 @@ from afsreg.db.tables import (
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
 from afsreg.errors import AfsregError
 from afsreg.format.paths import path_ref
+from afsreg.git.history import shallow_key
 from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.registry import Registry
 from afsreg.version import __version__
@@ -120,6 +121,7 @@ def sync(
                 state is not None
                 and state.commit_sha == commit_id
                 and state.afsreg_version == __version__
+                and state.shallow == shallow_key(repo)
                 and not pending(db)
             ):
                 return SyncReport(
@@ -155,7 +157,7 @@ def sync(
             _sync_full(db, repo, registry, commit_id, report, progress, options)
         else:
             _sync_incremental(db, repo, registry, last, commit, report, progress, options)
-        write_state(db, commit_id, rev, __version__, report.mode)
+        write_state(db, commit_id, rev, __version__, report.mode, shallow_key(repo))
     return report
 
 
@@ -183,11 +185,16 @@ def _last_commit(
     if state is None:
         report.reason = "first sync"
         return None
-    if state.commit_sha == commit_id and state.afsreg_version == __version__ and not migrated:
-        report.mode, report.reason = "noop", "already synced"
-        return None
     if state.afsreg_version != __version__ or migrated:
         report.reason = f"last synced by afsreg {state.afsreg_version}, now {__version__}"
+        return None
+    if state.shallow != shallow_key(repo):
+        # `git fetch --unshallow` (or --deepen) brought history in without moving
+        # HEAD: the audit rows of the fetched commits come with a full sync.
+        report.reason = "the clone's history was deepened since the last sync"
+        return None
+    if state.commit_sha == commit_id:
+        report.mode, report.reason = "noop", "already synced"
         return None
     try:
         last = repo[state.commit_sha]

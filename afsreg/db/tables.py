@@ -192,23 +192,36 @@ class SyncState:
     synced_at: str
     afsreg_version: str
     mode: str
+    shallow: str = ""  # the shallow boundary synced at (afsreg.git.history.shallow_key)
 
 
 def read_state(db: Database) -> SyncState | None:
     if not db.table_exists(STATE_TABLE):
         return None
+    has_shallow = "shallow" in db.table_columns(STATE_TABLE)
+    shallow = ", shallow" if has_shallow else ""  # before migration 0014
     rows = db.query(
-        f"SELECT commit_sha, rev, synced_at, afsreg_version, mode FROM {STATE_TABLE} WHERE id = 1"
+        f"SELECT commit_sha, rev, synced_at, afsreg_version, mode{shallow} FROM {STATE_TABLE} WHERE id = 1"
     )
     if not rows:
         return None
-    sha, rev, synced_at, version, mode = rows[0]
-    return SyncState(str(sha), str(rev), str(from_db(synced_at, "ts")), str(version), str(mode))
+    sha, rev, synced_at, version, mode, *rest = rows[0]
+    return SyncState(
+        str(sha),
+        str(rev),
+        str(from_db(synced_at, "ts")),
+        str(version),
+        str(mode),
+        str(rest[0]) if rest else "",
+    )
 
 
-def write_state(db: Database, commit_sha: str, rev: str, afsreg_version: str, mode: str) -> None:
+def write_state(
+    db: Database, commit_sha: str, rev: str, afsreg_version: str, mode: str, shallow: str
+) -> None:
     db.execute(f"DELETE FROM {STATE_TABLE}")
     db.execute(
-        f"INSERT INTO {STATE_TABLE} (id, commit_sha, rev, synced_at, afsreg_version, mode) VALUES (1, ?, ?, ?, ?, ?)",
-        (commit_sha, rev, datetime.now(UTC).isoformat(), afsreg_version, mode),
+        f"INSERT INTO {STATE_TABLE} (id, commit_sha, rev, synced_at, afsreg_version, mode, shallow)"
+        " VALUES (1, ?, ?, ?, ?, ?, ?)",
+        (commit_sha, rev, datetime.now(UTC).isoformat(), afsreg_version, mode, shallow),
     )

@@ -160,6 +160,11 @@ def shallow_commits(repo: pygit2.Repository) -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
+def shallow_key(repo: pygit2.Repository) -> str:
+    """The shallow boundary as one string ('' for a full clone): what a sync was made at."""
+    return ",".join(sorted(shallow_commits(repo)))
+
+
 def _extend(repo: pygit2.Repository, base: HistoryIndex, tip: str) -> HistoryIndex:
     index = HistoryIndex(
         tip=tip,

@@ -457,8 +457,9 @@ def test_migrations_rerun_edited_and_newer(
             "0001_artifacts", "0002_model_versions", "0003_model_version_events", "0004_afsreg_sync_state",
             "0005_afsreg_owned_rows",
         ]  # fmt: skip
-        assert [m.label for m in applied][-4:] == [
+        assert [m.label for m in applied][5:] == [
             "0010_afsreg_deployments", "0011_afsreg_versions", "0012_afsreg_lineage", "0013_afsreg_files",
+            "0014_afsreg_sync_state_shallow",
         ]  # fmt: skip
         assert migrate_mod.migrate(db) == []
         checksums = dict(db.query("SELECT version, checksum FROM afsreg_schema_migrations"))
