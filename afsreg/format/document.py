@@ -16,7 +16,7 @@ from typing import Any, Final, Literal, get_args
 
 PromotionState = Literal["candidate", "promoted", "rejected", "superseded"]
 Status = Literal["draft", "training", "completed", "deployed", "deprecated", "archived"]
-Relation = Literal["fine-tune", "adapter", "quantized", "merge"]
+Relation = Literal["fine-tune", "adapter", "quantized", "merge", "distill"]
 
 PROMOTION_STATES: Final[tuple[PromotionState, ...]] = get_args(PromotionState)
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
