@@ -547,7 +547,8 @@ def _typed_pair(field: tuple[str, ...], a: Any, b: Literal) -> tuple[Any, Any] |
     return None
 
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
+# The comparison operators, shared with the MLflow filter grammar (afsreg.web.mlflow).
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: bool(a == b),
     "!=": lambda a, b: bool(a != b),
     "<": lambda a, b: bool(a < b),
@@ -563,7 +564,7 @@ def _compare_one(field: tuple[str, ...], op: str, a: Any, b: Literal) -> Truth:
     pair = _typed_pair(field, a, b)
     if pair is None:
         return None
-    return _OPS[op](*pair)
+    return COMPARISONS[op](*pair)
 
 
 def _any(items: list[Any], test: Callable[[Any], Truth]) -> Truth:

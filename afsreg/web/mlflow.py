@@ -26,13 +26,14 @@ aliases, filter grammar and error format) is one mapping, read best in one place
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.record import ModelVersion
+from afsreg.read.search import COMPARISONS
 from afsreg.web.snapshot import Snapshot
 
 PROMOTED_ALIAS = "promoted"
@@ -339,15 +340,7 @@ def _compare(actual: Any, op: str, expected: Any) -> bool:
             raise invalid(f"{expected!r} is not a number") from None
     else:
         expected = str(expected)
-    checks: dict[str, Callable[[Any, Any], bool]] = {
-        "=": lambda a, b: bool(a == b),
-        "!=": lambda a, b: bool(a != b),
-        "<": lambda a, b: bool(a < b),
-        "<=": lambda a, b: bool(a <= b),
-        ">": lambda a, b: bool(a > b),
-        ">=": lambda a, b: bool(a >= b),
-    }
-    return checks[op](actual, expected)
+    return COMPARISONS[op](actual, expected)
 
 
 def matches(record: dict[str, Any], clauses: list[Clause]) -> bool:
