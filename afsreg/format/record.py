@@ -8,43 +8,83 @@ not hold 50,000 parsed documents.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, cast, overload
 
 from afsreg.format.document import DEFAULT_PROMOTION_STATE, active_envs, promotion_state
 from afsreg.format.refs import Ref
 from afsreg.format.versions import version_key
 
-# The summary is plain JSON-able data so it can be cached by blob id; in the
-# cache it is stored as a list in SUMMARY_FIELDS order (half the size of a dict).
-Summary = dict[str, Any]
-SUMMARY_FIELDS = (
-    "name",
-    "version",
-    "artifact_id",
-    "title",
-    "owner",
-    "framework",
-    "model_family",
-    "is_external",
-    "promotion_state",
-    "superseded_by",
-    "status",
-    "parent",
-    "active_envs",
-    "review_count",
-    "base_models",
-    "deployed_spans",
-)
+if TYPE_CHECKING:
+    # Python 3.13's typing.ReadOnly; only the checker reads it (annotations are not evaluated).
+    from typing_extensions import ReadOnly
+
+T = TypeVar("T")
+BaseModelEntry = dict[str, Any]  # one lineage.base_models entry as the file has it
+DeployedSpan = tuple[str, str, "str | None"]  # env, deployed_at, undeployed_at (None: active)
 
 
-def pack_summary(summary: Summary) -> list[Any]:
-    return [summary[f] for f in SUMMARY_FIELDS]
+class Summary(TypedDict):
+    """What cross-file rules and listings need from a file, without parsing it again.
+
+    A TypedDict, not a dataclass: it is cached as JSON by blob id and read
+    back for every file on every warm open (100,000 of them in the
+    benchmarks), and as the very dict ``json.loads`` gives back it costs no
+    conversion; its keys are typed for mypy, and ``ReadOnly`` makes it
+    frozen where it is checked. ``summary_to_json`` / ``summary_from_json``
+    are the one home of its cached form.
+    """
+
+    name: ReadOnly[str]
+    version: ReadOnly[str]
+    artifact_id: ReadOnly[str]
+    title: ReadOnly[str | None]
+    owner: ReadOnly[str | None]
+    framework: ReadOnly[str | None]
+    model_family: ReadOnly[str | None]
+    is_external: ReadOnly[bool]
+    promotion_state: ReadOnly[str]
+    superseded_by: ReadOnly[str | None]
+    status: ReadOnly[str | None]
+    parent: ReadOnly[str | None]
+    active_envs: ReadOnly[list[str]]
+    review_count: ReadOnly[int]
+    # The whole (small) list, so lineage can be walked without parsing files.
+    base_models: ReadOnly[list[BaseModelEntry]]
+    # Per deployment, so overlaps across files are found without parsing them.
+    deployed_spans: ReadOnly[list[DeployedSpan]]
 
 
-def unpack_summary(row: list[Any]) -> Summary:
-    return dict(zip(SUMMARY_FIELDS, row, strict=True))
+# In the cache a summary is a list in this order (half the size of a dict).
+SUMMARY_FIELDS: tuple[str, ...] = tuple(Summary.__annotations__)
+
+
+def summary_to_json(summary: Summary) -> list[object]:
+    """The cached form of a summary: its values in SUMMARY_FIELDS order."""
+    return [summary[f] for f in SUMMARY_FIELDS]  # type: ignore[literal-required]  # f is a key
+
+
+def summary_from_json(row: object) -> Summary:
+    """A summary back from ``summary_to_json``'s list (after a JSON round trip).
+
+    ValueError when ``row`` is not one: a cache of another shape is a miss,
+    never a wrong answer. JSON has no tuples: the spans are made tuples
+    again, so a summary read back equals the one summarize() made.
+    """
+    if not isinstance(row, list) or len(row) != len(SUMMARY_FIELDS):
+        raise ValueError("not a cached summary")
+    summary = dict(zip(SUMMARY_FIELDS, row, strict=True))
+    spans = summary["deployed_spans"]
+    if spans:
+        summary["deployed_spans"] = [tuple(span) for span in spans]
+    return cast(Summary, summary)
+
+
+# The names the check cache used before; the encoding above is the only one.
+pack_summary = summary_to_json
+unpack_summary = summary_from_json
 
 
 def summarize(data: Any, name: str, version: str) -> Summary:
@@ -72,11 +112,9 @@ def summarize(data: Any, name: str, version: str) -> Summary:
         "parent": text(lineage.get("parent")),
         "active_envs": active_envs(data),
         "review_count": len(review),
-        # The whole (small) list, so lineage can be walked without parsing files.
         "base_models": [b for b in bases if isinstance(b, dict)],
-        # [env, deployed_at, undeployed_at or None] per deployment: overlaps across files.
         "deployed_spans": [
-            [d["env"], d["deployed_at"], text(d.get("undeployed_at"))]
+            (d["env"], d["deployed_at"], text(d.get("undeployed_at")))
             for d in _list(data.get("deployments"))
             if isinstance(d, dict)
             and isinstance(d.get("env"), str)
@@ -177,6 +215,26 @@ class VersionLike(Source, Protocol):
     def parent(self) -> str | None: ...
 
 
+class _FromSummary(Generic[T]):
+    """A read-only attribute of ``ModelVersion`` computed from its summary.
+
+    One line per field instead of a property each; the type of the field is
+    the type ``read`` returns, so ``version.status`` is ``str | None``.
+    """
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[Summary], T]) -> None:
+        self.read = read
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> _FromSummary[T]: ...
+    @overload
+    def __get__(self, instance: ModelVersion, owner: type[Any]) -> T: ...
+    def __get__(self, instance: ModelVersion | None, owner: type[Any]) -> T | _FromSummary[T]:
+        return self if instance is None else self.read(instance.summary)
+
+
 class ModelVersion:
     """One version file of the registry."""
 
@@ -202,16 +260,21 @@ class ModelVersion:
     def __repr__(self) -> str:
         return f"<ModelVersion {self.ref} {self.path}>"
 
-    # The summary is dict[str, Any] (it is cached as JSON, see SUMMARY_FIELDS), so
-    # each `type: ignore[no-any-return]` below reads a field summarize() typed.
-
-    @property
-    def name(self) -> str:
-        return self.summary["name"]  # type: ignore[no-any-return]
-
-    @property
-    def version(self) -> str:
-        return self.summary["version"]  # type: ignore[no-any-return]
+    # Fields read straight from the summary: one typed line each (see _FromSummary).
+    name = _FromSummary(lambda s: s["name"])
+    version = _FromSummary(lambda s: s["version"])
+    artifact_id = _FromSummary(lambda s: s["artifact_id"])
+    """``artifacts.id`` of this version: the file's artifact_id, else name@version."""
+    promotion_state = _FromSummary(lambda s: s["promotion_state"])
+    superseded_by = _FromSummary(lambda s: s["superseded_by"])
+    status = _FromSummary(lambda s: s["status"])
+    parent = _FromSummary(lambda s: s["parent"])
+    owner = _FromSummary(lambda s: s["owner"])
+    title = _FromSummary(lambda s: s["title"])
+    framework = _FromSummary(lambda s: s["framework"])
+    model_family = _FromSummary(lambda s: s["model_family"])
+    is_external = _FromSummary(lambda s: s["is_external"])
+    review_count = _FromSummary(lambda s: s["review_count"])
 
     @property
     def ref_text(self) -> str:
@@ -228,23 +291,6 @@ class ModelVersion:
         return self.name, version_key(self.version)
 
     @property
-    def artifact_id(self) -> str:
-        """``artifacts.id`` of this version: the file's artifact_id, else name@version."""
-        return self.summary["artifact_id"]  # type: ignore[no-any-return]
-
-    @property
-    def promotion_state(self) -> str:
-        return self.summary["promotion_state"]  # type: ignore[no-any-return]
-
-    @property
-    def status(self) -> str | None:
-        return self.summary["status"]  # type: ignore[no-any-return]
-
-    @property
-    def parent(self) -> str | None:
-        return self.summary["parent"]  # type: ignore[no-any-return]
-
-    @property
     def base_refs(self) -> list[str]:
         """The in-registry base models, as ``name@version``."""
         return [b["model"] for b in self.summary["base_models"] if isinstance(b.get("model"), str)]
@@ -252,19 +298,12 @@ class ModelVersion:
     @property
     def active_envs(self) -> list[str]:
         """The environments this version is deployed in now."""
-        return list(self.summary.get("active_envs") or [])
+        return list(self.summary["active_envs"])
 
     @property
-    def owner(self) -> str | None:
-        return self.summary["owner"]  # type: ignore[no-any-return]
-
-    @property
-    def title(self) -> str | None:
-        return self.summary["title"]  # type: ignore[no-any-return]
-
-    @property
-    def framework(self) -> str | None:
-        return self.summary["framework"]  # type: ignore[no-any-return]
+    def deployed_spans(self) -> list[DeployedSpan]:
+        """(env, deployed_at, undeployed_at or None) of every deployment, in file order."""
+        return list(self.summary["deployed_spans"])
 
     @cached_property
     def data(self) -> dict[str, Any]:

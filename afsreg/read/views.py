@@ -39,7 +39,7 @@ def model_rows(registry: Registry, *, with_metrics: bool = False) -> list[dict[s
 
 
 def version_row(v: ModelVersion, *, with_metrics: bool = False) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = {
         "version": v.version,
         "title": v.title,
         "promotion": v.promotion_state,
