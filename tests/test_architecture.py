@@ -35,12 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 # Imports that run up a layer today, each with why it is still there. The
 # test fails when one is added, and when one of these goes away (drop it here).
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("afsreg.write.register", "afsreg.seeds.keywords"): (
-        "register_model() still accepts seed 001's flat keywords (epochs=..., lora_path=...); "
-        "the table of where they go lives with the seed bridges"
-    ),
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def modules() -> dict[str, Path]:

@@ -11,7 +11,6 @@ with its help and examples; they share WriteFlags and the change report.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,11 @@ from typing import Any
 import click
 
 from afsreg.cli.options import emit, resolve_root, root_option, safe_text
-from afsreg.errors import AfsregError
-from afsreg.format.fields import parse_assignment
-from afsreg.format.loader import MAX_INT_DIGITS, YamlError, decode, load_yaml, read_limited
 from afsreg.format.refs import parse_name_or_ref
+from afsreg.format.versions import Bump
 from afsreg.registry import Registry
-from afsreg.seeds.import_json import import_json
-from afsreg.write.change import Change
+from afsreg.seeds.import_json import import_defaults, import_json
+from afsreg.write.change import Change, DecisionOptions, WriteOptions
 from afsreg.write.lifecycle import (
     DEFAULT_ENV,
     archive,
@@ -37,7 +34,13 @@ from afsreg.write.lifecycle import (
     rollback,
 )
 from afsreg.write.lock import write_lock
-from afsreg.write.register import register_model, update_evaluation_scores
+from afsreg.write.register import (
+    fields_from_assignments,
+    parse_score,
+    read_template,
+    register_model,
+    update_evaluation_scores,
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,12 @@ class WriteFlags:
         return Registry.open(resolve_root(self.root))
 
     @property
-    def write(self) -> dict[str, Any]:
+    def write(self) -> WriteOptions:
         """The keywords every write function takes."""
         return {"dry_run": self.dry_run, "commit": self.commit, "message": self.message}
 
     @property
-    def decision(self) -> dict[str, Any]:
+    def decision(self) -> DecisionOptions:
         """... and, for the functions that record a decision, who and when."""
         return {**self.write, "by": self.by, "at": self.at}
 
@@ -128,34 +131,9 @@ def write_options(*, actor: bool = False) -> Callable[[Callable[..., Any]], Call
     return decorate
 
 
-def change_data(change: Change, before: Registry, dry_run: bool) -> dict[str, Any]:
-    """What a write did (or, dry, would do), as data: see output.schema.json, "change"."""
-    files = []
-    for path in change.paths:
-        content = change.files[path]
-        kind = "removed" if content is None else "modified" if before.file(path) else "added"
-        files.append(
-            {
-                "path": path,
-                "change": kind,
-                "content": None if content is None else content.decode("utf-8", "replace"),
-            }
-        )
-    return {
-        "action": change.action,
-        "ref": change.ref,
-        "dry_run": dry_run,
-        "written": change.written,
-        "commit": change.commit_id,
-        "message": change.message,
-        "details": change.details,
-        "files": files,
-    }
-
-
 def _report(change: Change, before: Registry, fmt: str, dry_run: bool) -> None:
     if fmt == "json":
-        emit(change_data(change, before, dry_run), "json")
+        emit(change.as_dict(before, dry_run), "json")
         return
     for line in change.details:
         click.echo(safe_text(line))
@@ -211,7 +189,7 @@ def _report(change: Change, before: Registry, fmt: str, dry_run: bool) -> None:
 def add_command(
     name: str,
     version: str | None,
-    bump: str | None,
+    bump: Bump | None,  # click.Choice admits only Bump's values
     parent: str | None,
     base_models: tuple[str, ...],
     template: Path | None,
@@ -230,56 +208,20 @@ def add_command(
           --set evaluation_metrics.accuracy=0.9 --commit
       afsreg add majora --bump minor --set training_config.epochs=4
     """
-    fields = dict(_assignment(a) for a in assignments)
-    template_text: str | None = None
-    if template is not None:
-        content = read_limited(template, what="model file")
-        try:
-            template_text = decode(content)
-            load_yaml(content)  # a broken template is reported at its own line
-        except YamlError as exc:
-            where = f"{exc.line}:{exc.col}: {exc.field or '(file)'}"
-            raise AfsregError(f"{template}:{where}: {exc.message}") from None
+    template_text = read_template(template) if template is not None else None
     registry = flags.open()
     change = register_model(
         registry,
         name,
         version=version,
-        bump=bump,  # type: ignore[arg-type]  # click.Choice gives str; its choices are Bump's
+        bump=bump,
         parent=parent,
         base_model=list(base_models) or None,
         template=template_text,
-        fields=fields,
+        fields=fields_from_assignments(assignments),
         **flags.decision,
     )
     flags.report(change, registry)
-
-
-def _assignment(text: str) -> tuple[str, Any]:
-    path, value = parse_assignment(text)
-    return ".".join(str(p) for p in path), value
-
-
-def _score_value(text: str) -> tuple[str, float]:
-    """``METRIC=VALUE``: an integer is kept exact (never through a float), a float must be finite."""
-    metric, sep, raw = text.partition("=")
-    if not sep or not metric:
-        raise AfsregError(f"{text!r}: expected METRIC=VALUE, e.g. accuracy=0.87")
-    raw = raw.strip()
-    digits = raw.lstrip("+-")
-    if digits.isdigit() and digits.isascii():
-        if len(digits) > MAX_INT_DIGITS:
-            raise AfsregError(
-                f"{text!r}: an integer of {len(digits)} digits; at most {MAX_INT_DIGITS} are allowed"
-            )
-        return metric, int(raw)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise AfsregError(f"{text!r}: {raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise AfsregError(f"{text!r}: {raw!r} is not a finite number")
-    return metric, value
 
 
 @click.command("score")
@@ -297,7 +239,7 @@ def score_command(ref: str, scores: tuple[str, ...], flags: WriteFlags) -> None:
       afsreg score majora@v2 accuracy=0.87 f1_score=0.84
       afsreg score majora@latest rougeL=0.41 pass_at_1=0.3 --commit
     """
-    values = dict(_score_value(s) for s in scores)
+    values = dict(parse_score(s) for s in scores)
     registry = flags.open()
     flags.report(update_evaluation_scores(registry, ref, values, **flags.write), registry)
 
@@ -380,32 +322,39 @@ def rollback_command(
     flags.report(change, registry)
 
 
-@click.command("deprecate")
-@click.argument("ref")
-@write_options()
-def deprecate_command(ref: str, flags: WriteFlags) -> None:
+def _retire_command(name: str, retire: Callable[..., Change], help_text: str) -> click.Command:
+    """``deprecate`` and ``archive``: the same command over two write functions."""
+
+    @click.command(name, help=help_text)
+    @click.argument("ref")
+    @write_options()
+    def command(ref: str, flags: WriteFlags) -> None:
+        registry = flags.open()
+        flags.report(retire(registry, ref, **flags.write), registry)
+
+    return command
+
+
+deprecate_command = _retire_command(
+    "deprecate",
+    deprecate,
     """Mark a version deprecated (kept, not for new use); it must not be deployed.
 
     \b
     Example:
       afsreg deprecate majora@v1 --commit
-    """
-    registry = flags.open()
-    flags.report(deprecate(registry, ref, **flags.write), registry)
-
-
-@click.command("archive")
-@click.argument("ref")
-@write_options()
-def archive_command(ref: str, flags: WriteFlags) -> None:
+    """,
+)
+archive_command = _retire_command(
+    "archive",
+    archive,
     """Mark a version archived (kept for the record only); it must not be deployed.
 
     \b
     Example:
       afsreg archive majora@v1 --commit
-    """
-    registry = flags.open()
-    flags.report(archive(registry, ref, **flags.write), registry)
+    """,
+)
 
 
 @click.command("import-json")
@@ -438,14 +387,12 @@ def import_json_command(
       afsreg import-json ~/.context/training/registry.json ~/.context/training/lineage.json
       afsreg import-json registry.json --set model_family=qwen2.5-coder --commit
     """
-    defaults: dict[str, Any] = {}
-    for text in assignments:
-        path, value = parse_assignment(text)
-        if len(path) != 1:
-            raise AfsregError(f"--set {text}: import defaults are top-level fields")
-        defaults[str(path[0])] = value
     report = import_json(
-        flags.open(), registry_json, lineage_json, defaults=defaults, **flags.write
+        flags.open(),
+        registry_json,
+        lineage_json,
+        defaults=import_defaults(assignments),
+        **flags.write,
     )
     if flags.fmt == "json":
         emit(report.as_dict(), "json")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml
 from afsreg.format.field_paths import dotted
-from afsreg.format.fields import FIELD_ORDER, KNOWN_METRICS
+from afsreg.format.fields import FIELD_ORDER, KNOWN_METRICS, parse_assignment
 from afsreg.format.loader import (
     MAX_DEPTH,
     MAX_INT_DIGITS,
@@ -592,6 +593,17 @@ class _VersionImport:
             data["review"] = self.review
         rank = {key: index for index, key in enumerate(FIELD_ORDER)}
         return dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+def import_defaults(assignments: Iterable[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` texts (VALUE is YAML) as ``import_json(defaults=...)``: top-level fields only."""
+    defaults: dict[str, Any] = {}
+    for text in assignments:
+        path, value = parse_assignment(text)
+        if len(path) != 1:
+            raise AfsregError(f"--set {text}: import defaults are top-level fields")
+        defaults[str(path[0])] = value
+    return defaults
 
 
 def import_json(

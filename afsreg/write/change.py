@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from afsreg.errors import AfsregError, ValidationError
 from afsreg.format.editor import edit_yaml
@@ -52,6 +52,53 @@ class Change:
     @property
     def paths(self) -> list[str]:
         return sorted(self.files)
+
+    def as_dict(self, before: Registry, dry_run: bool) -> dict[str, Any]:
+        """What the write did (or, dry, would do) to ``before``: output.schema.json, "change"."""
+        files = []
+        for path in self.paths:
+            content = self.files[path]
+            kind = "removed" if content is None else "modified" if before.file(path) else "added"
+            text = None if content is None else content.decode("utf-8", "replace")
+            files.append({"path": path, "change": kind, "content": text})
+        return {
+            "action": self.action,
+            "ref": self.ref,
+            "dry_run": dry_run,
+            "written": self.written,
+            "commit": self.commit_id,
+            "message": self.message,
+            "details": self.details,
+            "files": files,
+        }
+
+
+class WriteOptions(TypedDict, total=False):
+    """How a write is applied; every write function takes these keywords.
+
+    Each function spells them out in its signature (so ``help()`` shows
+    them); these types let a caller that gathers them (the CLI) be checked.
+
+    ``dry_run``: validate and build the change, write nothing (default False);
+    ``commit``: commit exactly the changed files through ``git commit``, so
+    the pre-commit hook runs (default False); ``message``: the commit message
+    (default: one that says what happened).
+    """
+
+    dry_run: bool
+    commit: bool
+    message: str | None
+
+
+class DecisionOptions(WriteOptions, total=False):
+    """... and, for a write that records a decision, who made it and when.
+
+    ``by``: who (default: git's user.name, else the login name); ``at``:
+    when, ISO 8601 with a time zone (default: now, in UTC).
+    """
+
+    by: str | None
+    at: str | None
 
 
 # -- who and when -------------------------------------------------------------

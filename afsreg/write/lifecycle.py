@@ -135,7 +135,7 @@ def reject(
 def deployed_in(registry: Registry, name: str, env: str) -> ModelVersion | None:
     """The version of ``name`` actively deployed in ``env``, if any."""
     for version in registry.versions(name):
-        if env in (version.summary.get("active_envs") or []):
+        if env in version.active_envs:
             return version
     return None
 
@@ -320,6 +320,7 @@ def rollback(
 def _set_status(
     registry: Registry,
     ref: str | Ref,
+    verb: str,
     status: str,
     dry_run: bool,
     commit: bool,
@@ -332,14 +333,13 @@ def _set_status(
     if envs:
         raise AfsregError(
             f"{version.ref} is deployed in {', '.join(sorted(envs))}; deploy another version "
-            f"or roll back first, then {'deprecate' if status == 'deprecated' else 'archive'} it"
+            f"or roll back first, then {verb} it"
         )
     if status == "deprecated" and version.status == "archived":
         raise AfsregError(f"{version.ref} is archived already (past deprecated)")
     data = copy.deepcopy(version.data)
     before = data.get("status")
     data["status"] = status
-    verb = "deprecate" if status == "deprecated" else "archive"
     change = Change(
         verb,
         str(version.ref),
@@ -359,7 +359,7 @@ def deprecate(
     message: str | None = None,
 ) -> Change:
     """Mark a version deprecated: kept, but not to be used for anything new."""
-    return _set_status(registry, ref, "deprecated", dry_run, commit, message)
+    return _set_status(registry, ref, "deprecate", "deprecated", dry_run, commit, message)
 
 
 def archive(
@@ -371,4 +371,4 @@ def archive(
     message: str | None = None,
 ) -> Change:
     """Mark a version archived: kept for the record only."""
-    return _set_status(registry, ref, "archived", dry_run, commit, message)
+    return _set_status(registry, ref, "archive", "archived", dry_run, commit, message)

@@ -12,17 +12,18 @@ version file is never overwritten.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.editor import dump_yaml, edit_yaml, load_text
 from afsreg.format.field_paths import parse_field_path, path_text
-from afsreg.format.fields import FIELD_ORDER, metric_path, set_path
-from afsreg.format.loader import decode
+from afsreg.format.fields import FIELD_ORDER, metric_path, parse_assignment, set_path
+from afsreg.format.loader import MAX_INT_DIGITS, YamlError, decode, load_yaml, read_limited
 from afsreg.format.refs import MLFLOW_PREFIX, Ref, looks_like_hf_id, parse_external, parse_ref
 from afsreg.format.versions import Bump, is_valid_name, is_valid_version, next_version
-from afsreg.seeds.keywords import SEED_KEYWORDS
 from afsreg.write.change import (
     Change,
     apply_change,
@@ -39,6 +40,27 @@ if TYPE_CHECKING:
 # Fields a new version takes from the model's latest version when not given:
 # they describe the model, not one training run.
 MODEL_LEVEL_FIELDS = ("owner", "description", "tags", "model_family", "framework", "is_external")
+
+# register_model()'s flat keywords (seed 001's API, kept so its scripts run),
+# and the field each one sets in a version file.
+KEYWORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "samples": ("training_config", "samples"),
+    "epochs": ("training_config", "epochs"),
+    "batch_size": ("training_config", "batch_size"),
+    "learning_rate": ("training_config", "learning_rate"),
+    "sequence_length": ("training_config", "sequence_length"),
+    "duration_hours": ("training", "duration_hours"),
+    "cost_usd": ("training", "cost_usd"),
+    "hardware": ("training", "hardware"),
+    "trained_by": ("training", "trained_by"),
+    "lora_path": ("files", "lora", "path"),
+    "gguf_path": ("files", "gguf", "path"),
+    "checkpoint_path": ("files", "checkpoint", "path"),
+    "config_path": ("files", "config", "path"),
+    "git_commit": ("code", "commit_sha"),
+    "code_repo_url": ("code", "repo_url"),
+    "code_entrypoint": ("code", "entrypoint"),
+}
 
 
 def _base_model_entry(registry: Registry, base_model: str | Mapping[str, Any]) -> dict[str, Any]:
@@ -81,6 +103,31 @@ def choose_version(registry: Registry, name: str, version: str | None, bump: Bum
     return next_version(existing, bump)
 
 
+def read_template(path: Path) -> str:
+    """A template file's text for ``register_model(template=...)``, checked before use.
+
+    A file that is not acceptable YAML is refused naming its path, line,
+    column and field, as the pre-commit hook would name them.
+    """
+    content = read_limited(path, what="model file")
+    try:
+        text = decode(content)
+        load_yaml(content)
+    except YamlError as exc:
+        where = f"{exc.line}:{exc.col}: {exc.field or '(file)'}"
+        raise AfsregError(f"{path}:{where}: {exc.message}") from None
+    return text
+
+
+def fields_from_assignments(assignments: Iterable[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` texts (VALUE is YAML) as ``register_model(fields=...)`` takes them."""
+    fields = {}
+    for text in assignments:
+        path, value = parse_assignment(text)
+        fields[".".join(str(p) for p in path)] = value
+    return fields
+
+
 def register_model(
     registry: Registry,
     model_name: str,
@@ -98,7 +145,7 @@ def register_model(
     dry_run: bool = False,
     commit: bool = False,
     message: str | None = None,
-    **seed_keywords: Any,
+    **keywords: Any,
 ) -> Change:
     """Register a new version of ``model_name`` as ``models/<name>/<version>.yaml``.
 
@@ -107,8 +154,9 @@ def register_model(
     ``template`` (YAML text, kept with its comments, or data) when given,
     else from the model-level fields of the model's latest version; then
     ``fields`` (top-level or dotted paths, e.g. ``{"training_config.epochs": 3}``)
-    and seed 001's keywords (``samples``, ``epochs``, ``lora_path``,
-    ``gguf_path``, ``git_commit``, ``evaluation_scores`` ...) are applied.
+    and the flat keywords (seed 001's ``samples``, ``epochs``, ``lora_path``,
+    ``gguf_path``, ``git_commit`` ..., see KEYWORD_FIELDS, or any top-level
+    field) are applied. ``read_template`` reads a template from a file.
 
     A new version starts as promotion candidate, status completed. An
     existing version file is never overwritten.
@@ -117,11 +165,11 @@ def register_model(
         raise AfsregError(
             f"{model_name!r}: model name must be a lowercase slug ([a-z0-9][a-z0-9._-]*)"
         )
-    unknown = sorted(set(seed_keywords) - set(SEED_KEYWORDS) - set(FIELD_ORDER))
+    unknown = sorted(set(keywords) - set(KEYWORD_FIELDS) - set(FIELD_ORDER))
     if unknown:
         raise AfsregError(
             f"unknown field(s) {', '.join(unknown)}: a keyword is a top-level field of a version "
-            f"file or one of {', '.join(sorted(SEED_KEYWORDS))}; pass others as fields={{...}}"
+            f"file or one of {', '.join(sorted(KEYWORD_FIELDS))}; pass others as fields={{...}}"
         )
     new_version = choose_version(registry, model_name, version, bump)
     ref = Ref(model_name, new_version)
@@ -170,9 +218,9 @@ def register_model(
     )
     data.setdefault("title", f"{model_name} {new_version}")
     data.setdefault("owner", by or current_user(registry.root))
-    for key, value in seed_keywords.items():
+    for key, value in keywords.items():
         if value is not None:
-            set_path(data, SEED_KEYWORDS.get(key, (key,)), value)
+            set_path(data, KEYWORD_FIELDS.get(key, (key,)), value)
     for name, score in (evaluation_scores or {}).items():
         set_path(data, metric_path(name), score)
     if parent is not None:
@@ -212,6 +260,28 @@ def register_model(
 
 
 # -- scores -------------------------------------------------------------------
+
+
+def parse_score(text: str) -> tuple[str, float]:
+    """``METRIC=VALUE``: an integer is kept exact (never through a float), a float must be finite."""
+    metric, sep, raw = text.partition("=")
+    if not sep or not metric:
+        raise AfsregError(f"{text!r}: expected METRIC=VALUE, e.g. accuracy=0.87")
+    raw = raw.strip()
+    digits = raw.lstrip("+-")
+    if digits.isdigit() and digits.isascii():
+        if len(digits) > MAX_INT_DIGITS:
+            raise AfsregError(
+                f"{text!r}: an integer of {len(digits)} digits; at most {MAX_INT_DIGITS} are allowed"
+            )
+        return metric, int(raw)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise AfsregError(f"{text!r}: {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise AfsregError(f"{text!r}: {raw!r} is not a finite number")
+    return metric, value
 
 
 def update_evaluation_scores(
