@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -17,6 +18,9 @@ from afsreg.cli.options import (
     root_option,
     safe_text,
 )
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,31 +38,63 @@ project_rev_option = commit_rev_option("The commit to project (never the working
 
 
 class _Bar:
-    """click.progressbar behind the sync Progress protocol; only on a terminal, only for long runs."""
+    """The sync's ``Progress`` on a terminal: one click.progressbar per phase.
 
-    MIN_ITEMS = 500
+    Each phase shows its name and real counts (``reading history [###  ] 300/600 50%``);
+    no ETA, as the library reports in batches at rates that differ between
+    phases and between cached and uncached items, so an ETA from the first
+    batches misleads. ``finish`` means every unit of the phase is done: the
+    bar is drawn at its total, then its line is erased, so the next phase
+    draws in its place and the final screen holds the report, not a stale bar.
+    """
 
-    def __init__(self) -> None:
-        self.bar: Any = None
+    MIN_ITEMS = 500  # a shorter phase is over before a bar is worth drawing
+    # Back to column 0, erase the line, show the cursor again (click hides it while drawing).
+    CLEAR = "\r\x1b[2K\x1b[?25h"
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.bar: ProgressBar[int] | None = None
 
     def start(self, label: str, total: int) -> None:
         self.finish()
         if total >= self.MIN_ITEMS:
-            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            self.bar.__enter__()
+            self.bar = click.progressbar(
+                length=total,
+                label=label,
+                file=self.stream,
+                show_eta=False,
+                show_pos=True,
+                show_percent=True,
+            )
+            self.bar.render_progress()
 
     def advance(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
+        if self.bar is not None and self.bar.length is not None:
+            self.bar.update(max(0, min(n, self.bar.length - self.bar.pos)))  # never past the total
 
     def finish(self) -> None:
+        if self.bar is not None and self.bar.length is not None:
+            self.bar.update(self.bar.length - self.bar.pos)  # the batches' remainder
+            self.bar.render_progress()
+        self.close()
+
+    def close(self) -> None:
+        """Erase the bar's line, whether its phase finished or the run stopped."""
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.stream.write(self.CLEAR)
+            self.stream.flush()
             self.bar = None
 
 
 def _progress() -> _Bar | None:
-    return _Bar() if sys.stderr.isatty() else None
+    """A bar only for a person at a terminal: not when stderr is piped, in CI, or on a dumb one.
+
+    NO_COLOR leaves it on: it is about colour (https://no-color.org), and the bar has none.
+    """
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return None
+    return _Bar(sys.stderr)
 
 
 @click.command()
@@ -135,16 +171,21 @@ def sync(
     """
     from afsreg.db.sync import sync as run
 
-    report = run(
-        resolve_root(root),
-        database_url,
-        rev,
-        full=full,
-        dry_run=dry_run,
-        progress=_progress(),
-        overwrite_db_changes=overwrite_db_changes,
-        on_remove=on_remove,
-    )
+    progress = _progress()
+    try:
+        report = run(
+            resolve_root(root),
+            database_url,
+            rev,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            overwrite_db_changes=overwrite_db_changes,
+            on_remove=on_remove,
+        )
+    finally:
+        if progress is not None:  # a sync that stops leaves no bar behind either
+            progress.close()
     for warning in report.warnings:
         click.echo(f"warning: {safe_text(warning)}", err=True)
     if fmt == "json":
