@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from afsreg.format.document import release_reason
+from afsreg.format.document import MODEL_FIELDS, release_reason
 from afsreg.format.fields import MISSING, FieldChange, field_changes, format_value
 from afsreg.format.loader import YamlError, load_yaml, locate
 from afsreg.format.record import VersionLike
@@ -38,12 +38,7 @@ FROZEN_FIELDS = (
     "version",
     "artifact_id",
     "created_at",
-    "model_family",
-    "framework",
-    "parameter_count",
-    "is_external",
-    "external_source_url",
-    "external_source_version",
+    *MODEL_FIELDS,
     "training",
     "training_config",
     "training_data",

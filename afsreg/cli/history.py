@@ -35,11 +35,20 @@ def _open_history(root: Path | None, rev: str) -> tuple[Any, Any]:
     return repo, load_history(repo, rev)
 
 
-def _truncation_note(index: Any) -> str | None:
-    if not index.truncated:
-        return None
-    boundary = ", ".join(_short(c) for c in sorted(index.shallow))
-    return f"note: shallow clone, history is truncated at {boundary}; run `git fetch --unshallow` for the full trail"
+def _note_truncation(index: Any) -> None:
+    """On stderr: a shallow clone's history stops at its boundary."""
+    if index.truncated:
+        boundary = ", ".join(_short(c) for c in sorted(index.shallow))
+        click.echo(
+            f"note: shallow clone, history is truncated at {boundary}; "
+            "run `git fetch --unshallow` for the full trail",
+            err=True,
+        )
+
+
+def _emit_history(target: str, index: Any, key: str, entries: list[Any], fmt: str) -> None:
+    """``log`` and ``blame`` as data: the target, whether history is truncated, the entries."""
+    emit({"target": target, "truncated": index.truncated, key: [e.as_dict() for e in entries]}, fmt)
 
 
 @click.command("log")
@@ -74,19 +83,10 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
     entries = version_log(repo, index, name, version) if version else model_log(repo, index, name)
     if max_count is not None:
         entries = entries[:max_count]
-    note = _truncation_note(index)
     if fmt != "table":
-        emit(
-            {
-                "target": target,
-                "truncated": index.truncated,
-                "commits": [e.as_dict() for e in entries],
-            },
-            fmt,
-        )
+        _emit_history(target, index, "commits", entries, fmt)
         return
-    if note:
-        click.echo(note, err=True)
+    _note_truncation(index)
     click.echo(_render_log(entries, whole_model=version is None))
 
 
@@ -134,18 +134,9 @@ def blame_command(target: str, rev: str, root: Path | None, fmt: str) -> None:
     repo, index = _open_history(root, rev)
     entries = blame(repo, index, name, version)
     if fmt != "table":
-        emit(
-            {
-                "target": target,
-                "truncated": index.truncated,
-                "fields": [e.as_dict() for e in entries],
-            },
-            fmt,
-        )
+        _emit_history(target, index, "fields", entries, fmt)
         return
-    note = _truncation_note(index)
-    if note:
-        click.echo(note, err=True)
+    _note_truncation(index)
     rows = [
         {
             "field": e.field,
@@ -333,25 +324,11 @@ def diff_command(base: str | None, head: str | None, root: Path | None, fmt: str
         afsreg diff                      # this branch against main
         afsreg diff main HEAD --format markdown
     """
-    from afsreg.git.repo import open_repo
-    from afsreg.read.diff import default_base, default_branch, rev_label, table_rows
-    from afsreg.read.summary import append_step_summary, pull_request_summary, render_summary
+    from afsreg.read.diff import table_rows
+    from afsreg.read.summary import append_step_summary, diff_summary, render_summary
     from afsreg.registry import unreadable_message
 
-    resolved = resolve_root(root)
-    repo = open_repo(resolved)
-    if base is None:
-        base = default_base(repo)
-        base_label = f"{default_branch(repo)} (merge base {_short(base)})"
-    else:
-        base_label = rev_label(repo, base)
-    summary = pull_request_summary(
-        resolved,
-        base,
-        head,
-        base_label=base_label,
-        head_label=rev_label(repo, head) if head else None,
-    )
+    summary = diff_summary(resolve_root(root), base, head)
     diff = summary.diff
     if fmt == "markdown":
         text = render_summary(summary)

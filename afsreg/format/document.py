@@ -22,6 +22,18 @@ PROMOTION_STATES: Final[tuple[PromotionState, ...]] = get_args(PromotionState)
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 RELATIONS: Final[tuple[Relation, ...]] = get_args(Relation)
 
+# What the model is (family, framework, size) and where an outside model comes
+# from: frozen once released, the "Model" section of a version's page, and
+# seed 000's artifact metadata.
+MODEL_FIELDS: Final[tuple[str, ...]] = (
+    "model_family",
+    "framework",
+    "parameter_count",
+    "is_external",
+    "external_source_url",
+    "external_source_version",
+)
+
 # A file without promotion.state is a candidate.
 DEFAULT_PROMOTION_STATE: Final[PromotionState] = "candidate"
 

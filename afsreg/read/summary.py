@@ -142,6 +142,30 @@ def pull_request_summary(
     return summary
 
 
+def diff_summary(root: Path, base: str | None, head: str | None) -> PullRequestSummary:
+    """What ``afsreg diff`` shows: ``base`` against ``head``, labelled as a person names them.
+
+    ``base`` defaults to the merge base of HEAD with the default branch,
+    ``head`` (None) is the working tree.
+    """
+    from afsreg.git.repo import open_repo
+    from afsreg.read.diff import default_base, default_branch, rev_label
+
+    repo = open_repo(root)
+    if base is None:
+        base = default_base(repo)
+        base_label = f"{default_branch(repo)} (merge base {base[:10]})"
+    else:
+        base_label = rev_label(repo, base)
+    return pull_request_summary(
+        root,
+        base,
+        head,
+        base_label=base_label,
+        head_label=rev_label(repo, head) if head else None,
+    )
+
+
 def review(
     base: Registry, head: Registry, policy: Policy | None, version: ModelVersion, change: str
 ) -> VersionReview:
@@ -196,9 +220,7 @@ def events(base: Registry, head: Registry) -> list[str]:
 
 
 def _deployed(registry: Registry, name: str) -> dict[str, str]:
-    return {
-        env: v.version for v in registry.versions(name) for env in v.summary.get("active_envs", [])
-    }
+    return {env: v.version for v in registry.versions(name) for env in v.active_envs}
 
 
 def _version_of(version: ModelVersion | None) -> str:
@@ -322,4 +344,10 @@ def _cell(value: Any) -> str:
     return f"`{_md(format_value(value))}`"
 
 
-__all__ = ["PullRequestSummary", "VersionReview", "pull_request_summary", "render_summary"]
+__all__ = [
+    "PullRequestSummary",
+    "VersionReview",
+    "diff_summary",
+    "pull_request_summary",
+    "render_summary",
+]

@@ -388,29 +388,60 @@ def _order(
     return rows
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    """One page of an MLflow search, as both search endpoints take it."""
+
+    filter_text: str | None = None
+    max_results: int | None = None  # None: the endpoint's default
+    order_by: tuple[str, ...] = ()
+    page_token: str | None = None
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """What differs between the two searches: the answer's key, the page sizes, the sort keys."""
+
+    key: str
+    default: int
+    limit: int
+    order_keys: tuple[str, ...]
+
+
+VERSIONS_SEARCH = _Endpoint(
+    "model_versions",
+    10_000,
+    200_000,
+    ("name", "version_number", "creation_timestamp", "last_updated_timestamp"),
+)
+MODELS_SEARCH = _Endpoint(
+    "registered_models", 100, 1000, ("name", "creation_timestamp", "last_updated_timestamp")
+)
+
+
 def _page(
-    rows: list[dict[str, Any]], max_results: int, page_token: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
-    if not 1 <= max_results <= limit:
-        raise invalid(f"Invalid value {max_results} for parameter 'max_results': 1 to {limit}")
+    rows: list[dict[str, Any]], request: SearchRequest, endpoint: _Endpoint
+) -> dict[str, Any]:
+    """The ordered page the request asks for, with MLflow's next_page_token when more follow."""
+    rows = _order(rows, list(request.order_by), endpoint.order_keys)
+    size = endpoint.default if request.max_results is None else request.max_results
+    if not 1 <= size <= endpoint.limit:
+        raise invalid(f"Invalid value {size} for parameter 'max_results': 1 to {endpoint.limit}")
     start = 0
-    if page_token:
-        if not page_token.isdigit():
-            raise invalid(f"Invalid page token {page_token!r}")
-        start = int(page_token)
-    page = rows[start : start + max_results]
-    more = start + max_results < len(rows)
-    return page, str(start + max_results) if more else None
+    if request.page_token:
+        if not request.page_token.isdigit():
+            raise invalid(f"Invalid page token {request.page_token!r}")
+        start = int(request.page_token)
+    more = start + size < len(rows)
+    return {
+        endpoint.key: rows[start : start + size],
+        **({"next_page_token": str(start + size)} if more else {}),
+    }
 
 
-def search_versions(
-    snapshot: Snapshot,
-    filter_text: str | None,
-    max_results: int,
-    order_by: list[str],
-    page_token: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    clauses = parse_filter(filter_text, VERSION_KEYS)
+def search_versions(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+    """``model-versions/search``: versions matching the filter, one page, in MLflow's shape."""
+    clauses = parse_filter(request.filter_text, VERSION_KEYS)
     names = snapshot.registry.models()
     # A name = '...' clause narrows the work to one model before anything is built.
     exact = {c.value for c in clauses if c.key == "name" and c.op == "="}
@@ -423,27 +454,18 @@ def search_versions(
         if matches(record := model_version(snapshot, number, v), clauses)
     ]
     rows = sorted(rows, key=lambda r: (r["name"], -int(r["version"])))
-    rows = _order(
-        rows, order_by, ("name", "version_number", "creation_timestamp", "last_updated_timestamp")
-    )
-    return _page(rows, max_results, page_token, 200_000)
+    return _page(rows, request, VERSIONS_SEARCH)
 
 
-def search_models(
-    snapshot: Snapshot,
-    filter_text: str | None,
-    max_results: int,
-    order_by: list[str],
-    page_token: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    clauses = parse_filter(filter_text, MODEL_KEYS)
+def search_models(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+    """``registered-models/search``: models matching the filter, one page, in MLflow's shape."""
+    clauses = parse_filter(request.filter_text, MODEL_KEYS)
     rows = [
         record
         for name in snapshot.registry.models()
         if matches(record := registered_model(snapshot, name), clauses)
     ]
-    rows = _order(rows, order_by, ("name", "creation_timestamp", "last_updated_timestamp"))
-    return _page(rows, max_results, page_token, 1000)
+    return _page(rows, request, MODELS_SEARCH)
 
 
 def read_only(path: str) -> MlflowError:

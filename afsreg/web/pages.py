@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from afsreg.errors import NotFoundError
+from afsreg.format.document import MODEL_FIELDS
 from afsreg.format.fields import flatten, format_value, metrics
 from afsreg.format.record import ModelVersion
 from afsreg.read import views
@@ -232,18 +233,7 @@ def _deployment_rows(versions: list[ModelVersion]) -> list[dict[str, Any]]:
 SECTION_ORDER = (
     ("Identity", ("name", "version", "artifact_id", "title", "owner", "tags", "created_at")),
     ("Model card", ("license", "library_name", "pipeline_tag", "language")),
-    (
-        "Model",
-        (
-            "model_family",
-            "framework",
-            "parameter_count",
-            "is_external",
-            "external_source_url",
-            "external_source_version",
-            "benchmark_id",
-        ),
-    ),
+    ("Model", (*MODEL_FIELDS, "benchmark_id")),
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pathlib
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -113,6 +113,19 @@ PathRef = Annotated[
     str, Path(pattern=REF_PATTERN, description="NAME@VERSION, NAME@latest, NAME@promoted, NAME@ENV")
 ]
 Number = Annotated[str, Query(pattern="^[0-9]{1,9}$", description="MLflow version number")]
+
+
+def search_request(
+    filter: Annotated[str | None, Query(max_length=1000)] = None,
+    max_results: Annotated[int | None, Query(ge=1)] = None,
+    order_by: Annotated[list[str] | None, Query()] = None,
+    page_token: Annotated[str | None, Query(max_length=40)] = None,
+) -> mlflow.SearchRequest:
+    """The query of both MLflow searches; each checks its own page size (afsreg.web.mlflow)."""
+    return mlflow.SearchRequest(filter, max_results, tuple(order_by or ()), page_token)
+
+
+Search = Annotated[mlflow.SearchRequest, Depends(search_request)]
 
 
 def create_app(root: pathlib.Path) -> FastAPI:
@@ -260,16 +273,9 @@ def create_app(root: pathlib.Path) -> FastAPI:
         return {"registered_model": mlflow.registered_model(snapshots.current(), name)}
 
     @app.get(f"{MLFLOW}/registered-models/search", responses=MLFLOW_ERRORS, tags=["mlflow"])
-    def mlflow_search_models(
-        filter: Annotated[str | None, Query(max_length=1000)] = None,
-        max_results: Annotated[int, Query(ge=1, le=1000)] = 100,
-        order_by: Annotated[list[str] | None, Query()] = None,
-        page_token: Annotated[str | None, Query(max_length=40)] = None,
-    ) -> dict[str, Any]:
-        rows, token = mlflow.search_models(
-            snapshots.current(), filter, max_results, order_by or [], page_token
-        )
-        return {"registered_models": rows, **({"next_page_token": token} if token else {})}
+    def mlflow_search_models(search: Search) -> dict[str, Any]:
+        """MLflow's ``max_results`` here: 1 to 1000, default 100."""
+        return mlflow.search_models(snapshots.current(), search)
 
     @app.post(
         f"{MLFLOW}/registered-models/get-latest-versions", responses=MLFLOW_ERRORS, tags=["mlflow"]
@@ -296,16 +302,9 @@ def create_app(root: pathlib.Path) -> FastAPI:
         return {"model_version": mlflow.model_version(snapshot, number, v)}
 
     @app.get(f"{MLFLOW}/model-versions/search", responses=MLFLOW_ERRORS, tags=["mlflow"])
-    def mlflow_search_versions(
-        filter: Annotated[str | None, Query(max_length=1000)] = None,
-        max_results: Annotated[int, Query(ge=1, le=200_000)] = 10_000,
-        order_by: Annotated[list[str] | None, Query()] = None,
-        page_token: Annotated[str | None, Query(max_length=40)] = None,
-    ) -> dict[str, Any]:
-        rows, token = mlflow.search_versions(
-            snapshots.current(), filter, max_results, order_by or [], page_token
-        )
-        return {"model_versions": rows, **({"next_page_token": token} if token else {})}
+    def mlflow_search_versions(search: Search) -> dict[str, Any]:
+        """MLflow's ``max_results`` here: 1 to 200,000, default 10,000."""
+        return mlflow.search_versions(snapshots.current(), search)
 
     @app.get(f"{MLFLOW}/model-versions/get-download-uri", responses=MLFLOW_ERRORS, tags=["mlflow"])
     def mlflow_download_uri(name: Name, version: Number) -> dict[str, Any]:

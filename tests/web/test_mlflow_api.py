@@ -164,3 +164,17 @@ def test_filter_grammar() -> None:
     for bad in ("name", "name =", "name = 'a' OR name = 'b'", "colour = 'red'", "name ~ 'a'"):
         with pytest.raises(Exception, match="Invalid"):
             parse_filter(bad, keys)
+
+
+def test_page_sizes_are_checked_per_search(server: LiveServer) -> None:
+    """Each search has MLflow's own bounds; outside them, MLflow's error code."""
+    import httpx
+
+    base = f"{server.url}/api/2.0/mlflow"
+    too_many = httpx.get(f"{base}/registered-models/search", params={"max_results": 1001})
+    assert too_many.status_code == 400
+    assert too_many.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    allowed = httpx.get(f"{base}/model-versions/search", params={"max_results": 1001})
+    assert allowed.status_code == 200 and "next_page_token" not in allowed.json()
+    first = httpx.get(f"{base}/model-versions/search", params={"max_results": 1})
+    assert len(first.json()["model_versions"]) == 1 and first.json()["next_page_token"] == "1"
