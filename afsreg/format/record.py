@@ -178,43 +178,6 @@ class Source(Protocol):
     def content(self) -> bytes: ...
 
 
-class VersionLike(Source, Protocol):
-    """A model version as the layers above this one read it; ``ModelVersion`` is the registry's.
-
-    The one Protocol for "a model version": the lineage graph reads name,
-    version and data; the database projection also path, artifact_id, title,
-    promotion_state, status and parent; diffs and immutability also ref,
-    and path, blob_id and content (the Source it is read from).
-    """
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def ref(self) -> Ref: ...
-
-    @property
-    def data(self) -> dict[str, Any]: ...
-
-    @property
-    def artifact_id(self) -> str: ...
-
-    @property
-    def title(self) -> str | None: ...
-
-    @property
-    def promotion_state(self) -> str: ...
-
-    @property
-    def status(self) -> str | None: ...
-
-    @property
-    def parent(self) -> str | None: ...
-
-
 class _FromSummary(Generic[T]):
     """A read-only attribute of ``ModelVersion`` computed from its summary.
 
@@ -320,3 +283,9 @@ class ModelVersion:
     @property
     def review(self) -> list[dict[str, Any]]:
         return list(self.data.get("review") or [])
+
+
+# The name the layers above read "a model version" by. It was a Protocol that
+# only ModelVersion implemented; it is ModelVersion itself now, so there is
+# one definition of what a version offers.
+VersionLike = ModelVersion

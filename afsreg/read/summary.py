@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -64,19 +64,11 @@ class VersionReview:
     review_flags: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "path": self.path,
-            "change": self.change,
-            "parent": self.parent,
-            "against_parent": [c.as_dict() for c in self.against_parent],
-            "metrics_vs_parent": [m.as_dict() for m in self.metrics_vs_parent],
-            "promoted": self.promoted,
-            "metrics_vs_promoted": [m.as_dict() for m in self.metrics_vs_promoted],
-            "stages": self.stages,
-            "gates": [g.as_dict() for g in self.gates],
-            "review_flags": self.review_flags,
-        }
+        """Every field by its name; the changes, metrics and gates as their own dicts."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("against_parent", "metrics_vs_parent", "metrics_vs_promoted", "gates"):
+            data[key] = [item.as_dict() for item in data[key]]
+        return data
 
 
 @dataclass
