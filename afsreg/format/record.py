@@ -251,7 +251,8 @@ class ModelVersion:
     @property
     def key(self) -> tuple[str, Any]:
         """Sort key: by name, then numeric version order."""
-        return self.name, version_key(self.version)
+        summary = self.summary  # read directly: sorting 100,000 versions reads this often
+        return summary["name"], version_key(summary["version"])
 
     @property
     def base_refs(self) -> list[str]:
