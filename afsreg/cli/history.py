@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,12 +23,19 @@ from afsreg.cli.options import (
     to_json,
 )
 
+if TYPE_CHECKING:
+    import pygit2
+
+    from afsreg.git.history import HistoryIndex
+    from afsreg.read.audit import AuditEntry, BlameEntry
+    from afsreg.read.lineage import Step
+
 
 def _short(commit: str) -> str:
     return commit[:10]
 
 
-def _open_history(root: Path | None, rev: str) -> tuple[Any, Any]:
+def _open_history(root: Path | None, rev: str) -> tuple[pygit2.Repository, HistoryIndex]:
     from afsreg.git.history import load_history
     from afsreg.git.repo import open_repo
 
@@ -35,7 +43,7 @@ def _open_history(root: Path | None, rev: str) -> tuple[Any, Any]:
     return repo, load_history(repo, rev)
 
 
-def _note_truncation(index: Any) -> None:
+def _note_truncation(index: HistoryIndex) -> None:
     """On stderr: a shallow clone's history stops at its boundary."""
     if index.truncated:
         boundary = ", ".join(_short(c) for c in sorted(index.shallow))
@@ -46,7 +54,13 @@ def _note_truncation(index: Any) -> None:
         )
 
 
-def _emit_history(target: str, index: Any, key: str, entries: list[Any], fmt: str) -> None:
+def _emit_history(
+    target: str,
+    index: HistoryIndex,
+    key: str,
+    entries: Sequence[AuditEntry] | Sequence[BlameEntry],
+    fmt: str,
+) -> None:
     """``log`` and ``blame`` as data: the target, whether history is truncated, the entries."""
     emit({"target": target, "truncated": index.truncated, key: [e.as_dict() for e in entries]}, fmt)
 
@@ -90,7 +104,7 @@ def log_command(target: str, rev: str, max_count: int | None, root: Path | None,
     click.echo(_render_log(entries, whole_model=version is None))
 
 
-def _render_log(entries: list[Any], whole_model: bool) -> str:
+def _render_log(entries: list[AuditEntry], whole_model: bool) -> str:
     from afsreg.format.fields import describe_change
     from afsreg.read.audit import STATUS_WORDS
 
@@ -226,7 +240,7 @@ def lineage_command(
     click.echo("\n\n".join(sections))
 
 
-def _merged_steps(walk: Any, starts: list[str]) -> list[dict[str, Any]]:
+def _merged_steps(walk: Callable[[str], list[Step]], starts: list[str]) -> list[dict[str, Any]]:
     """The steps of a walk from each start (without the starts), each node once, nearest first."""
     seen = set(starts)
     steps = []

@@ -83,14 +83,14 @@ def by_number(snapshot: Snapshot, name: str, number: str) -> tuple[int, ModelVer
 
 
 def aliases_of(v: ModelVersion) -> list[str]:
-    found = list(v.summary.get("active_envs") or [])
+    found = list(v.active_envs)
     if v.promotion_state == "promoted":
         found.append(PROMOTED_ALIAS)
     return found
 
 
 def stage(v: ModelVersion) -> str:
-    envs = v.summary.get("active_envs") or []
+    envs = v.active_envs
     if "production" in envs:
         return "Production"
     if "staging" in envs:

@@ -45,7 +45,7 @@ class Snapshot:
         """External versions by their ``external_source_url`` (the first one for each URL)."""
         found: dict[str, ModelVersion] = {}
         for v in self.registry:
-            url = v.data.get("external_source_url") if v.summary.get("is_external") else None
+            url = v.data.get("external_source_url") if v.is_external else None
             if isinstance(url, str):
                 found.setdefault(url.rstrip("/"), v)
         return found
