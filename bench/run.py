@@ -1,13 +1,18 @@
-"""The benchmark harness: afsreg commands on synthetic registries, and the tools beside it.
+"""The benchmark harness: afsreg commands on synthetic registries of 1k to 100k versions.
+
+Why ~750 lines: one harness drives every case of issues 13 and 16 (floors, validate,
+both hook forms, sync into two databases, list, resolve/search and their SQL, history,
+the other tools) at every size, with the preparation each case needs; what the figures
+mean (ratios, targets, growth, tables) is in bench/report.py, the chart in bench/chart.py.
 
 Every measurement runs the real command line in a fresh child process, so its
 time includes interpreter start-up and imports, as a pre-commit hook or a CI
 step pays them. Wall time is taken over several runs (median, min, max); peak
-memory is the child's own maximum resident set (``os.wait4``).
+memory is the child's own maximum resident set (GNU time %M).
 
 Example:
     python -m bench --size smoke
-    AFSREG_BENCH_GTO=/tmp/gto-venv/bin/gto python -m bench --size full
+    AFSREG_BENCH_GTO=/tmp/gto-venv/bin/gto python -m bench --size scale --write-docs
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import platform
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,14 +36,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import generate
+from bench import chart, generate, report
+from bench.report import Result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK_DIR = Path(os.environ.get("AFSREG_BENCH_DIR", "/tmp/afsreg-bench"))
 DEFAULT_JSON = HERE / "out" / "results.json"
+DEFAULT_CHART = HERE / "out" / "performance-scale.svg"
+DOC = REPO / "docs" / "performance.md"
+DOC_CHART = REPO / "docs" / "performance-scale.svg"
 DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-RUN_TIMEOUT = 600.0  # seconds; a run past this is killed and reported as failed
+RUN_TIMEOUT = 900.0  # seconds; a run past this is killed and reported as failed
+LARGE = 50_000  # versions from which a registry gets the fewer "large" runs
+DRAFT7_FLOOR_MAX = 10_000  # the jsonschema floor takes ~1.2 ms a file: not at 100k
 
 
 # -- plans ----------------------------------------------------------------------------
@@ -64,74 +74,53 @@ class Spec:
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    runs: int
-    slow_runs: int  # for the comparison tools, which take seconds to minutes a run
+    sizes: tuple[str, ...]  # spec keys, smallest first: each runs every scale case
     specs: dict[str, Spec]
-    validate: tuple[str, ...]  # spec keys
-    precommit: str
-    sync: str
-    history: str
-    chain: str
-    list_diff: tuple[str, ...]
+    runs: int  # timed runs of a warm case
+    cold_runs: int  # of a cold case (each clears the caches)
+    large_runs: int  # warm, on a registry of LARGE versions or more
+    large_cold_runs: int
+    slow_runs: int  # for check-jsonschema and GTO, which take seconds to minutes a run
+    history: str | None  # where log, blame, lineage and diff run
     check_jsonschema: tuple[str, ...]
-    gto: str
-    floors: str
+    gto: tuple[str, ...]
 
+
+SCALE_SPECS = {
+    # 1k has twice as many commits as versions so that GTO's tags each point at the
+    # commit that added their version (one version per commit), as GTO expects.
+    "1k": Spec("1k", 50, 20, 2_000, gto_tags=True),
+    "5k": Spec("5k", 250, 20, 10_000, gto_tags=True),
+    "10k": Spec("10k", 180, 50, 10_000, chain_depth=1_000),
+    "100k": Spec("100k", 990, 100, 10_000, chain_depth=1_000),
+}
 
 PLANS = {
     "smoke": Plan(
-        runs=2,
+        sizes=("small",),
+        specs={"small": Spec("small", 10, 20, 400, chain_depth=50, gto_tags=True)},
+        runs=1,
+        cold_runs=1,
+        large_runs=1,
+        large_cold_runs=1,
         slow_runs=1,
-        specs={
-            "small": Spec("small", 10, 20, 400, chain_depth=50, gto_tags=True),
-        },
-        validate=("small",),
-        precommit="small",
-        sync="small",
         history="small",
-        chain="small",
-        list_diff=("small",),
         check_jsonschema=("small",),
-        gto="small",
-        floors="small",
+        gto=("small",),
     ),
-    "full": Plan(
+    "scale": Plan(
+        sizes=("1k", "10k", "100k"),
+        specs=SCALE_SPECS,
         runs=5,
-        slow_runs=3,
-        specs={
-            "1k": Spec("1k", 50, 20, 1_000),
-            "5k": Spec("5k", 250, 20, 10_000, gto_tags=True),
-            "10k": Spec("10k", 180, 50, 10_000, chain_depth=1_000),
-            "50k": Spec("50k", 500, 100, 10_000),
-        },
-        validate=("1k", "10k", "50k"),
-        precommit="10k",
-        sync="10k",
+        cold_runs=3,
+        large_runs=3,
+        large_cold_runs=1,
+        slow_runs=1,
         history="10k",
-        chain="10k",
-        list_diff=("5k", "10k"),
         check_jsonschema=("1k", "10k"),
-        gto="5k",
-        floors="10k",
+        gto=("1k", "5k"),
     ),
 }
-
-# (case id pattern, spec key or None for any) -> (kind, limit); kind "s" is an upper bound
-# on the median in seconds, "mb" on peak memory, "x" a lower bound on the speed-up.
-TARGETS: list[tuple[str, str, str, float]] = [
-    ("validate cold", "10k", "s", 1.0),
-    ("validate warm", "10k", "s", 0.3),
-    ("pre-commit: validate one changed file", "10k", "s", 0.3),
-    ("sync postgresql full", "10k", "s", 2.0),
-    ("sync postgresql incremental", "10k", "s", 0.3),
-    ("sync postgresql no-op", "10k", "s", 0.2),
-    ("log NAME@VERSION warm", "10k", "s", 0.2),
-    ("validate cold", "50k", "mb", 300.0),
-    ("validate warm", "50k", "mb", 300.0),
-    ("check-jsonschema --schemafile (same files)", "10k", "x", 5.0),
-    ("gto show", "5k", "x", 20.0),
-    ("gto history", "5k", "x", 20.0),
-]
 
 
 # -- running one command ------------------------------------------------------------------
@@ -197,34 +186,6 @@ def _first_line(text: str) -> str:
     return ""
 
 
-@dataclasses.dataclass
-class Result:
-    case: str
-    spec: str
-    versions: int
-    commits: int
-    argv: list[str]
-    status: str = "ok"  # ok | failed: ... | skipped: ...
-    samples: list[float] = dataclasses.field(default_factory=list)
-    peak_mb: float | None = None
-    compare_to: str | None = None  # case of the afsreg row this tool is compared with
-    ratio: float | None = None  # tool median / afsreg median
-    target: str | None = None
-    verdict: str | None = None
-    tool: str = "afsreg"
-
-    @property
-    def median(self) -> float | None:
-        return statistics.median(self.samples) if self.samples else None
-
-    def as_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["median"] = self.median
-        out["min"] = min(self.samples) if self.samples else None
-        out["max"] = max(self.samples) if self.samples else None
-        return out
-
-
 # -- the bench ---------------------------------------------------------------------------
 
 
@@ -235,6 +196,7 @@ class Bench:
         self.results: list[Result] = []
         self.registries: dict[str, dict[str, Any]] = {}
         self.afsreg = _find_tool("afsreg", "AFSREG_BENCH_AFSREG")
+        self.python = _python_of(self.afsreg)
         self.check_jsonschema = _find_tool("check-jsonschema", "AFSREG_BENCH_CHECK_JSONSCHEMA")
         self.gto = _find_tool("gto", "AFSREG_BENCH_GTO")
         self.only = re.compile(args.only) if args.only else None
@@ -249,9 +211,12 @@ class Bench:
         dest = WORK_DIR / f"{key}-{_spec_digest(spec)}"
         stamp = dest / ".git" / generate.STAMP_NAME
         info: dict[str, Any] | None = None
-        if stamp.exists() and not self.args.regenerate:
+        if stamp.exists() and not self.args.regenerate and key not in self.registries:
             info = json.loads(stamp.read_text())
+        elif key in self.registries:
+            info = self.registries[key]
         if info is None or info.get("generator_version") != generate.GENERATOR_VERSION:
+            self._progress(f"generate registry {key}")
             started = time.perf_counter()
             info = generate.generate(
                 dest,
@@ -266,12 +231,14 @@ class Bench:
         else:
             _git(dest, "reset", "-q", "--hard", str(info["head"]))
             _git(dest, "clean", "-qfdx")
-        shutil.rmtree(dest / ".git" / "afsreg", ignore_errors=True)
         self.registries[key] = {**info, "path": str(dest)}
         return dest
 
     def info(self, key: str) -> dict[str, Any]:
         return self.registries[key]
+
+    def large(self, key: str) -> bool:
+        return int(self.info(key)["versions"]) >= LARGE
 
     # measuring
 
@@ -286,6 +253,7 @@ class Bench:
         *,
         root: Path,
         runs: int | None = None,
+        cold: bool = False,
         prepare: Callable[[int], None] | None = None,
         warmup: bool = False,
         tool: str = "afsreg",
@@ -293,6 +261,7 @@ class Bench:
         env: dict[str, str] | None = None,
         ok_codes: tuple[int, ...] = (0,),
     ) -> Result | None:
+        """Time argv ``runs`` times (by default: by size, and cold or warm) after ``prepare``."""
         if not self.wanted(case):
             return None
         info = self.info(key)
@@ -301,9 +270,13 @@ class Bench:
         )
         result.compare_to = compare_to
         self.results.append(result)
-        # The largest registries take seconds a run: fewer runs, as for the other tools.
-        runs = runs or (self.plan.slow_runs if int(info["versions"]) >= 50_000 else self.plan.runs)
-        self._progress(f"{case} [{key}]")
+        if runs is None:
+            large = self.large(key)
+            if cold:
+                runs = self.plan.large_cold_runs if large else self.plan.cold_runs
+            else:
+                runs = self.plan.large_runs if large else self.plan.runs
+        self._progress(f"{case} [{key}] x{runs}")
         try:
             if warmup:
                 if prepare:
@@ -343,7 +316,8 @@ class Bench:
 
     def _progress(self, text: str) -> None:
         if not self.args.quiet:
-            print(f"  running {text}", file=sys.stderr, flush=True)
+            stamp = time.strftime("%H:%M:%S")
+            print(f"  {stamp} {text}", file=sys.stderr, flush=True)
 
     # helpers around a registry
 
@@ -369,99 +343,86 @@ class Bench:
         assert self.afsreg is not None
         return [self.afsreg, *args]
 
-    # the groups
+    def floor(self, case: str, key: str, argv: Sequence[str], root: Path, **kw: Any) -> None:
+        self.measure(case, key, argv, root=root, tool="floor", warmup=True, **kw)
+
+    # the run
 
     def run_all(self) -> None:
         if self.afsreg is None:
             raise SystemExit(
                 "afsreg is not installed (pip install -e .), nor named by AFSREG_BENCH_AFSREG"
             )
-        keys = sorted(
-            {
-                *self.plan.validate,
-                self.plan.precommit,
-                self.plan.sync,
-                self.plan.history,
-                self.plan.chain,
-                *self.plan.list_diff,
-                *self.plan.check_jsonschema,
-                self.plan.gto,
-                self.plan.floors,
-            },
-            key=lambda k: self.plan.specs[k].versions,
-        )
-        for key in keys:
-            self._progress(f"generate registry {key}")
-            self.registry(key)
         self.pg, self.pg_reason = PgServer.find()
         try:
-            self.floors()
-            self.validate_group()
-            self.precommit_group()
-            self.sync_group()
-            self.history_group()
-            self.list_diff_group()
-            self.answers_group()
-            self.compare_group()
+            for key in self.plan.sizes:
+                self.scale_cases(key)
+            if self.plan.history:
+                self.history_cases(self.plan.history)
+            self.compare_cases()
         finally:
             if self.pg is not None:
                 self.pg.cleanup()
-        self.apply_targets()
+        judge(self.results, self.plan.sizes)
 
-    def floors(self) -> None:
-        key = self.plan.floors
+    def scale_cases(self, key: str) -> None:
+        """Every case of issue 16's table, and issue 13's answers, on one registry."""
         root = self.registry(key)
-        python = _python_of(self.afsreg)
+        shutil.rmtree(root / ".git" / "afsreg", ignore_errors=True)
+        self.floor_cases(key, root)
         self.measure(
-            "floor: python start-up + import afsreg.cli",
+            report.VALIDATE_COLD,
             key,
-            [python, "-c", "import afsreg.cli"],
+            self.afsreg_cmd("validate"),
             root=root,
-            tool="floor",
-            warmup=True,
+            cold=True,
+            prepare=self.cold(root),
         )
+        self.measure(report.VALIDATE_WARM, key, self.afsreg_cmd("validate"), root=root, warmup=True)
+        self.precommit_cases(key, root)
+        sqlite_file = self.sync_cases(key, root)
+        self.measure(report.LIST_WARM, key, self.afsreg_cmd("list"), root=root, warmup=True)
+        self.answer_cases(key, root, sqlite_file)
+
+    def floor_cases(self, key: str, root: Path) -> None:
+        python = self.python
+        env = _env_with_pythonpath(REPO)
+        self.floor(report.START_UP, key, [python, "-c", "pass"], root)
+        self.floor(report.IMPORT_CLI, key, [python, "-c", "import afsreg.cli"], root)
+        self.floor(report.REV_PARSE, key, ["git", "rev-parse", "HEAD:models"], root)
+        self.floor(report.LS_TREE, key, ["git", "ls-tree", "HEAD:models"], root)
+        # The parse floor costs seconds at 100k: once, without a warm-up run.
+        large = self.large(key)
         self.measure(
-            "floor: read + C-parse, one process",
+            report.PARSE,
             key,
             [python, "-m", "bench.floors", "parse", str(root)],
             root=root,
             tool="floor",
-            warmup=True,
-            env=_env_with_pythonpath(REPO),
+            warmup=not large,
+            runs=1 if large else None,
+            env=env,
         )
-        self.measure(
-            "floor: read + C-parse + Draft7 validate, one process",
-            key,
-            [python, "-m", "bench.floors", "validate", str(root)],
-            root=root,
-            tool="floor",
-            warmup=True,
-            env=_env_with_pythonpath(REPO),
-        )
-        self.measure(
-            "floor: git log --name-status -- models/",
+        if int(self.info(key)["versions"]) <= DRAFT7_FLOOR_MAX:
+            self.measure(
+                report.DRAFT7,
+                key,
+                [python, "-m", "bench.floors", "validate", str(root)],
+                root=root,
+                tool="floor",
+                runs=1 if int(self.info(key)["versions"]) > 1_000 else None,
+                env=env,
+            )
+        self.floor(
+            report.GIT_LOG,
             key,
             ["git", "log", "--name-status", "--format=%H %P", "-M90%", "HEAD", "--", "models/"],
-            root=root,
-            tool="floor",
-            warmup=True,
+            root,
+            runs=1 if large else None,
         )
 
-    def validate_group(self) -> None:
-        for key in self.plan.validate:
-            root = self.registry(key)
-            self.measure(
-                "validate cold",
-                key,
-                self.afsreg_cmd("validate"),
-                root=root,
-                prepare=self.cold(root),
-            )
-            self.measure("validate warm", key, self.afsreg_cmd("validate"), root=root, warmup=True)
-
-    def precommit_group(self) -> None:
-        key = self.plan.precommit
-        root = self.registry(key)
+    def precommit_cases(self, key: str, root: Path) -> None:
+        """Both hook forms with one changed, staged file, the cache warm from the last commit."""
         path = str(self.info(key)["sample_file"])
         entry = _hook_entry()
         if entry[0] == "afsreg":
@@ -469,7 +430,8 @@ class Bench:
         original = (root / path).read_bytes()
 
         def change(i: int) -> None:
-            # A new description each run, staged, as `git commit` would have it.
+            # A new description each run, staged, as `git commit` has it when the hook runs
+            # (the framework stashes unstaged changes, so the work tree equals the index).
             text = original.replace(
                 b"\ndescription: ", f"\ndescription: bench edit {i + 2}, ".encode(), 1
             )
@@ -479,49 +441,61 @@ class Bench:
         # The cache is warm from the previous commit's hook run: the usual case.
         run_once(self.afsreg_cmd("validate"), root)
         self.measure(
-            "pre-commit: validate one changed file",
+            report.HOOK_FRAMEWORK, key, [*entry, path], root=root, prepare=change, warmup=True
+        )
+        self.floor(
+            report.DIFF_INDEX,
             key,
-            [*entry, path],
+            ["git", "diff-index", "--cached", "HEAD", "--", "models/"],
+            root,
+            prepare=change,
+        )
+        # The plain hook is the shell script itself, finding afsreg on PATH as installed.
+        hook_env = dict(os.environ)
+        hook_env["PATH"] = os.pathsep.join([str(Path(self.afsreg or "").parent), hook_env["PATH"]])
+        self.measure(
+            report.HOOK_GIT,
+            key,
+            ["/bin/sh", str(REPO / "hooks" / "pre-commit")],
             root=root,
             prepare=change,
             warmup=True,
+            env=hook_env,
         )
         self.measure(
-            "pre-commit: validate one changed file, cold cache",
+            report.HOOK_FRAMEWORK_COLD,
             key,
             [*entry, path],
             root=root,
+            cold=True,
             prepare=self.cold(root, then=change),
         )
         _git(root, "reset", "-q", "--hard", str(self.info(key)["head"]))
+        run_once(self.afsreg_cmd("validate"), root)  # leave the cache warm for what follows
 
-    def sync_group(self) -> None:
-        key = self.plan.sync
-        root = self.registry(key)
-        sync_help = run_once(self.afsreg_cmd("sync", "--help"), root)
-        targets: list[tuple[str, str | None, str]] = [("sqlite", None, "")]
-        if self.pg is not None:
-            targets.append(("postgresql", self.pg.url, ""))
-        else:
-            targets.append(("postgresql", None, self.pg_reason))
-        for dialect, url, why in targets:
-            cases = [f"sync {dialect} full", f"sync {dialect} incremental", f"sync {dialect} no-op"]
-            if sync_help.returncode != 0:
-                for case in cases:
-                    self.measure(
-                        case, key, self.afsreg_cmd("sync"), root=root
-                    )  # reports the failure
-                continue
-            if dialect == "postgresql" and url is None:
-                for case in cases:
-                    self.skip(case, key, why)
-                continue
-            self.sync_cases(key, root, dialect, url)
-        _git(root, "reset", "-q", "--hard", str(self.info(key)["head"]))
-
-    def sync_cases(self, key: str, root: Path, dialect: str, pg_url: str | None) -> None:
+    def sync_cases(self, key: str, root: Path) -> Path | None:
+        """Full, incremental and no-op sync into SQLite and PostgreSQL; the SQLite file left."""
         sqlite_file = WORK_DIR / f"sync-{key}.sqlite3"
-        url = pg_url if pg_url is not None else f"sqlite:///{sqlite_file}"
+        sync_help = run_once(self.afsreg_cmd("sync", "--help"), root)
+        targets: list[tuple[str, str | None]] = [("sqlite", f"sqlite:///{sqlite_file}")]
+        targets.append(("postgresql", self.pg.url if self.pg is not None else None))
+        synced: Path | None = None
+        for dialect, url in targets:
+            cases = [report.sync_case(dialect, k) for k in ("full", "incremental", "no-op")]
+            if sync_help.returncode != 0:
+                for case in cases:  # reports the failure
+                    self.measure(case, key, self.afsreg_cmd("sync"), root=root)
+                continue
+            if url is None:
+                for case in cases:
+                    self.skip(case, key, self.pg_reason)
+                continue
+            if self.sync_one(key, root, dialect, url, sqlite_file) and dialect == "sqlite":
+                synced = sqlite_file
+        _git(root, "reset", "-q", "--hard", str(self.info(key)["head"]))
+        return synced
+
+    def sync_one(self, key: str, root: Path, dialect: str, url: str, sqlite_file: Path) -> bool:
         argv = self.afsreg_cmd("sync", "--database-url", url)
         head = str(self.info(key)["head"])
         path = str(self.info(key)["sample_file"])
@@ -529,7 +503,7 @@ class Bench:
 
         def fresh_database(_i: int) -> None:
             _git(root, "reset", "-q", "--hard", head)
-            if self.pg is not None and dialect == "postgresql":
+            if dialect == "postgresql" and self.pg is not None:
                 self.pg.recreate()
             else:
                 for suffix in ("", "-wal", "-shm", "-journal"):
@@ -543,45 +517,45 @@ class Bench:
             (root / path).write_bytes(text)
             _git(root, "commit", "-q", "-m", f"bench: edit {path}", "--", path)
 
-        self.measure(f"sync {dialect} full", key, argv, root=root, prepare=fresh_database)
+        full = report.sync_case(dialect, "full")
+        incremental = report.sync_case(dialect, "incremental")
+        noop = report.sync_case(dialect, "no-op")
+        # A full sync into a fresh database; afsreg's own cache under .git/ stays warm.
+        self.measure(full, key, argv, root=root, cold=True, prepare=fresh_database)
         fresh_database(0)
         first = run_once(argv, root)
         if first.returncode != 0:
-            for case in (f"sync {dialect} incremental", f"sync {dialect} no-op"):
+            for case in (incremental, noop):
                 self.measure(case, key, argv, root=root)
-            return
-        self.measure(f"sync {dialect} incremental", key, argv, root=root, prepare=one_change)
-        self.measure(f"sync {dialect} no-op", key, argv, root=root, warmup=True)
-
-    def history_group(self) -> None:
-        key = self.plan.history
-        root = self.registry(key)
-        ref = str(self.info(key)["most_edited"])
-        for case, argv in (
-            ("log NAME@VERSION", self.afsreg_cmd("log", ref)),
-            ("blame NAME@VERSION", self.afsreg_cmd("blame", ref)),
-        ):
-            self.measure(f"{case} cold", key, argv, root=root, prepare=self.cold(root))
-            self.measure(f"{case} warm", key, argv, root=root, warmup=True)
-        chain_key = self.plan.chain
-        chain_root = self.registry(chain_key)
-        chain_head = self.info(chain_key)["chain_head"]
-        if chain_head:
-            depth = self.plan.specs[chain_key].chain_depth
-            self.measure(
-                f"lineage on a {depth}-deep parent chain",
-                chain_key,
-                self.afsreg_cmd("lineage", str(chain_head)),
-                root=chain_root,
-                warmup=True,
+            return False
+        self.measure(incremental, key, argv, root=root, prepare=one_change, warmup=True)
+        self.measure(noop, key, argv, root=root, warmup=True)
+        if dialect == "sqlite":
+            sql = (
+                "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("
+                "'SELECT * FROM artifacts WHERE name = ? AND version_tag = ?', "
+                "(sys.argv[2], sys.argv[3])).fetchall()"
             )
+            model, version = _name_version(path)
+            self.floor(
+                report.SQLITE_READ,
+                key,
+                [self.python, "-c", sql, str(sqlite_file), model, version],
+                root,
+            )
+        else:
+            sql = (
+                "import psycopg,sys; psycopg.connect(sys.argv[1]).execute("
+                "'SELECT * FROM artifacts WHERE name = %s AND version_tag = %s', "
+                "(sys.argv[2], sys.argv[3])).fetchall()"
+            )
+            model, version = _name_version(path)
+            self.floor(report.PG_READ, key, [self.python, "-c", sql, url, model, version], root)
+        return True
 
-    def answers_group(self) -> None:
-        """resolve, resolve --at and search, beside the start-up floor and the same question in SQL."""
-        key = self.plan.history
-        root = self.registry(key)
-        wanted = ("resolve", "search", "sql:")
-        if not any(self.wanted(c) for c in wanted):
+    def answer_cases(self, key: str, root: Path, sqlite_file: Path | None) -> None:
+        """resolve, resolve --at and search (issue 13), beside the same question in SQL."""
+        if not any(self.wanted(c) for c in (report.RESOLVE, report.RESOLVE_AT, report.SEARCH)):
             return
         listing = subprocess.run(
             self.afsreg_cmd(
@@ -593,12 +567,11 @@ class Bench:
             check=False,
         )
         if listing.returncode != 0:
-            why = f"deployments failed: {_first_line(listing.stderr)}"
-            self.skip("resolve NAME@production warm", key, why)
+            self.skip(report.RESOLVE, key, f"deployments failed: {_first_line(listing.stderr)}")
             return
         active = json.loads(listing.stdout)["active"]
         if not active:
-            self.skip("resolve NAME@production warm", key, "nothing deployed in production")
+            self.skip(report.RESOLVE, key, "nothing deployed in production")
             return
         name = active[len(active) // 2]["model"]
         times = [
@@ -616,153 +589,134 @@ class Bench:
         sqlite_when = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(middle))
         expr = "promotion = 'promoted' AND metrics.accuracy > 0.9"
         cases = [
-            ("resolve NAME@production warm", ["resolve", f"{name}@production"], (0,)),
-            (
-                "resolve NAME@production --at DATE warm",
-                ["resolve", f"{name}@production", "--at", when],
-                (0, 1),
-            ),
-            (
-                "search metric > x ORDER BY metric warm",
-                ["search", expr, "--order-by", "metrics.accuracy desc", "--limit", "20"],
-                (0,),
-            ),
-        ]
+            (report.RESOLVE, ["resolve", f"{name}@production"], (0,)),
+            (report.RESOLVE_AT, ["resolve", f"{name}@production", "--at", when], (0, 1)),
+            (report.SEARCH, ["search", expr, "--order-by", "metrics.accuracy desc", "--limit", "20"], (0,)),
+        ]  # fmt: skip
         for case, args, codes in cases:
             self.measure(case, key, self.afsreg_cmd(*args), root=root, warmup=True, ok_codes=codes)
-        # The same questions through SQL, on the synced embedded file.
-        database = WORK_DIR / f"answers-{key}.sqlite3"
-        database.unlink(missing_ok=True)
-        synced = run_once(self.afsreg_cmd("sync", "--database-url", f"sqlite:///{database}"), root)
-        python = _python_of(self.afsreg)
-        sql = [python, "-m", "bench.sql", str(database)]
-        env = _env_with_pythonpath(REPO)
-        sql_cases = [
-            ("sql: resolve NAME@production (sqlite)", ["resolve-env", f"model={name}", "env=production"], (0,)),
-            ("sql: deployed at DATE (sqlite)", ["deployed-at", "env=production", f"t={sqlite_when}"], (0, 1)),
-            ("sql: promoted with accuracy > x, best first (sqlite)", ["promoted-by-accuracy", "min_accuracy=0.9"], (0, 1)),
-        ]  # fmt: skip
-        for case, args, codes in sql_cases:
+        if sqlite_file is None:
+            database = WORK_DIR / f"answers-{key}.sqlite3"
+            database.unlink(missing_ok=True)
+            synced = run_once(
+                self.afsreg_cmd("sync", "--database-url", f"sqlite:///{database}"), root
+            )
             if synced.returncode != 0:
-                self.skip(case, key, f"sync failed: {synced.stderr_head}")
-                continue
+                self.skip(report.SQL_RESOLVE, key, f"sync failed: {synced.stderr_head}")
+                return
+            sqlite_file = database
+        sql = [self.python, "-m", "bench.sql", str(sqlite_file)]
+        sql_cases = [
+            (report.SQL_RESOLVE, ["resolve-env", f"model={name}", "env=production"], (0,)),
+            (report.SQL_AT, ["deployed-at", "env=production", f"t={sqlite_when}"], (0, 1)),
+            (report.SQL_SEARCH, ["promoted-by-accuracy", "min_accuracy=0.9"], (0, 1)),
+        ]
+        for case, args, codes in sql_cases:
+            self.floor(
+                case, key, [*sql, *args], root, env=_env_with_pythonpath(REPO), ok_codes=codes
+            )
+
+    def history_cases(self, key: str) -> None:
+        root = self.registry(key)
+        ref = str(self.info(key)["most_edited"])
+        for case, argv in (
+            ("log NAME@VERSION", self.afsreg_cmd("log", ref)),
+            ("blame NAME@VERSION", self.afsreg_cmd("blame", ref)),
+        ):
+            self.measure(f"{case} cold", key, argv, root=root, cold=True, prepare=self.cold(root))
+            self.measure(f"{case} warm", key, argv, root=root, warmup=True)
+        chain_head = self.info(key)["chain_head"]
+        if chain_head:
+            depth = self.plan.specs[key].chain_depth
             self.measure(
-                case,
+                f"lineage on a {depth}-deep parent chain",
                 key,
-                [*sql, *args],
+                self.afsreg_cmd("lineage", str(chain_head)),
                 root=root,
                 warmup=True,
-                tool="floor",
-                env=env,
-                ok_codes=codes,
             )
+        back = min(100, int(self.info(key)["commits"]) - 1)
         self.measure(
-            "floor: python start-up + import sqlite3",
+            f"diff HEAD~{back} HEAD",
             key,
-            [python, "-c", "import sqlite3"],
+            self.afsreg_cmd("diff", f"HEAD~{back}", "HEAD"),
             root=root,
-            tool="floor",
             warmup=True,
         )
 
-    def list_diff_group(self) -> None:
-        for key in self.plan.list_diff:
-            root = self.registry(key)
-            commits = int(self.info(key)["commits"])
-            back = min(100, commits - 1)
-            self.measure("list", key, self.afsreg_cmd("list"), root=root, warmup=True)
-            self.measure(
-                f"diff HEAD~{back} HEAD",
-                key,
-                self.afsreg_cmd("diff", f"HEAD~{back}", "HEAD"),
-                root=root,
-                warmup=True,
-            )
-
-    def compare_group(self) -> None:
+    def compare_cases(self) -> None:
         for key in self.plan.check_jsonschema:
-            root = self.registry(key)
-            case = "check-jsonschema --schemafile (same files)"
-            files = sorted(str(p.relative_to(root)) for p in (root / "models").glob("*/*.yaml"))
-            argv = [
-                self.check_jsonschema or "check-jsonschema",
-                "--schemafile",
-                "schemas/model_version.schema.json",
-                *files,
-            ]
-            if self.check_jsonschema is None:
-                self.skip(
-                    case,
-                    key,
-                    "check-jsonschema not found (PATH, AFSREG_BENCH_CHECK_JSONSCHEMA)",
-                    tool="check-jsonschema",
-                )
+            if not self.wanted(report.CHECK_JSONSCHEMA):
                 continue
-            self.measure(
-                case,
+            root = self.registry(key)
+            if key not in self.plan.sizes:
+                self.measure(
+                    report.VALIDATE_COLD,
+                    key,
+                    self.afsreg_cmd("validate"),
+                    root=root,
+                    cold=True,
+                    prepare=self.cold(root),
+                )
+            files = sorted(str(p.relative_to(root)) for p in (root / "models").glob("*/*.yaml"))
+            if self.check_jsonschema is None:
+                why = "check-jsonschema not found (PATH, AFSREG_BENCH_CHECK_JSONSCHEMA)"
+                self.skip(report.CHECK_JSONSCHEMA, key, why, tool="check-jsonschema")
+                continue
+            argv = [self.check_jsonschema, "--schemafile", "schemas/model_version.schema.json"]
+            measured = self.measure(
+                report.CHECK_JSONSCHEMA,
                 key,
-                argv,
+                [*argv, *files],
                 root=root,
                 runs=self.plan.slow_runs,
                 tool="check-jsonschema",
-                compare_to="validate cold",
+                compare_to=report.VALIDATE_COLD,
             )
-            self.results[-1].argv = [*argv[:3], f"<{len(files)} files>"] if self.results else argv
-        key = self.plan.gto
-        root = self.registry(key)
-        model = str(self.info(key)["sample_model"])
-        self.measure(
-            "log NAME (whole model)", key, self.afsreg_cmd("log", model), root=root, warmup=True
-        )
-        if self.plan.gto not in self.plan.list_diff:
-            self.measure("list", key, self.afsreg_cmd("list"), root=root, warmup=True)
-        for case, argv, compare in (
-            ("gto show", ["show"], "list"),
-            ("gto history", ["history", model], "log NAME (whole model)"),
-        ):
-            if self.gto is None:
-                self.skip(case, key, "gto not found (PATH, AFSREG_BENCH_GTO)", tool="gto")
+            if measured is not None:
+                measured.argv = [*argv, f"<{len(files)} files>"]
+        for key in self.plan.gto:
+            if not (self.wanted(report.GTO_SHOW) or self.wanted(report.GTO_HISTORY)):
                 continue
+            root = self.registry(key)
+            model = str(self.info(key)["sample_model"])
+            if key not in self.plan.sizes:
+                self.measure(report.LIST_WARM, key, self.afsreg_cmd("list"), root=root, warmup=True)
             self.measure(
-                case,
-                key,
-                [self.gto, *argv],
-                root=root,
-                runs=self.plan.slow_runs,
-                tool="gto",
-                compare_to=compare,
+                report.LOG_NAME, key, self.afsreg_cmd("log", model), root=root, warmup=True
             )
+            for case, argv, compare in (
+                (report.GTO_SHOW, ["show"], report.LIST_WARM),
+                (report.GTO_HISTORY, ["history", model], report.LOG_NAME),
+            ):
+                if self.gto is None:
+                    self.skip(case, key, "gto not found (PATH, AFSREG_BENCH_GTO)", tool="gto")
+                    continue
+                self.measure(
+                    case,
+                    key,
+                    [self.gto, *argv],
+                    root=root,
+                    runs=self.plan.slow_runs,
+                    tool="gto",
+                    compare_to=compare,
+                )
 
-    # targets and ratios
 
-    def apply_targets(self) -> None:
-        by_case = {(r.case, r.spec): r for r in self.results}
-        for r in self.results:
-            if r.compare_to and r.median is not None:
-                ours = by_case.get((r.compare_to, r.spec))
-                if ours is not None and ours.median:
-                    r.ratio = r.median / ours.median
-        for case, key, kind, limit in TARGETS:
-            found = by_case.get((case, key))
-            if found is None or key not in self.plan.specs:
-                continue
-            r = found
-            if kind == "s":
-                r.target = f"<= {limit:g} s"
-                value = r.median
-                met = value is not None and value <= limit
-            elif kind == "mb":
-                r.target = (r.target + ", " if r.target else "") + f"<= {limit:g} MB"
-                value = r.peak_mb
-                met = value is not None and value <= limit
-            else:
-                r.target = f">= {limit:g}x"
-                value = r.ratio
-                met = value is not None and value >= limit
-            if value is None:
-                r.verdict = "n/a"
-            elif r.verdict in (None, "met"):
-                r.verdict = "met" if met else "MISSED"
+def judge(results: list[Result], sizes: Sequence[str]) -> None:
+    """Ratios to the other tools and the issue's verdicts, written afresh on each result."""
+    for r in results:
+        r.ratio, r.targets = None, []
+    report.apply_ratios(results)
+    report.apply_targets(
+        results, report.issue_targets(), peak_size="100k" if "100k" in sizes else None
+    )
+
+
+def _name_version(path: str) -> tuple[str, str]:
+    """models/NAME/VERSION.yaml -> (NAME, VERSION)."""
+    parts = Path(path).parts
+    return parts[1], Path(parts[2]).stem
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
@@ -919,46 +873,30 @@ def tool_versions(bench: Bench) -> dict[str, str | None]:
 # -- output ----------------------------------------------------------------------------------------
 
 
-def table(results: list[Result]) -> str:
-    from tabulate import tabulate
-
-    rows = []
+def chart_series(
+    results: Sequence[Result], sizes: Sequence[str]
+) -> list[tuple[str, list[tuple[float, float]], bool]]:
+    """One line per afsreg case or floor measured at two sizes or more; floors dashed."""
+    lines: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for r in results:
-        median = r.median
-        spread = f"{min(r.samples):.3f}-{max(r.samples):.3f}" if r.samples else ""
-        vs = ""
-        if r.ratio is not None:
-            vs = f"{r.ratio:.1f}x slower than afsreg `{r.compare_to}`"
-        status = r.status if r.status != "ok" else (r.verdict or "")
-        if r.status == "ok" and r.target:
-            status = f"{r.verdict} ({r.target})"
-        rows.append(
-            [
-                r.case if r.tool in ("afsreg",) else f"{r.case}",
-                f"{r.versions:,} v / {r.commits:,} c",
-                f"{median:.3f}" if median is not None else "-",
-                spread,
-                f"{r.peak_mb:.0f}" if r.peak_mb is not None else "-",
-                vs,
-                status,
-            ]
-        )
-    return tabulate(
-        rows,
-        headers=[
-            "case",
-            "registry",
-            "median s",
-            "min-max s",
-            "peak MB",
-            "comparison",
-            "target / status",
-        ],
-        tablefmt="github",
+        if r.spec in sizes and r.tool in ("afsreg", "floor") and r.median is not None:
+            lines.setdefault((r.case, r.tool), []).append((float(r.versions), r.median))
+    return [
+        (re.sub(r" \([^)]*\)", "", case.removeprefix("floor: ")), points, tool == "floor")
+        for (case, tool), points in lines.items()
+        if len(points) >= 2
+    ]
+
+
+def runs_text(plan: Plan) -> str:
+    return (
+        f"{plan.runs} warm / {plan.cold_runs} cold, {plan.large_runs} / {plan.large_cold_runs} "
+        f"from {LARGE:,} versions, {plan.slow_runs} for check-jsonschema and GTO "
+        "(warm cases after one untimed run)"
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=__doc__,
@@ -966,10 +904,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--size", choices=sorted(PLANS), default="smoke")
     parser.add_argument(
-        "--runs", type=int, default=None, help="timed runs per case (default: by size)"
+        "--sizes",
+        metavar="LIST",
+        help="registry sizes to run the scale cases at, e.g. 1k,10k (default: the plan's)",
+    )
+    parser.add_argument("--runs", type=int, help="timed warm runs per case (default: by plan)")
+    parser.add_argument(
+        "--large-runs",
+        type=int,
+        help=f"timed runs per case from {LARGE:,} versions, warm and cold (default: by plan)",
     )
     parser.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"default: {DEFAULT_JSON}")
+    parser.add_argument(
+        "--chart", type=Path, default=DEFAULT_CHART, help=f"SVG chart; default: {DEFAULT_CHART}"
+    )
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"also write the chart to {DOC_CHART.relative_to(REPO)} and the tables into "
+        f"the marked section of {DOC.relative_to(REPO)}",
+    )
     parser.add_argument(
         "--regenerate", action="store_true", help="rebuild the registries even if cached"
     )
@@ -979,37 +934,103 @@ def main(argv: list[str] | None = None) -> int:
         help="cold runs also drop the OS page cache (needs root)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="run nothing: print the tables of a saved results file (and --write-docs)",
+    )
+    return parser.parse_args(argv)
+
+
+def results_from(saved: dict[str, Any]) -> list[Result]:
+    """The results of a saved run (its JSON), as the harness had them."""
+    names = {f.name for f in dataclasses.fields(Result)}
+    return [Result(**{k: v for k, v in r.items() if k in names}) for r in saved["results"]]
+
+
+def write_outputs(
+    out: dict[str, Any], results: list[Result], chart_path: Path, write_docs: bool
+) -> None:
+    """The chart (always) and, with write_docs, the chart and tables in docs/."""
+    sizes = out["sizes"]
+    svg = chart.svg_chart(chart_series(results, sizes), "afsreg: wall time against registry size")
+    chart_path.parent.mkdir(parents=True, exist_ok=True)
+    chart_path.write_text(svg)
+    if write_docs:
+        DOC_CHART.write_text(svg)
+        section = report.doc_section(out, results, sizes)
+        DOC.write_text(report.replace_section(DOC.read_text(), section))
+
+
+def choose_plan(args: argparse.Namespace) -> Plan:
     plan = PLANS[args.size]
+    if args.sizes:
+        sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
+        unknown = [s for s in sizes if s not in plan.specs]
+        if unknown:
+            raise SystemExit(
+                f"unknown size(s) {', '.join(unknown)}; known: {', '.join(plan.specs)}"
+            )
+        sizes = tuple(sorted(sizes, key=lambda s: plan.specs[s].versions))
+        plan = dataclasses.replace(plan, sizes=sizes)
     if args.runs:
-        plan = dataclasses.replace(plan, runs=args.runs, slow_runs=min(plan.slow_runs, args.runs))
+        plan = dataclasses.replace(plan, runs=args.runs, cold_runs=min(plan.cold_runs, args.runs))
+    if args.large_runs:
+        plan = dataclasses.replace(
+            plan,
+            large_runs=args.large_runs,
+            large_cold_runs=min(plan.large_cold_runs, args.large_runs),
+        )
+    return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        results = results_from(saved)
+        judge(results, saved["sizes"])
+        print(saved["table"] + "\n\n" + saved["growth"])
+        write_outputs(saved, results, args.chart, args.write_docs)
+        return 0
+    plan = choose_plan(args)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     load_before = _load_average()
     bench = Bench(plan, args)
     bench.run_all()
     elapsed = time.perf_counter() - started
-    text = table(bench.results)
+    text = report.table(bench.results)
+    growth = report.growth_table(bench.results, plan.sizes)
     print(text)
+    if len(plan.sizes) > 1:
+        print("\n" + growth)
     failed = [
         r for r in bench.results if r.status.startswith("failed") and r.tool in ("afsreg", "floor")
     ]
-    report = {
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    out: dict[str, Any] = {
         "size": args.size,
-        "runs": plan.runs,
-        "slow_runs": plan.slow_runs,
-        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "sizes": list(plan.sizes),
+        "runs": dataclasses.asdict(plan) | {"specs": None},
+        "runs_text": runs_text(plan),
+        "command": command.strip(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {**machine(), "load_average_at_start": load_before},
         "tools": tool_versions(bench),
         "registries": bench.registries,
         "results": [r.as_dict() for r in bench.results],
         "seconds": round(elapsed, 1),
         "table": text,
+        "growth": growth,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    args.json.write_text(json.dumps(out, indent=2) + "\n")
+    write_outputs(out, bench.results, args.chart, args.write_docs)
     print(
-        f"\n{len(bench.results)} cases in {elapsed:.0f} s; JSON: {args.json}"
+        f"\n{len(bench.results)} cases in {elapsed:.0f} s; JSON: {args.json}; chart: {args.chart}"
+        + (f"; docs: {DOC.relative_to(REPO)}" if args.write_docs else "")
         + (f"; {len(failed)} afsreg case(s) FAILED" if failed else "")
     )
     return 1 if failed else 0

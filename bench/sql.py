@@ -19,7 +19,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "database.md"
 def query(name: str) -> str:
     for block in re.findall(r"```sql\n(.*?)```", DOC.read_text(), re.S):
         if block.startswith(f"-- query: {name}\n"):
-            return block
+            return str(block)
     raise SystemExit(f"docs/database.md has no query named {name}")
 
 
