@@ -324,7 +324,7 @@ def doc_section(report: dict[str, Any], results: Sequence[Result], sizes: Sequen
     """The marked section of docs/performance.md: how the run was made, then the three tables."""
     machine = report["machine"]
     load = machine.get("load_average_at_start"), machine.get("load_average")
-    tools = ", ".join(f"{k} {v}" for k, v in report["tools"].items() if v)
+    tools = ", ".join(str(v) for v in report["tools"].values() if v)
     lines = [
         f"Run `{report['command']}` on {report['date']}, {report['seconds']:.0f} s in all; "
         f"{machine['cpus']} CPUs ({machine['cpu']}), Python {machine['python']}, "
@@ -334,10 +334,11 @@ def doc_section(report: dict[str, Any], results: Sequence[Result], sizes: Sequen
         "",
         "![time against registry size](performance-scale.svg)",
         "",
-        "### Growth with registry size",
-        "",
-        growth_table(results, sizes),
-        "",
+        *(
+            ["### Growth with registry size", "", growth_table(results, sizes), ""]
+            if len(sizes) > 1
+            else []
+        ),
         "### Targets",
         "",
         targets_table(results),

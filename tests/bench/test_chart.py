@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+# bench/ is not part of the installed package: import it from the repository.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import chart
 

@@ -1,8 +1,0 @@
-"""bench/ is not part of the installed package: make the repository's root importable."""
-
-import sys
-from pathlib import Path
-
-ROOT = str(Path(__file__).resolve().parents[2])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
