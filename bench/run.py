@@ -202,6 +202,8 @@ class Bench:
         self.only = re.compile(args.only) if args.only else None
         self.pg: PgServer | None = None
         self.pg_reason = ""
+        self.header: dict[str, Any] = {}  # what the JSON says of the run; set by main
+        self.started = time.perf_counter()
 
     # registries
 
@@ -245,7 +247,30 @@ class Bench:
     def wanted(self, case: str) -> bool:
         return self.only is None or bool(self.only.search(case))
 
-    def measure(
+    def measure(self, case: str, key: str, argv: Sequence[str], **kw: Any) -> Result | None:
+        """Time argv ``runs`` times (by default: by size, and cold or warm) after ``prepare``.
+
+        The results so far are saved after each case, so a long run stopped halfway
+        keeps what it measured (``--render`` reads the file).
+        """
+        result = self._measure(case, key, argv, **kw)
+        if result is not None:
+            self.checkpoint()
+        return result
+
+    def checkpoint(self) -> None:
+        self.args.json.parent.mkdir(parents=True, exist_ok=True)
+        partial = {
+            **self.header,
+            "partial": True,
+            "seconds": round(time.perf_counter() - self.started, 1),
+            "machine": {**self.header.get("machine", {}), "load_average": _load_average()},
+            "registries": self.registries,
+            "results": [r.as_dict() for r in self.results],
+        }
+        self.args.json.write_text(json.dumps(partial, indent=2) + "\n")
+
+    def _measure(
         self,
         case: str,
         key: str,
@@ -261,7 +286,6 @@ class Bench:
         env: dict[str, str] | None = None,
         ok_codes: tuple[int, ...] = (0,),
     ) -> Result | None:
-        """Time argv ``runs`` times (by default: by size, and cold or warm) after ``prepare``."""
         if not self.wanted(case):
             return None
         info = self.info(key)
@@ -996,14 +1020,29 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(args.render.read_text())
         results = results_from(saved)
         judge(results, saved["sizes"])
-        print(saved["table"] + "\n\n" + saved["growth"])
+        print(report.table(results))
+        if len(saved["sizes"]) > 1:
+            print("\n" + report.growth_table(results, saved["sizes"]))
+        if saved.get("partial"):
+            print(f"\n(a run stopped after {len(results)} cases)")
         write_outputs(saved, results, args.chart, args.write_docs)
         return 0
     plan = choose_plan(args)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    load_before = _load_average()
     bench = Bench(plan, args)
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    bench.header = {
+        "size": args.size,
+        "sizes": list(plan.sizes),
+        "runs": dataclasses.asdict(plan) | {"specs": None},
+        "runs_text": runs_text(plan),
+        "command": command.strip(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": {**machine(), "load_average_at_start": _load_average()},
+        "tools": tool_versions(bench),
+        "seconds": 0.0,
+    }
     bench.run_all()
     elapsed = time.perf_counter() - started
     text = report.table(bench.results)
@@ -1014,16 +1053,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = [
         r for r in bench.results if r.status.startswith("failed") and r.tool in ("afsreg", "floor")
     ]
-    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     out: dict[str, Any] = {
-        "size": args.size,
-        "sizes": list(plan.sizes),
-        "runs": dataclasses.asdict(plan) | {"specs": None},
-        "runs_text": runs_text(plan),
-        "command": command.strip(),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {**machine(), "load_average_at_start": load_before},
-        "tools": tool_versions(bench),
+        **bench.header,
+        "machine": {**bench.header["machine"], "load_average": _load_average()},
         "registries": bench.registries,
         "results": [r.as_dict() for r in bench.results],
         "seconds": round(elapsed, 1),
