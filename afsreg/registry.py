@@ -14,12 +14,16 @@ with their cache, and the lookups, which share one index of versions.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from afsreg.checks.cross_file import cross_file_problems
+import pygit2
+
+from afsreg.checks.cross_file import cross_file_problems, global_problems, model_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.paths import MODELS_DIR, is_model_path
@@ -28,12 +32,13 @@ from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
 from afsreg.git.cache import CheckCache
-from afsreg.git.repo import resolve_root
+from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.git.sources import (
     SourceFile,
     git_blob_id,
     hidden_model_paths,
     index_files,
+    read_regular_file,
     rev_files,
     tree_files,
     working_tree_files,
@@ -41,8 +46,6 @@ from afsreg.git.sources import (
 from afsreg.problems import Problem
 
 if TYPE_CHECKING:
-    import pygit2
-
     from afsreg.git.asof import AsOf
 
 
@@ -62,34 +65,66 @@ class Registry:
     def __init__(
         self,
         root: Path,
-        files: list[SourceFile],
+        files: list[SourceFile] | None,
         *,
         rev: str | None = None,
         commit_id: str | None = None,
         schemas: Schemas | None = None,
         save_cache: bool = True,
         cache: CheckCache | None = None,
+        folders: Folders | None = None,
     ) -> None:
         self.root = root
         self.rev = rev
         self.as_of: AsOf | None = None  # set by open(at=...)
         self.commit_id = commit_id
         self.schemas = schemas or Schemas.load(root)
-        self.files = sorted(files, key=lambda f: f.path)
+        self._given = files
+        self._folders = folders if files is None else None
         self._save_cache = save_cache
-        self._results = self._check_files(cache)
-        self._versions: dict[str, ModelVersion] = {}  # by "name@version"
+        if cache is None:
+            cache = CheckCache.load(root, self.schemas.digest, enabled=save_cache)
+        self._cache = cache
+
+    @cached_property
+    def files(self) -> list[SourceFile]:
+        """Every file of the tree under models/, sorted by path (listed on first use)."""
+        if self._given is not None:
+            return sorted(self._given, key=lambda f: f.path)
+        assert self._folders is not None
+        listings = self._listings(sorted(self._folders.keys))
+        return sorted((f for files in listings.values() for f in files), key=lambda f: f.path)
+
+    @cached_property
+    def _results(self) -> dict[str, FileResult]:
+        results = self._check_files(self.files)
+        self._save()
+        return results
+
+    @cached_property
+    def _versions(self) -> dict[str, ModelVersion]:
+        """Every version by "name@version" (the first file by path wins a clash)."""
+        versions: dict[str, ModelVersion] = {}
         for source in self.files:
             summary = self._results[source.path].summary
             if summary is not None:
                 version = ModelVersion(source, summary)
-                self._versions.setdefault(version.ref_text, version)
-        self._ordered = sorted(
-            self._versions.values(), key=lambda v: (v.name, _safe_key(v.version))
-        )
-        self._by_name: dict[str, list[ModelVersion]] = {}
+                versions.setdefault(version.ref_text, version)
+        return versions
+
+    @cached_property
+    def _ordered(self) -> list[ModelVersion]:
+        return sorted(self._versions.values(), key=lambda v: (v.name, _safe_key(v.version)))
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[ModelVersion]]:
+        by_name: dict[str, list[ModelVersion]] = {}
         for v in self._ordered:
-            self._by_name.setdefault(v.name, []).append(v)
+            by_name.setdefault(v.name, []).append(v)
+        return by_name
+
+    def _materialized(self) -> bool:
+        return self._folders is None or "_by_name" in self.__dict__
 
     # -- construction -----------------------------------------------------
 
@@ -122,6 +157,9 @@ class Registry:
                     "not the whole registry; run `git sparse-checkout add models`, "
                     "or read a commit with --rev HEAD"
                 )
+            folders = _worktree_folders(resolved)
+            if folders is not None:
+                return cls(resolved, None, schemas=schemas, cache=cache, folders=folders)
             before = dict(cache.stat)
             files = working_tree_files(resolved, cache.stat, cache.trusted_before_ns)
             if cache.stat.keys() != before.keys() or any(
@@ -129,8 +167,9 @@ class Registry:
             ):
                 cache.dirty = True  # the stat cache learnt something: save it
             return cls(resolved, files, schemas=schemas, cache=cache)
-        files, commit_id = rev_files(resolved, rev)
-        return cls(resolved, files, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache)
+        repo = open_repo(resolved)
+        commit = resolve_commit(repo, rev)
+        return cls.at_commit(resolved, repo, commit, rev, schemas=schemas, cache=cache)
 
     @classmethod
     def open_model(
@@ -171,15 +210,37 @@ class Registry:
 
     @classmethod
     def at_commit(
-        cls, root: Path, repo: pygit2.Repository, commit: pygit2.Commit, rev: str
+        cls,
+        root: Path,
+        repo: pygit2.Repository,
+        commit: pygit2.Commit,
+        rev: str,
+        *,
+        schemas: Schemas | None = None,
+        cache: CheckCache | None = None,
     ) -> Registry:
-        """The registry in ``commit`` (already resolved from ``rev``) of ``repo`` at ``root``."""
-        return cls(root, tree_files(repo, commit.tree), rev=rev, commit_id=str(commit.id))
+        """The registry in ``commit`` (already resolved from ``rev``) of ``repo`` at ``root``.
+
+        Nothing is read up front: ``problems`` is answered from the cache by
+        the tree ids of the model folders, ``versions(name)`` reads one folder.
+        """
+        commit_id = str(commit.id)
+        folders = _tree_folders(root, repo, commit.tree)
+        if folders is None:
+            files = tree_files(repo, commit.tree)
+            return cls(root, files, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache)
+        return cls(
+            root, None, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache, folders=folders
+        )
 
     @classmethod
     def staged(cls, root: Path) -> Registry:
         """The registry as the git index holds it (what the next commit would contain)."""
-        return cls(root, index_files(root))
+        repo = open_repo(root)
+        folders = _index_folders(root, repo)
+        if folders is None:
+            return cls(root, index_files(root, repo=repo))
+        return cls(root, None, folders=folders)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
         """This registry with some files replaced, added (bytes) or removed (None)."""
@@ -199,30 +260,188 @@ class Registry:
             save_cache=False,
         )
 
-    def _check_files(self, cache: CheckCache | None) -> dict[str, FileResult]:
-        """Check every file, reusing cached results by blob id; misses run in parallel."""
-        if cache is None:
-            cache = CheckCache.load(self.root, self.schemas.digest, enabled=self._save_cache)
-        self._cache = cache
+    def _check_files(self, files: list[SourceFile]) -> dict[str, FileResult]:
+        """Check files, reusing cached results by blob id; misses run in parallel."""
+        cached = self._cache.get_many((s.blob_id, s.path) for s in files if not s.is_special)
         results: dict[str, FileResult] = {}
         misses: list[SourceFile] = []
-        live: set[str] = set()
-        for source in self.files:
-            raw = None if source.is_special else cache.get(source.blob_id, source.path)
+        for source in files:
+            raw = None if source.is_special else cached.get((source.blob_id, source.path))
             if raw is not None:
                 results[source.path] = FileResult.from_json(raw)
-                live.add(f"{source.blob_id}:{source.path}")
             else:
                 misses.append(source)
         for source, result in zip(misses, check_files_parallel(misses, self.schemas), strict=True):
             results[source.path] = result
             if not source.is_special:
-                cache.put(source.blob_id, source.path, result.to_json())
-                live.add(f"{source.blob_id}:{source.path}")
-        self._live_keys = live
-        if self._save_cache:
-            cache.save(live)
+                self._cache.put(source.blob_id, source.path, result.to_json())
         return results
+
+    def _save(self) -> None:
+        if self._save_cache:
+            self._cache.save()
+
+    # -- the model folders, cached by tree id ------------------------------
+
+    def _model_entries(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """What is cached about each named folder: its files, versions' facts, problems."""
+        assert self._folders is not None
+        keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
+        found = self._cache.store.get_many("model", keys.values())
+        entries = {}
+        for name, key in keys.items():
+            entry = found.get(key)
+            if entry is None:
+                entry = self._model_entry(name)
+                self._cache.store.put("model", key, entry)
+            entries[name] = entry
+        return entries
+
+    def _model_entry(self, name: str) -> dict[str, Any]:
+        """Check one model folder on its own (its files, and the rules inside the model)."""
+        assert self._folders is not None
+        files = self._folders.listing(name)
+        results = self._check_files(files)
+        versions = self._build_versions(files, results)
+        self._loaded[name] = versions
+        key = f"{self._cache.key}:{self._folders.keys[name]}"
+        self._cache.store.put("folder", key, [[f.path, f.blob_id, f.special] for f in files])
+        return {
+            "files": len(files),
+            "facts": [
+                [v.path, v.blob_id, v.version, v.artifact_id, v.parent, v.base_refs]
+                for v in versions
+            ],
+            "file": [_packed(p) for f in files for p in results[f.path].problems],
+            "local": [_packed(p) for p in model_problems(versions)],
+            "case": [f.path for f in files if is_model_path(f.path)],
+        }
+
+    def _listings(self, names: list[str]) -> dict[str, list[SourceFile]]:
+        """The files of each named folder, from the cache by tree id (listed when missing)."""
+        assert self._folders is not None
+        folders = self._folders
+        keys = {name: f"{self._cache.key}:{folders.keys[name]}" for name in names}
+        found = self._cache.store.get_many("folder", keys.values())
+        listings = {}
+        for name, key in keys.items():
+            rows = found.get(key)
+            if rows is None:
+                rows = [[f.path, f.blob_id, f.special] for f in folders.listing(name)]
+                self._cache.store.put("folder", key, rows)
+            listings[name] = [
+                SourceFile(path, b"", blob, special=special)
+                if special
+                else SourceFile(path, None, blob, load=_Read(folders.read, path, blob))
+                for path, blob, special in rows
+            ]
+        return listings
+
+    @staticmethod
+    def _build_versions(
+        files: list[SourceFile], results: dict[str, FileResult]
+    ) -> list[ModelVersion]:
+        versions: dict[str, ModelVersion] = {}
+        for source in sorted(files, key=lambda f: f.path):
+            summary = results[source.path].summary
+            if summary is not None:
+                version = ModelVersion(source, summary)
+                versions.setdefault(version.ref_text, version)
+        return sorted(versions.values(), key=lambda v: (v.name, _safe_key(v.version)))
+
+    @cached_property
+    def _loaded(self) -> dict[str, list[ModelVersion]]:
+        """Versions of the folders read one by one (``versions(name)`` before a full read)."""
+        return {}
+
+    def _model_versions(self, name: str) -> list[ModelVersion]:
+        assert self._folders is not None
+        if name not in self._folders.keys:
+            return []
+        if name not in self._loaded:
+            files = self._listings([name])[name]
+            self._loaded[name] = self._build_versions(files, self._check_files(files))
+            self._save()
+        return self._loaded[name]
+
+    def changed_folders(self, repo: pygit2.Repository, tree: pygit2.Tree) -> list[str] | None:
+        """Model folders whose files may differ from ``tree``'s (None: unknown, compare all).
+
+        Told apart by tree id, so a pre-commit run reads only the folders a
+        commit touches; a folder with working-tree changes always counts.
+        """
+        from afsreg.git.objects import model_folders
+
+        if self._folders is None:
+            return None
+        other = model_folders(repo, tree)
+        if other is None:
+            return None
+        mine = self._folders.keys
+        return sorted(
+            name
+            for name in mine.keys() | other.keys()
+            if name not in mine or name not in other or mine[name][2:] != other[name]
+        )
+
+    def folder_files(self, names: Iterable[str]) -> list[SourceFile]:
+        """The files of these model folders (every file when the registry has no folders)."""
+        if self._folders is None:
+            return list(self.files)
+        wanted = [n for n in names if n in self._folders.keys]
+        listings = self._listings(wanted)
+        self._save()
+        return [f for name in wanted for f in listings[name]]
+
+    @cached_property
+    def _answer(self) -> dict[str, Any]:
+        """problems, file count and version count of the whole registry, cached by its folders."""
+        assert self._folders is not None
+        folders = self._folders
+        store = self._cache.store
+        names = sorted(folders.keys)
+        digest = hashlib.sha1(
+            "\n".join(f"{n} {folders.keys[n]}" for n in names).encode(), usedforsecurity=False
+        ).hexdigest()
+        key = f"{self._cache.key}:{digest}"
+        answer: dict[str, Any] | None = store.get("registry", key)
+        if answer is not None:
+            return answer
+        entries = self._model_entries(names)
+        facts: list[ModelVersion] = []
+        for name in names:
+            for path, blob, version, artifact_id, parent, bases in entries[name]["facts"]:
+                summary = {
+                    "name": name,
+                    "version": version,
+                    "artifact_id": artifact_id,
+                    "parent": parent,
+                    "base_models": [{"model": b} for b in bases],
+                }
+                source = SourceFile(path, None, blob, load=_Read(folders.read, path, blob))
+                facts.append(ModelVersion(source, summary))
+        by_case: dict[str, list[str]] = {}
+        for name in names:
+            if entries[name]["case"]:
+                by_case.setdefault(name.lower(), []).append(name)
+        case_paths = [
+            path
+            for group in by_case.values()
+            if len(group) > 1
+            for name in group
+            for path in entries[name]["case"]
+        ]
+        cross = [p for name in names for p in entries[name]["local"]]
+        cross += [_packed(p) for p in global_problems(facts, case_paths)]
+        answer = {
+            "file": [p for name in names for p in entries[name]["file"]],
+            "cross": cross,
+            "files": sum(entries[name]["files"] for name in names),
+            "versions": sum(len(entries[name]["facts"]) for name in names),
+        }
+        store.put("registry", key, answer)
+        self._save()
+        return answer
 
     @property
     def check_cache(self) -> CheckCache:
@@ -235,7 +454,16 @@ class Registry:
         return iter(self._ordered)
 
     def __len__(self) -> int:
-        return len(self._ordered)
+        if self._materialized():
+            return len(self._ordered)
+        return int(self._answer["versions"])
+
+    @property
+    def file_count(self) -> int:
+        """How many files the registry has under models/ (versions and unreadable ones)."""
+        if self._folders is None or "files" in self.__dict__:
+            return len(self.files)
+        return int(self._answer["files"])
 
     def __contains__(self, ref: object) -> bool:
         try:
@@ -290,7 +518,8 @@ class Registry:
             return self.promoted(ref.name)
         if ref.kind == "env":
             return self.deployed(ref.name, ref.value)
-        exact = self._versions.get(f"{ref.name}@{ref.value}")
+        wanted = f"{ref.name}@{ref.value}"
+        exact = next((v for v in self.versions(ref.name) if v.ref_text == wanted), None)
         if exact is not None:
             return exact
         # v2, v2.0 and v2.0.0 are one version (only one of them may exist).
@@ -322,8 +551,14 @@ class Registry:
         prime_data(self._ordered if versions is None else versions, git_dir(self.root))
 
     def versions(self, name: str) -> list[ModelVersion]:
-        """The versions of one model, oldest first in numeric order."""
-        return list(self._by_name.get(name, []))
+        """The versions of one model, oldest first in numeric order.
+
+        Before anything has read the whole registry, only this model's folder
+        is read (its check results come from the cache by blob id).
+        """
+        if self._materialized():
+            return list(self._by_name.get(name, []))
+        return list(self._model_versions(name))
 
     def latest(self, name: str) -> ModelVersion | None:
         """The highest version of a model that is not a pre-release, else the highest."""
@@ -376,32 +611,34 @@ class Registry:
     @cached_property
     def file_problems(self) -> list[Problem]:
         """Problems each file has on its own (parse, schema, path, nulls, review flags)."""
+        if self._folders is not None:
+            return sorted((Problem(*p) for p in self._answer["file"]), key=lambda p: p.path)
         return [p for result in self._results.values() for p in result.problems]
 
     @cached_property
     def cross_file_problems(self) -> list[Problem]:
         """Problems that come from rules across files (see afsreg.checks.cross_file).
 
-        They depend only on the set of (path, blob id) pairs, so the result
-        is cached under a digest of that set: an unchanged registry is not
-        checked again.
+        They depend only on the files' paths and blob ids: a registry read
+        from git answers them from the cache by the tree ids of its model
+        folders, re-checking only the folders that changed (the rules within
+        one model) and then the rules across models over compact facts.
+        Otherwise they are cached under a digest of the (path, blob id) set.
         """
+        if self._folders is not None:
+            return [Problem(*p) for p in self._answer["cross"]]
         digest = hashlib.sha1(
-            "\n".join(f"{f.path}:{f.blob_id}" for f in self.files).encode(), usedforsecurity=False
+            "\n".join(f"{f.path}:{f.blob_id}:{f.special}" for f in self.files).encode(),
+            usedforsecurity=False,
         ).hexdigest()
-        key = f"cross:{digest}"
-        cached = self._cache.entries.get(key)
+        key = f"{self._cache.key}:{digest}"
+        cached = self._cache.store.get("registry-global", key)
         if cached is not None:
             return [Problem(*p) for p in cached]
         model_paths = [f.path for f in self.files if is_model_path(f.path)]
         found = cross_file_problems(self._ordered, model_paths)
-        if self._save_cache:
-            # Only the latest cross-file result is kept.
-            for old in [k for k in self._cache.entries if k.startswith("cross:")]:
-                del self._cache.entries[old]
-            self._cache.entries[key] = [list(p.as_dict().values()) for p in found]
-            self._cache.dirty = True
-            self._cache.save({*self._live_keys, key})
+        self._cache.store.put("registry-global", key, [_packed(p) for p in found])
+        self._save()
         return found
 
     @cached_property
@@ -424,6 +661,131 @@ class Registry:
             raise ValidationError(
                 self.errors, summary=f"{len(self.errors)} problem(s) in the registry:"
             )
+
+
+@dataclass
+class Folders:
+    """The model folders of one tree, each with the key its cached results are stored under.
+
+    ``keys``: folder name -> ``t:<tree id>`` (a commit's folder, or a working
+    tree folder git sees no change in), ``i:<tree id>`` (as the index holds
+    it) or ``w:<digest>`` (a working-tree folder with changes: a digest of
+    its files' paths and blob ids). ``listing`` lists one folder's files;
+    ``read`` reads a file known by (path, blob id) from the cache.
+    """
+
+    keys: dict[str, str]
+    listing: Callable[[str], list[SourceFile]]
+    read: Callable[[str, str], bytes]
+
+
+class _Read:
+    """Reads one file's bytes on demand through ``Folders.read``."""
+
+    __slots__ = ("blob", "path", "read")
+
+    def __init__(self, read: Callable[[str, str], bytes], path: str, blob: str) -> None:
+        self.read, self.path, self.blob = read, path, blob
+
+    def __call__(self) -> bytes:
+        return self.read(self.path, self.blob)
+
+
+def _packed(problem: Problem) -> list[Any]:
+    return list(problem.as_dict().values())
+
+
+def _blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], bytes]:
+    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
+
+    def read(path: str, blob: str) -> bytes:
+        try:
+            return cast(pygit2.Blob, repo[blob]).data
+        except (KeyError, ValueError):
+            return read_regular_file(str(root / path))
+
+    return read
+
+
+def _tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Folders | None:
+    """The folders of a commit's tree (None when models/ is not plain folders)."""
+    from afsreg.git.objects import model_folders
+
+    found = model_folders(repo, tree)
+    if found is None:
+        return None
+
+    def listing(name: str) -> list[SourceFile]:
+        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+
+    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, _blob_or_file(repo, root))
+
+
+def _index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
+    """The folders as the index holds them, keyed by the tree ``git write-tree`` gives."""
+    from afsreg.git.objects import index_tree, model_folders
+
+    tree_id = index_tree(root)
+    if tree_id is None:
+        return None
+    found = model_folders(repo, cast(pygit2.Tree, repo[tree_id]))
+    if found is None:
+        return None
+
+    def listing(name: str) -> list[SourceFile]:
+        return index_files(root, f"{MODELS_DIR}/{name}", repo)
+
+    return Folders({n: f"i:{t}" for n, t in found.items()}, listing, _blob_or_file(repo, root))
+
+
+def _worktree_folders(root: Path) -> Folders | None:
+    """The working tree's folders: the index's tree ids, and a digest for each changed folder.
+
+    None outside git, or when the working tree differs from the index other
+    than inside model folders: then every file is read from disk. What git
+    cannot see (a FIFO or socket in a folder git reports unchanged) is not
+    seen here either.
+    """
+    from afsreg.git.objects import index_tree, model_folders, worktree_delta
+
+    try:
+        repo = open_repo(root)
+    except AfsregError:
+        return None
+    if repo.is_bare or repo.workdir is None or Path(repo.workdir).resolve() != root:
+        return None
+    changed = worktree_delta(root)
+    if changed is None:
+        return None
+    tree_id = index_tree(root)
+    if tree_id is None:
+        return None
+    tree = cast(pygit2.Tree, repo[tree_id])
+    found = model_folders(repo, tree)
+    if found is None:
+        return None
+    keys = {n: f"t:{t}" for n, t in found.items()}
+    on_disk: dict[str, list[SourceFile]] = {}
+    for name in changed:
+        folder = root / MODELS_DIR / name
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return None
+        if os.path.lexists(folder / ".git"):
+            return None  # a nested repository: the whole-tree listing reports it
+        files = working_tree_files(root, under=f"{MODELS_DIR}/{name}")
+        if not files and not (root / MODELS_DIR / name).is_dir():
+            keys.pop(name, None)
+            continue
+        listed = "\n".join(f"{f.path}\0{f.blob_id}\0{f.special}" for f in files)
+        keys[name] = "w:" + hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()
+        on_disk[name] = files
+
+    def listing(name: str) -> list[SourceFile]:
+        if name in on_disk:
+            return on_disk[name]
+        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+
+    return Folders(keys, listing, _blob_or_file(repo, root))
 
 
 def _as_of(

@@ -1,10 +1,13 @@
 from pathlib import Path
+from typing import Any
 
+import pygit2
 import pytest
 from conftest import GitRegistry, dump, model_doc
 
 from afsreg import NotFoundError, Registry, ValidationError
 from afsreg.git.cache import cache_path
+from afsreg.git.sources import tree_files
 
 
 def test_open_reads_working_tree_in_version_order(git_registry: GitRegistry) -> None:
@@ -91,3 +94,109 @@ def test_a_racily_clean_file_is_not_recorded(git_registry: GitRegistry) -> None:
     Registry.open(git_registry.root)
     cache = CheckCache.load(git_registry.root, Schemas.load(git_registry.root).digest)
     assert "models/m/v1.yaml" not in cache.stat
+
+
+# -- incremental == full ----------------------------------------------------
+
+_NAMES = ("a", "b", "B", "c")
+_VERSIONS = ("v1", "v2", "v3", "v1.0")
+
+
+def _version_doc(draw: Any, name: str, version: str) -> dict[str, Any]:
+    from hypothesis import strategies as st
+
+    doc = model_doc(name.lower() if draw(st.booleans()) else name, version)
+    lineage: dict[str, Any] = {}
+    if draw(st.booleans()):
+        lineage["parent"] = draw(st.sampled_from(_VERSIONS))
+    if draw(st.booleans()):
+        other = draw(st.sampled_from(_NAMES))
+        lineage["base_models"] = [
+            {"model": f"{other}@{draw(st.sampled_from(_VERSIONS))}", "relation": "fine_tune"}
+        ]
+    if lineage:
+        doc["lineage"] = lineage
+    if draw(st.booleans()):
+        doc["artifact_id"] = draw(st.sampled_from(("art-1", "art-2")))
+    state = draw(st.sampled_from(("candidate", "promoted", "superseded")))
+    doc["promotion"] = {"state": state}
+    if state == "superseded" and draw(st.booleans()):
+        doc["promotion"]["superseded_by"] = draw(st.sampled_from(_VERSIONS))
+    if draw(st.booleans()):
+        doc["status"] = "deployed"
+        start = draw(st.sampled_from(("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")))
+        deployment: dict[str, Any] = {"env": "production", "deployed_at": start}
+        if draw(st.booleans()):
+            deployment["undeployed_at"] = "2024-03-01T00:00:00Z"
+        doc["deployments"] = [deployment]
+    if draw(st.booleans()):
+        doc["title"] = "x" * draw(st.integers(0, 3))  # moves lines: problems must be re-located
+    return doc
+
+
+def _full_problems(root: Path, staged: bool) -> list[Any]:
+    """Every problem computed from scratch: no cache read, none written."""
+    from afsreg.format.schema import Schemas
+    from afsreg.git.cache import CheckCache
+    from afsreg.git.sources import index_files, working_tree_files
+
+    schemas = Schemas.load(root)
+    files = index_files(root) if staged else working_tree_files(root)
+    cache = CheckCache.load(root, schemas.digest, enabled=False)
+    return Registry(root, files, schemas=schemas, cache=cache, save_cache=False).problems
+
+
+def test_incremental_problems_equal_a_full_recomputation(tmp_path_factory: Any) -> None:
+    """For random sequences of changes, answers from the cache by tree id equal a fresh check.
+
+    Add, edit, delete and rename versions, change parents and base models
+    (across models, cycles included), promote, deploy, duplicate artifact
+    ids and version numbers, folders differing only in case; after each
+    step the working tree, the index and HEAD are compared.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from afsreg.git.repo import open_repo
+
+    @st.composite
+    def steps(draw: Any) -> list[tuple[str, str, str, Any]]:
+        found = []
+        for _ in range(draw(st.integers(1, 7))):
+            kind = draw(st.sampled_from(("write", "write", "write", "delete", "rename", "commit")))
+            name, version = draw(st.sampled_from(_NAMES)), draw(st.sampled_from(_VERSIONS))
+            doc = _version_doc(draw, name, version) if kind == "write" else None
+            found.append((kind, name, version, doc))
+        return found
+
+    @settings(
+        max_examples=20,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(steps())
+    def run(sequence: list[tuple[str, str, str, Any]]) -> None:
+        registry = GitRegistry(tmp_path_factory.mktemp("incremental"))
+        registry.write_model("a", "v1")
+        registry.commit("start")
+        for kind, name, version, doc in sequence:
+            path = registry.root / "models" / name / f"{version}.yaml"
+            if kind == "write":
+                registry.write(f"models/{name}/{version}.yaml", dump(doc))
+            elif kind == "delete" and path.exists():
+                path.unlink()
+            elif kind == "rename" and path.exists():
+                path.rename(path.with_name("v9.yaml"))
+            elif kind == "commit":
+                registry.commit("step")
+            assert Registry.open(registry.root).problems == _full_problems(registry.root, False)
+            registry.git("add", "-A")
+            assert Registry.staged(registry.root).problems == _full_problems(registry.root, True)
+            repo = open_repo(registry.root)
+            head = repo.revparse_single("HEAD").peel(pygit2.Commit)
+            full = Registry(registry.root, tree_files(repo, head.tree), save_cache=False)
+            incremental = Registry.at_commit(registry.root, repo, head, "HEAD")
+            assert incremental.problems == full.problems
+            assert len(incremental) == len(full)
+
+    run()

@@ -27,16 +27,42 @@ FieldPath = tuple[str | int, ...]
 def cross_file_problems(
     versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()
 ) -> list[Problem]:
+    """Every cross-file problem of a registry: ``model_problems`` of each model, and ``global_problems``."""
+    return model_problems(versions) + global_problems(versions, case_paths)
+
+
+def model_problems(versions: Sequence[ModelVersion]) -> list[Problem]:
+    """The rules that look only inside one model (versions are grouped by name).
+
+    Versions numbers, parent and superseded_by pointers, one promoted
+    version, deployments: a change to one model cannot change these
+    problems of another, so the registry keeps them per model folder.
+    """
     by_ref = {v.ref_text: v for v in versions}
     problems: list[Problem] = []
-    problems += _unique_artifact_ids(versions)
     problems += _unique_version_numbers(versions)
-    problems += _case_collisions(case_paths)
     problems += _dangling_pointers(versions, by_ref)
-    problems += _cycles(versions, by_ref)
     problems += _one_promoted(versions)
     problems += _one_deployed_per_env(versions)
     problems += _deployments_overlap_across_versions(versions)
+    return problems
+
+
+def global_problems(
+    versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()
+) -> list[Problem]:
+    """The rules across models: artifact ids, folder case, base models, lineage cycles.
+
+    They read only name, version, path, artifact_id, parent and base_models
+    of each version (and its bytes, to locate a problem), so they can run
+    over a registry's compact facts.
+    """
+    by_ref = {v.ref_text: v for v in versions}
+    problems: list[Problem] = []
+    problems += _unique_artifact_ids(versions)
+    problems += _case_collisions(case_paths)
+    problems += _dangling_bases(versions, by_ref)
+    problems += _cycles(versions, by_ref)
     return problems
 
 
@@ -154,6 +180,14 @@ def _dangling_pointers(
                     f"{v.name}@{superseded_by} does not exist in this registry",
                 )
             )
+    return problems
+
+
+def _dangling_bases(
+    versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]
+) -> list[Problem]:
+    problems = []
+    for v in versions:
         for index, base in enumerate(v.base_refs):
             if base not in by_ref:
                 problems.append(

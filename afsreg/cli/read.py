@@ -63,13 +63,7 @@ def validate_command(
       afsreg validate --format sarif > afsreg.sarif             # for code scanning
     """
     resolved = resolve_root(root)
-    model_paths = tuple(p for p in paths if Path(p).suffix in (".yaml", ".yml"))
-    report = validate(
-        resolved,
-        model_paths if len(model_paths) == len(paths) else (),
-        against=against,
-        staged=staged,
-    )
+    report = validate(resolved, paths, against=against, staged=staged)
     if fmt in ("github", "sarif"):
         from afsreg.read.reporters import checkout_prefix, github_commands, sarif_log
 

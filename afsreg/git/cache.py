@@ -1,97 +1,95 @@
-"""A cache of per-file check results, keyed by git blob id and path.
+"""Per-file check results, keyed by git blob id and path, read by key from the store.
 
 Checking a file depends only on its bytes, its path, the schemas and the
 afsreg version, so a result can be reused for as long as the blob id is the
 same: a pre-commit run over a 10,000-version registry re-checks one file.
-Beside it, a stat cache (mtime, size, inode -> blob id, as git's index keeps)
-lets an unchanged working-tree file be skipped without being read.
+Results live in the store (afsreg.git.store, kind ``file``) and are read by
+key, never loaded whole. Beside them, a stat cache (mtime, size, inode ->
+blob id, as git's index keeps) lets an unchanged working-tree file be
+skipped without being read; it is only used when the working tree cannot be
+compared with the git index (no repository, an odd models/ layout).
 
-The cache lives in the repository's git directory (never committed, never
-shared) as JSON: loading it can never execute anything. A cache that cannot
-be read or written is ignored; it only ever saves time.
+A cache that cannot be read or written is ignored; it only ever saves time.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from afsreg.git.repo import git_dir
 from afsreg.git.sources import RACY_MARGIN_NS
-from afsreg.git.store import store_dir, write_atomically
+from afsreg.git.store import Store
 from afsreg.version import __version__
-
-CACHE_NAME = "check-cache-v6.json"
 
 
 class CheckCache:
-    """Per-blob check results and the working tree's stat cache."""
+    """Per-blob check results and the working tree's stat cache, in one store."""
 
-    def __init__(self, path: Path | None, key: str) -> None:
-        self.path = path
+    def __init__(self, store: Store, key: str) -> None:
+        self.store = store
         self.key = key
-        self.entries: dict[str, Any] = {}
-        self.stat: dict[str, list[Any]] = {}
-        self.written_ns = 0
-        self.dirty = False
+        self._stat: dict[str, list[Any]] | None = None
+        self._written_ns = 0
+        self.dirty = False  # the stat cache changed: save() writes it
 
     @classmethod
-    def load(cls, root: Path, schema_digest: str, enabled: bool = True) -> CheckCache:
-        cache = cls(cache_path(root) if enabled else None, _key(schema_digest))
-        if cache.path is None:
-            return cache
-        try:
-            raw = json.loads(cache.path.read_bytes())
-        except (OSError, ValueError):
-            return cache
-        if isinstance(raw, dict) and raw.get("key") == cache.key:
-            entries, stat = raw.get("entries"), raw.get("stat")
-            cache.entries = entries if isinstance(entries, dict) else {}
-            cache.stat = stat if isinstance(stat, dict) else {}
-            cache.written_ns = int(raw.get("written_ns") or 0)
-        return cache
+    def load(
+        cls, root: Path, schema_digest: str, enabled: bool = True, *, store: Store | None = None
+    ) -> CheckCache:
+        """The cache of the repository at ``root`` (an empty in-memory one when not enabled)."""
+        if store is None:
+            store = Store.at(git_dir(root) if enabled else None)
+        return cls(store, _key(schema_digest))
+
+    @property
+    def stat(self) -> dict[str, list[Any]]:
+        """path -> [mtime_ns, size, inode, ctime_ns, blob id]; read on first use.
+
+        One entry, as it is only used on the slow path (see the module doc).
+        """
+        if self._stat is None:
+            self._stat = {}
+            raw = self.store.get("stat", self.key)
+            if isinstance(raw, dict) and isinstance(raw.get("stat"), dict):
+                self._stat = raw["stat"]
+                self._written_ns = int(raw.get("written_ns") or 0)
+        return self._stat
 
     @property
     def trusted_before_ns(self) -> int:
-        return self.written_ns - RACY_MARGIN_NS
+        self.stat  # noqa: B018  # reading the stat cache sets its write time
+        return self._written_ns - RACY_MARGIN_NS
+
+    def _entry_key(self, blob_id: str, path: str) -> str:
+        return f"{self.key}:{blob_id}:{path}"
 
     def get(self, blob_id: str, path: str) -> Any:
-        return self.entries.get(f"{blob_id}:{path}")
+        return self.store.get("file", self._entry_key(blob_id, path))
+
+    def get_many(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Cached results for (blob id, path) pairs, by pair; absent pairs are left out."""
+        keys = {self._entry_key(b, p): (b, p) for b, p in pairs}
+        return {keys[k]: v for k, v in self.store.get_many("file", keys).items()}
 
     def put(self, blob_id: str, path: str, value: Any) -> None:
-        self.entries[f"{blob_id}:{path}"] = value
-        self.dirty = True
+        self.store.put("file", self._entry_key(blob_id, path), value)
 
-    def save(self, live_keys: set[str] | None = None) -> None:
-        """Write atomically. Entries not in ``live_keys`` are dropped once they outnumber the live ones."""
-        if self.path is None or not self.dirty:
-            return
-        entries = self.entries
-        if live_keys is not None and len(entries) > 2 * len(live_keys) + 1000:
-            entries = {k: v for k, v in entries.items() if k in live_keys}
-        try:
-            # json.dumps runs in C; json.dump to a file encodes in Python chunks.
-            text = json.dumps(
-                {
-                    "key": self.key,
-                    "written_ns": time.time_ns(),
-                    "entries": entries,
-                    "stat": self.stat,
-                },
-                separators=(",", ":"),
-            )
-            write_atomically(self.path, text)
+    def save(self) -> None:
+        """Write what this process learnt, in one transaction."""
+        if self.dirty and self._stat is not None:
+            self.store.put("stat", self.key, {"stat": self._stat, "written_ns": time.time_ns()})
             self.dirty = False
-        except OSError:
-            return
-
-
-def cache_path(root: Path) -> Path | None:
-    directory = git_dir(root)
-    return store_dir(directory) / CACHE_NAME if directory else None
+        self.store.commit()
 
 
 def _key(schema_digest: str) -> str:
-    return f"afsreg-{__version__}-{schema_digest}"
+    return f"{__version__}-{schema_digest}"
+
+
+def cache_path(root: Path) -> Path | None:
+    """The store file the cache lives in (None outside git)."""
+    directory = git_dir(root)
+    return Store.at(directory).path if directory else None

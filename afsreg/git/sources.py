@@ -303,12 +303,19 @@ def tree_files(
     return files
 
 
-def index_files(root: Path) -> list[SourceFile]:
-    """Every YAML file under models/ as staged in the git index (what a commit would hold)."""
-    repo = open_repo(root)
+def index_files(
+    root: Path, under: str | None = None, repo: pygit2.Repository | None = None
+) -> list[SourceFile]:
+    """Every YAML file under models/ as staged in the git index (what a commit would hold).
+
+    With ``under`` (a model folder), only that folder's entries, as
+    ``git ls-files`` lists them. Blobs are read on demand: a file whose check
+    result is cached is never read.
+    """
+    repo = repo if repo is not None else open_repo(root)
     files: list[SourceFile] = []
     try:
-        entries: list[Any] = list(repo.index)
+        entries: list[Any] = _index_via_git(root, under) if under else list(repo.index)
     except UnicodeDecodeError:
         # Older pygit2 cannot decode a path that is not UTF-8: ask git instead.
         entries = _index_via_git(root)
@@ -333,7 +340,7 @@ def index_files(root: Path) -> list[SourceFile]:
                 files.append(SourceFile(path, b"", str(entry.id), special="git submodule"))
             continue
         if is_model_path(path):
-            files.append(SourceFile(path, _blob_data(repo, entry.id), str(entry.id)))
+            files.append(SourceFile(path, None, str(entry.id), load=_blob_reader(repo, entry.id)))
     files.sort(key=lambda f: f.path)
     return files
 
@@ -345,9 +352,11 @@ class _IndexEntry:
         self.path, self.mode, self.id = path, mode, pygit2.Oid(hex=oid)
 
 
-def _index_via_git(root: Path) -> list[Any]:
+def _index_via_git(root: Path, under: str | None = None) -> list[Any]:
+    # A literal pathspec: a folder name is never a glob.
+    pathspec = ["--", f":(literal){under}/"] if under else []
     result = subprocess.run(
-        ["git", "ls-files", "--stage", "-z"], cwd=root, capture_output=True, check=False
+        ["git", "ls-files", "--stage", "-z", *pathspec], cwd=root, capture_output=True, check=False
     )
     entries = []
     for record in result.stdout.split(b"\0"):

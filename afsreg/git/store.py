@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 STORE_NAME = "afsreg"
 
@@ -40,3 +42,143 @@ def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# -- the key-value store -----------------------------------------------------
+
+STORE_FILE = "store-v1.sqlite3"
+# Kinds whose entries only ever answer "the last few states": older ones are dropped.
+BOUNDED_KINDS = {"registry": 16, "registry-global": 16}
+
+
+class Store:
+    """``(kind, key) -> JSON value`` in one SQLite file under ``.git/afsreg/``.
+
+    The one cache file afsreg reads by key: per-blob check results
+    (``file``), the stat cache (``stat``), everything about one model folder
+    by its tree id (``model``), the whole registry's answer by the digest of
+    its model folders (``registry``); other modules may add kinds. Keys are
+    the caller's (a git object id plus whatever else the value depends on,
+    such as the schema digest); the file name carries afsreg's cache format.
+
+    Reads go to the file at once; writes are kept in memory and written by
+    ``commit()`` in one transaction, so a process writes once and two
+    processes never see half of the other's writes (WAL journal, busy
+    timeout). A store that cannot be opened or written is simply not used:
+    it only ever saves time, and deleting the file changes no answer.
+
+        store = Store.at(git_dir)
+        value = store.get("file", key)            # None when absent
+        found = store.get_many("file", keys)      # {key: value} for the keys present
+        store.put("file", key, value)             # JSON-able value
+        store.commit()                            # one transaction; also on close()
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._db: Any = None
+        self._opened = False
+        self.pending: dict[tuple[str, str], Any] = {}
+
+    @classmethod
+    def at(cls, git_dir: Path | str | None) -> Store:
+        """The store of the git directory ``git_dir``; an in-memory one when None."""
+        return cls(store_dir(git_dir) / STORE_FILE if git_dir is not None else None)
+
+    def _connect(self) -> Any:
+        if self._opened:
+            return self._db
+        self._opened = True
+        if self.path is None:
+            return None
+        import sqlite3
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL,"
+                " value TEXT NOT NULL, stamp INTEGER NOT NULL DEFAULT 0,"
+                " PRIMARY KEY (kind, key)) WITHOUT ROWID"
+            )
+            self._db = db
+        except (sqlite3.Error, OSError):
+            self._db = None
+        return self._db
+
+    def get(self, kind: str, key: str) -> Any:
+        """The value stored under (kind, key), or None."""
+        return self.get_many(kind, [key]).get(key)
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """{key: value} for those of ``keys`` that are stored (pending writes included)."""
+        import json
+        import sqlite3
+
+        wanted = list(dict.fromkeys(keys))
+        found = {k: self.pending[(kind, k)] for k in wanted if (kind, k) in self.pending}
+        db = self._connect()
+        if db is None:
+            return found
+        rest = [k for k in wanted if k not in found]
+        try:
+            for start in range(0, len(rest), 900):
+                batch = rest[start : start + 900]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
+                for key, value in db.execute(query, [kind, *batch]):
+                    found[key] = json.loads(value)
+        except (sqlite3.Error, ValueError):
+            pass  # an unreadable cache is a miss
+        return found
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-able) under (kind, key) at the next commit()."""
+        self.pending[(kind, key)] = value
+
+    def commit(self) -> None:
+        """Write the pending values in one transaction (dropping old bounded kinds)."""
+        import json
+        import sqlite3
+        import time
+
+        if not self.pending:
+            return
+        db = self._connect()
+        if db is None:
+            self.pending.clear()
+            return
+        stamp = time.time_ns()
+        rows = [
+            (kind, key, json.dumps(value, separators=(",", ":")), stamp)
+            for (kind, key), value in self.pending.items()
+        ]
+        kinds = {kind for kind, _ in self.pending if kind in BOUNDED_KINDS}
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT OR REPLACE INTO entries (kind, key, value, stamp) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            for kind in kinds:
+                db.execute(
+                    "DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM entries"
+                    " WHERE kind = ? ORDER BY stamp DESC LIMIT ?)",
+                    (kind, kind, BOUNDED_KINDS[kind]),
+                )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        self.pending.clear()
+
+    def close(self) -> None:
+        """Commit what is pending and close the file."""
+        self.commit()
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+        self._opened = False

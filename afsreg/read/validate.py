@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from afsreg.errors import AfsregError
-from afsreg.git.repo import open_repo
-from afsreg.git.sources import rev_files
+from afsreg.git.repo import open_repo, resolve_commit
+from afsreg.git.sources import rev_files, tree_files
 from afsreg.problems import Problem
 from afsreg.registry import Registry
 
@@ -55,6 +55,17 @@ def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
     return out
 
 
+def hook_paths(paths: Sequence[str]) -> tuple[str, ...]:
+    """The paths whose own problems a run reports: all given, when they are all model files.
+
+    The pre-commit framework passes every staged file its ``files`` pattern
+    matches, which includes ``schemas/*.json`` and ``afsreg.yaml``: a change
+    to those can break any version, so the report then keeps every problem.
+    """
+    model_paths = tuple(p for p in paths if Path(p).suffix in (".yaml", ".yml"))
+    return model_paths if len(model_paths) == len(paths) else ()
+
+
 def validate(
     root: Path,
     paths: Sequence[str] = (),
@@ -62,6 +73,11 @@ def validate(
     against: str | None = None,
     staged: bool = False,
 ) -> Report:
+    """Validate the working tree (or the index, ``staged``), reporting ``paths``' problems.
+
+    ``paths`` as the pre-commit framework passes them (see ``hook_paths``).
+    """
+    paths = hook_paths(paths)
     registry = Registry.staged(root) if staged else Registry.open(root)
     problems = list(registry.problems)
     if against is not None:
@@ -73,7 +89,7 @@ def validate(
         problems = [p for p in problems if p.path in wanted or p not in per_file]
         checked = len(wanted)
     else:
-        checked = len(registry.files)
+        checked = registry.file_count
     problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.field, p.message))
     return Report(problems, checked, len(registry))
 
@@ -122,6 +138,27 @@ def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
     # Only a version whose file differs from ``rev`` (changed, moved or gone)
     # can break immutability, so the base holds just those files: a
     # pre-commit run with one changed file reads one base version, not 10,000.
+    # A version keeps its model folder, so only the folders whose tree ids
+    # differ are read, on both sides.
+    commit = resolve_commit(repo, rev)
+    folders = head.changed_folders(repo, commit.tree)
+    if folders is not None:
+        files = [f for name in folders for f in tree_files(repo, commit.tree, f"models/{name}")]
+        head_files = head.folder_files(folders)
+        head_blobs = {f.path: f.blob_id for f in head_files}
+        base = Registry(
+            root,
+            [f for f in files if head_blobs.get(f.path) != f.blob_id],
+            rev=rev,
+            commit_id=str(commit.id),
+            schemas=head.schemas,
+            cache=head.check_cache,
+            save_cache=False,
+        )
+        touched = Registry(
+            root, head_files, schemas=head.schemas, cache=head.check_cache, save_cache=False
+        )
+        return immutability_problems(base, touched)
     files, commit_id = rev_files(root, rev)
     head_blobs = {f.path: f.blob_id for f in head.files}
     changed = [f for f in files if head_blobs.get(f.path) != f.blob_id]

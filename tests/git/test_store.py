@@ -38,3 +38,87 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
         write_atomically(path, Boom("new"))
     assert path.read_text() == "old"
     assert os.listdir(tmp_path) == ["cache.json"]
+
+
+# -- Store: (kind, key) -> JSON value in one SQLite file ----------------------
+
+_WRITER = """
+import sys
+from pathlib import Path
+from afsreg.git.store import Store
+
+store = Store.at(Path(sys.argv[1]))
+for i in range(200):
+    store.put("test", f"{sys.argv[2]}-{i}", {"i": i, "who": sys.argv[2]})
+    if i % 20 == 19:
+        store.commit()
+store.close()
+"""
+
+
+def test_store_reads_by_key_and_writes_on_commit(tmp_path: Path) -> None:
+    from afsreg.git.store import Store
+
+    store = Store.at(tmp_path)
+    store.put("file", "a", {"x": [1, 2]})
+    assert store.get("file", "a") == {"x": [1, 2]}  # pending writes are read back
+    assert Store.at(tmp_path).get("file", "a") is None  # not written before commit()
+    store.commit()
+    again = Store.at(tmp_path)
+    assert again.get("file", "a") == {"x": [1, 2]}
+    assert again.get("model", "a") is None  # kinds are separate
+    assert again.get_many("file", ["a", "b"]) == {"a": {"x": [1, 2]}}
+    assert (store_dir(tmp_path) / "store-v1.sqlite3").is_file()
+
+
+def test_an_in_memory_store_keeps_nothing(tmp_path: Path) -> None:
+    from afsreg.git.store import Store
+
+    store = Store.at(None)
+    store.put("file", "a", 1)
+    store.commit()
+    assert store.get("file", "a") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_broken_store_file_is_a_miss_not_an_error(tmp_path: Path) -> None:
+    from afsreg.git.store import STORE_FILE, Store
+
+    store_dir(tmp_path).mkdir()
+    (store_dir(tmp_path) / STORE_FILE).write_bytes(b"not a database" * 100)
+    store = Store.at(tmp_path)
+    assert store.get("file", "a") is None
+    store.put("file", "a", 1)
+    store.commit()  # ignored, never raised
+
+
+def test_bounded_kinds_keep_only_the_latest_entries(tmp_path: Path) -> None:
+    from afsreg.git.store import BOUNDED_KINDS, Store
+
+    limit = BOUNDED_KINDS["registry"]
+    for i in range(limit + 5):
+        store = Store.at(tmp_path)
+        store.put("registry", f"k{i}", i)
+        store.put("file", f"k{i}", i)
+        store.close()
+    store = Store.at(tmp_path)
+    kept = store.get_many("registry", [f"k{i}" for i in range(limit + 5)])
+    assert sorted(kept.values()) == list(range(5, limit + 5))
+    assert len(store.get_many("file", [f"k{i}" for i in range(limit + 5)])) == limit + 5
+
+
+def test_two_processes_write_the_same_store_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from afsreg.git.store import Store
+
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), who])
+        for who in ("one", "two")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    store = Store.at(tmp_path)
+    for who in ("one", "two"):
+        found = store.get_many("test", [f"{who}-{i}" for i in range(200)])
+        assert found == {f"{who}-{i}": {"i": i, "who": who} for i in range(200)}
