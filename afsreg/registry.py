@@ -6,20 +6,31 @@ for version in registry: ...
 registry.get("majora@v2"); registry.versions("majora")
 registry.problems                        # every error and warning, located
 
-Why ~410 lines in one module: the read model of a tree is its constructors
+How it stays cheap on a large registry: a registry read from git (a commit,
+the index, a working tree compared with the index) is described by the tree
+ids of its model folders (afsreg.git.objects.Folders) and read lazily.
+``problems`` is answered from the store (afsreg.git.store) by the digest of
+those ids; on a miss, only folders missing from the store are listed and
+checked (their files' own problems and the rules inside one model), and the
+rules across models run over compact facts of every version (``_Fact``).
+``versions(name)`` and ``get()`` read one folder. Anything that needs every
+version (iteration, ``models()``, ``unreadable``) reads them all, still from
+the store.
+
+Why ~750 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
-with their cache, and the lookups, which share one index of versions.
+with their caches (per blob, per folder, per registry), and the lookups,
+which share one index of versions; split, each part would reach into the
+others' private state.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pygit2
 
@@ -32,13 +43,21 @@ from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
 from afsreg.git.cache import CheckCache
+from afsreg.git.objects import (
+    Folders,
+    Read,
+    folder_key,
+    index_folders,
+    model_folders,
+    tree_folders,
+    worktree_folders,
+)
 from afsreg.git.repo import open_repo, resolve_commit, resolve_root
 from afsreg.git.sources import (
     SourceFile,
     git_blob_id,
     hidden_model_paths,
     index_files,
-    read_regular_file,
     rev_files,
     tree_files,
     working_tree_files,
@@ -157,7 +176,7 @@ class Registry:
                     "not the whole registry; run `git sparse-checkout add models`, "
                     "or read a commit with --rev HEAD"
                 )
-            folders = _worktree_folders(resolved)
+            folders = worktree_folders(resolved)
             if folders is not None:
                 return cls(resolved, None, schemas=schemas, cache=cache, folders=folders)
             before = dict(cache.stat)
@@ -225,7 +244,7 @@ class Registry:
         the tree ids of the model folders, ``versions(name)`` reads one folder.
         """
         commit_id = str(commit.id)
-        folders = _tree_folders(root, repo, commit.tree)
+        folders = tree_folders(root, repo, commit.tree)
         if folders is None:
             files = tree_files(repo, commit.tree)
             return cls(root, files, rev=rev, commit_id=commit_id, schemas=schemas, cache=cache)
@@ -237,13 +256,20 @@ class Registry:
     def staged(cls, root: Path) -> Registry:
         """The registry as the git index holds it (what the next commit would contain)."""
         repo = open_repo(root)
-        folders = _index_folders(root, repo)
+        folders = index_folders(root, repo)
         if folders is None:
             return cls(root, index_files(root, repo=repo))
         return cls(root, None, folders=folders)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
-        """This registry with some files replaced, added (bytes) or removed (None)."""
+        """This registry with some files replaced, added (bytes) or removed (None).
+
+        On a registry read by folders, only the folders the changes touch are
+        listed; the rest keep their keys, so their cached results are reused.
+        """
+        touched = _touched_folders(changes)
+        if self._folders is not None and touched is not None:
+            return self._with_folder_changes(changes, touched)
         files = {f.path: f for f in self.files}
         for path, content in changes.items():
             if content is None:
@@ -258,6 +284,51 @@ class Registry:
             schemas=self.schemas,
             cache=self._cache,
             save_cache=False,
+        )
+
+    def _with_folder_changes(
+        self, changes: Mapping[str, bytes | None], touched: set[str]
+    ) -> Registry:
+        assert self._folders is not None
+        base = self._folders
+        keys = dict(base.keys)
+        listings: dict[str, list[SourceFile]] = {}
+        before = self.folder_files(sorted(touched))
+        new: dict[str, SourceFile] = {}
+        for name in touched:
+            prefix = f"{MODELS_DIR}/{name}/"
+            files = {f.path: f for f in before if f.path.startswith(prefix)}
+            for path, content in changes.items():
+                if not path.startswith(prefix):
+                    continue
+                if content is None:
+                    files.pop(path, None)
+                else:
+                    files[path] = new[path] = SourceFile(path, content, git_blob_id(content))
+            listing = sorted(files.values(), key=lambda f: f.path)
+            if not listing:
+                keys.pop(name, None)
+                continue
+            keys[name] = folder_key(listing)
+            listings[name] = listing
+
+        def listing_of(name: str) -> list[SourceFile]:
+            return listings[name] if name in listings else base.listing(name)
+
+        def read(path: str, blob: str) -> bytes:
+            source = new.get(path)
+            if source is not None and source.blob_id == blob:
+                return source.content
+            return base.read(path, blob)
+
+        # Nothing is saved for a change that may yet be refused.
+        return Registry(
+            self.root,
+            None,
+            schemas=self.schemas,
+            cache=self._cache,
+            save_cache=False,
+            folders=Folders(keys, listing_of, read),
         )
 
     def _check_files(self, files: list[SourceFile]) -> dict[str, FileResult]:
@@ -284,26 +355,39 @@ class Registry:
     # -- the model folders, cached by tree id ------------------------------
 
     def _model_entries(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """What is cached about each named folder: its files, versions' facts, problems."""
+        """What is cached about each named folder: its versions' facts and problems.
+
+        Missing folders are listed and checked in batches (the files of a
+        batch in one parallel run), each batch written to the store as it is
+        done, so a cold 100,000-version registry never holds every result.
+        """
         assert self._folders is not None
         keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
         found = self._cache.store.get_many("model", keys.values())
-        entries = {}
-        for name, key in keys.items():
-            entry = found.get(key)
-            if entry is None:
-                entry = self._model_entry(name)
-                self._cache.store.put("model", key, entry)
-            entries[name] = entry
+        entries = {name: found[key] for name, key in keys.items() if key in found}
+        missing = [name for name in names if name not in entries]
+        batch: dict[str, list[SourceFile]] = {}
+        size = 0
+        for index, name in enumerate(missing):
+            files = self._folders.listing(name)
+            batch[name] = files
+            size += len(files)
+            if size >= _BATCH_FILES or index == len(missing) - 1:
+                results = self._check_files([f for files in batch.values() for f in files])
+                for done, done_files in batch.items():
+                    entries[done] = self._model_entry(done, done_files, results)
+                    self._cache.store.put("model", keys[done], entries[done])
+                if len(missing) > 1:
+                    self._save()  # free what is written before the next batch
+                batch, size = {}, 0
         return entries
 
-    def _model_entry(self, name: str) -> dict[str, Any]:
-        """Check one model folder on its own (its files, and the rules inside the model)."""
+    def _model_entry(
+        self, name: str, files: list[SourceFile], results: dict[str, FileResult]
+    ) -> dict[str, Any]:
+        """One model folder checked on its own: its files, and the rules inside the model."""
         assert self._folders is not None
-        files = self._folders.listing(name)
-        results = self._check_files(files)
         versions = self._build_versions(files, results)
-        self._loaded[name] = versions
         key = f"{self._cache.key}:{self._folders.keys[name]}"
         self._cache.store.put("folder", key, [[f.path, f.blob_id, f.special] for f in files])
         return {
@@ -332,7 +416,7 @@ class Registry:
             listings[name] = [
                 SourceFile(path, b"", blob, special=special)
                 if special
-                else SourceFile(path, None, blob, load=_Read(folders.read, path, blob))
+                else SourceFile(path, None, blob, load=Read(folders.read, path, blob))
                 for path, blob, special in rows
             ]
         return listings
@@ -370,8 +454,6 @@ class Registry:
         Told apart by tree id, so a pre-commit run reads only the folders a
         commit touches; a folder with working-tree changes always counts.
         """
-        from afsreg.git.objects import model_folders
-
         if self._folders is None:
             return None
         other = model_folders(repo, tree)
@@ -408,18 +490,8 @@ class Registry:
         if answer is not None:
             return answer
         entries = self._model_entries(names)
-        facts: list[ModelVersion] = []
-        for name in names:
-            for path, blob, version, artifact_id, parent, bases in entries[name]["facts"]:
-                summary = {
-                    "name": name,
-                    "version": version,
-                    "artifact_id": artifact_id,
-                    "parent": parent,
-                    "base_models": [{"model": b} for b in bases],
-                }
-                source = SourceFile(path, None, blob, load=_Read(folders.read, path, blob))
-                facts.append(ModelVersion(source, summary))
+        read = folders.read
+        facts = [_Fact(name, read, *row) for name in names for row in entries[name]["facts"]]
         by_case: dict[str, list[str]] = {}
         for name in names:
             if entries[name]["case"]:
@@ -663,129 +735,59 @@ class Registry:
             )
 
 
-@dataclass
-class Folders:
-    """The model folders of one tree, each with the key its cached results are stored under.
-
-    ``keys``: folder name -> ``t:<tree id>`` (a commit's folder, or a working
-    tree folder git sees no change in), ``i:<tree id>`` (as the index holds
-    it) or ``w:<digest>`` (a working-tree folder with changes: a digest of
-    its files' paths and blob ids). ``listing`` lists one folder's files;
-    ``read`` reads a file known by (path, blob id) from the cache.
-    """
-
-    keys: dict[str, str]
-    listing: Callable[[str], list[SourceFile]]
-    read: Callable[[str, str], bytes]
+# Files checked together when folders are missing from the cache (cold runs).
+_BATCH_FILES = 4000
 
 
-class _Read:
-    """Reads one file's bytes on demand through ``Folders.read``."""
+class _Fact:
+    """A version as the rules across models see it (afsreg.checks.cross_file.Facts)."""
 
-    __slots__ = ("blob", "path", "read")
+    __slots__ = (
+        "artifact_id",
+        "base_refs",
+        "blob_id",
+        "name",
+        "parent",
+        "path",
+        "read",
+        "ref_text",
+        "version",
+    )
 
-    def __init__(self, read: Callable[[str, str], bytes], path: str, blob: str) -> None:
-        self.read, self.path, self.blob = read, path, blob
+    def __init__(
+        self,
+        name: str,
+        read: Callable[[str, str], bytes],
+        path: str,
+        blob_id: str,
+        version: str,
+        artifact_id: str,
+        parent: str | None,
+        base_refs: list[str],
+    ) -> None:
+        self.name, self.read, self.path, self.blob_id = name, read, path, blob_id
+        self.version, self.artifact_id, self.parent = version, artifact_id, parent
+        self.base_refs = base_refs
+        self.ref_text = f"{name}@{version}"
 
-    def __call__(self) -> bytes:
-        return self.read(self.path, self.blob)
+    @property
+    def content(self) -> bytes:
+        return self.read(self.path, self.blob_id)
+
+
+def _touched_folders(changes: Mapping[str, bytes | None]) -> set[str] | None:
+    """The model folders ``changes`` fall in; None when one is not inside a model folder."""
+    names = set()
+    for path in changes:
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != MODELS_DIR or not parts[1] or not parts[2]:
+            return None
+        names.add(parts[1])
+    return names
 
 
 def _packed(problem: Problem) -> list[Any]:
     return list(problem.as_dict().values())
-
-
-def _blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], bytes]:
-    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
-
-    def read(path: str, blob: str) -> bytes:
-        try:
-            return cast(pygit2.Blob, repo[blob]).data
-        except (KeyError, ValueError):
-            return read_regular_file(str(root / path))
-
-    return read
-
-
-def _tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Folders | None:
-    """The folders of a commit's tree (None when models/ is not plain folders)."""
-    from afsreg.git.objects import model_folders
-
-    found = model_folders(repo, tree)
-    if found is None:
-        return None
-
-    def listing(name: str) -> list[SourceFile]:
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
-
-    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, _blob_or_file(repo, root))
-
-
-def _index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
-    """The folders as the index holds them, keyed by the tree ``git write-tree`` gives."""
-    from afsreg.git.objects import index_tree, model_folders
-
-    tree_id = index_tree(root)
-    if tree_id is None:
-        return None
-    found = model_folders(repo, cast(pygit2.Tree, repo[tree_id]))
-    if found is None:
-        return None
-
-    def listing(name: str) -> list[SourceFile]:
-        return index_files(root, f"{MODELS_DIR}/{name}", repo)
-
-    return Folders({n: f"i:{t}" for n, t in found.items()}, listing, _blob_or_file(repo, root))
-
-
-def _worktree_folders(root: Path) -> Folders | None:
-    """The working tree's folders: the index's tree ids, and a digest for each changed folder.
-
-    None outside git, or when the working tree differs from the index other
-    than inside model folders: then every file is read from disk. What git
-    cannot see (a FIFO or socket in a folder git reports unchanged) is not
-    seen here either.
-    """
-    from afsreg.git.objects import index_tree, model_folders, worktree_delta
-
-    try:
-        repo = open_repo(root)
-    except AfsregError:
-        return None
-    if repo.is_bare or repo.workdir is None or Path(repo.workdir).resolve() != root:
-        return None
-    changed = worktree_delta(root)
-    if changed is None:
-        return None
-    tree_id = index_tree(root)
-    if tree_id is None:
-        return None
-    tree = cast(pygit2.Tree, repo[tree_id])
-    found = model_folders(repo, tree)
-    if found is None:
-        return None
-    keys = {n: f"t:{t}" for n, t in found.items()}
-    on_disk: dict[str, list[SourceFile]] = {}
-    for name in changed:
-        folder = root / MODELS_DIR / name
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return None
-        if os.path.lexists(folder / ".git"):
-            return None  # a nested repository: the whole-tree listing reports it
-        files = working_tree_files(root, under=f"{MODELS_DIR}/{name}")
-        if not files and not (root / MODELS_DIR / name).is_dir():
-            keys.pop(name, None)
-            continue
-        listed = "\n".join(f"{f.path}\0{f.blob_id}\0{f.special}" for f in files)
-        keys[name] = "w:" + hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()
-        on_disk[name] = files
-
-    def listing(name: str) -> list[SourceFile]:
-        if name in on_disk:
-            return on_disk[name]
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
-
-    return Folders(keys, listing, _blob_or_file(repo, root))
 
 
 def _as_of(

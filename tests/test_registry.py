@@ -134,14 +134,20 @@ def _version_doc(draw: Any, name: str, version: str) -> dict[str, Any]:
     return doc
 
 
-def _full_problems(root: Path, staged: bool) -> list[Any]:
-    """Every problem computed from scratch: no cache read, none written."""
+def _full_problems(
+    root: Path, staged: bool, changes: dict[str, bytes | None] | None = None
+) -> list[Any]:
+    """Every problem computed from scratch (with ``changes`` applied): no cache read, none written."""
     from afsreg.format.schema import Schemas
     from afsreg.git.cache import CheckCache
-    from afsreg.git.sources import index_files, working_tree_files
+    from afsreg.git.sources import SourceFile, git_blob_id, index_files, working_tree_files
 
     schemas = Schemas.load(root)
     files = index_files(root) if staged else working_tree_files(root)
+    for path, content in (changes or {}).items():
+        files = [f for f in files if f.path != path]
+        if content is not None:
+            files.append(SourceFile(path, content, git_blob_id(content)))
     cache = CheckCache.load(root, schemas.digest, enabled=False)
     return Registry(root, files, schemas=schemas, cache=cache, save_cache=False).problems
 
@@ -189,7 +195,20 @@ def test_incremental_problems_equal_a_full_recomputation(tmp_path_factory: Any) 
                 path.rename(path.with_name("v9.yaml"))
             elif kind == "commit":
                 registry.commit("step")
-            assert Registry.open(registry.root).problems == _full_problems(registry.root, False)
+            opened = Registry.open(registry.root)
+            assert opened.problems == _full_problems(registry.root, False)
+            change = {
+                "models/b/v2.yaml": dump(model_doc("b", "v2", lineage={"parent": "v1"})).encode(),
+                "models/a/v1.yaml": None,
+            }
+            changed = opened.with_changes(change)
+            assert changed.problems == _full_problems(registry.root, False, change)
+            assert [v.ref_text for v in changed.versions("b")] == [
+                v.ref_text
+                for v in Registry(
+                    registry.root, changed.files, cache=None, save_cache=False
+                ).versions("b")
+            ]
             registry.git("add", "-A")
             assert Registry.staged(registry.root).problems == _full_problems(registry.root, True)
             repo = open_repo(registry.root)

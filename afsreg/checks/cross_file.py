@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from afsreg.format.loader import locate
 from afsreg.format.record import ModelVersion, parse_instant
@@ -22,6 +23,34 @@ from afsreg.format.versions import is_valid_version, version_key
 from afsreg.problems import Problem
 
 FieldPath = tuple[str | int, ...]
+
+
+class Facts(Protocol):
+    """What the rules across models read of a version (ModelVersion has it all)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def ref_text(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def artifact_id(self) -> str: ...
+
+    @property
+    def parent(self) -> str | None: ...
+
+    @property
+    def base_refs(self) -> list[str]: ...
+
+    @property
+    def content(self) -> bytes: ...
 
 
 def cross_file_problems(
@@ -48,9 +77,7 @@ def model_problems(versions: Sequence[ModelVersion]) -> list[Problem]:
     return problems
 
 
-def global_problems(
-    versions: Sequence[ModelVersion], case_paths: Sequence[str] = ()
-) -> list[Problem]:
+def global_problems(versions: Sequence[Facts], case_paths: Sequence[str] = ()) -> list[Problem]:
     """The rules across models: artifact ids, folder case, base models, lineage cycles.
 
     They read only name, version, path, artifact_id, parent and base_models
@@ -66,13 +93,13 @@ def global_problems(
     return problems
 
 
-def _problem(version: ModelVersion, field_path: FieldPath, field: str, message: str) -> Problem:
+def _problem(version: Facts, field_path: FieldPath, field: str, message: str) -> Problem:
     line, col = locate(version.content, field_path)
     return Problem(version.path, line, col, field, message)
 
 
-def _unique_artifact_ids(versions: Sequence[ModelVersion]) -> list[Problem]:
-    owners: dict[str, list[ModelVersion]] = defaultdict(list)
+def _unique_artifact_ids(versions: Sequence[Facts]) -> list[Problem]:
+    owners: dict[str, list[Facts]] = defaultdict(list)
     for v in versions:
         owners[v.artifact_id].append(v)
     problems = []
@@ -183,9 +210,7 @@ def _dangling_pointers(
     return problems
 
 
-def _dangling_bases(
-    versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]
-) -> list[Problem]:
+def _dangling_bases(versions: Sequence[Facts], by_ref: dict[str, Facts]) -> list[Problem]:
     problems = []
     for v in versions:
         for index, base in enumerate(v.base_refs):
@@ -201,18 +226,26 @@ def _dangling_bases(
     return problems
 
 
-def lineage_edges(v: ModelVersion) -> list[str]:
+def lineage_edges(v: Facts) -> list[str]:
     """Refs this version derives from: its parent and in-registry base models."""
     edges = [f"{v.name}@{v.parent}"] if v.parent else []
     edges += [b for b in v.base_refs if b not in edges]
     return edges
 
 
-def _cycles(versions: Sequence[ModelVersion], by_ref: dict[str, ModelVersion]) -> list[Problem]:
+def _cycles(versions: Sequence[Facts], by_ref: dict[str, Facts]) -> list[Problem]:
     """Find cycles: Kahn's algorithm peels off every version that cannot be on
     one (cheap, no recursion), then an iterative depth-first search over what
     is left names each cycle. Chains can be thousands deep."""
-    edges = {ref: [e for e in lineage_edges(v) if e in by_ref] for ref, v in by_ref.items()}
+    edges: dict[str, list[str]] = {}
+    for ref, v in by_ref.items():
+        # lineage_edges(v), inlined: this loop runs over every version of the registry.
+        parent, bases = v.parent, v.base_refs
+        found = [f"{v.name}@{parent}"] if parent else []
+        for base in bases:
+            if base not in found:
+                found.append(base)
+        edges[ref] = [e for e in found if e in by_ref] if found else found
     indegree = dict.fromkeys(edges, 0)
     for targets in edges.values():
         for target in targets:

@@ -24,6 +24,9 @@ from afsreg.git.sources import RACY_MARGIN_NS
 from afsreg.git.store import Store
 from afsreg.version import __version__
 
+# What the entries hold changes with this number (as with the afsreg version).
+CACHE_FORMAT = 2
+
 
 class CheckCache:
     """Per-blob check results and the working tree's stat cache, in one store."""
@@ -86,7 +89,7 @@ class CheckCache:
 
 
 def _key(schema_digest: str) -> str:
-    return f"{__version__}-{schema_digest}"
+    return f"{__version__}-{CACHE_FORMAT}-{schema_digest}"
 
 
 def cache_path(root: Path) -> Path | None:

@@ -12,20 +12,35 @@ of walking 10,000 files in Python:
   which only writes the few tree objects its cache-tree lacks);
 - ``worktree_delta(root)``: the model folders whose working-tree files differ
   from the index (``git status``), or None when a change is not inside a
-  model folder.
+  model folder;
+- ``tree_folders``, ``index_folders``, ``worktree_folders``: a commit, the
+  index or the working tree as ``Folders`` (a key per folder, how to list one
+  folder, how to read a file known by blob id), which afsreg.registry caches by.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import pygit2
 
+from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR
-from afsreg.git.sources import is_text
+from afsreg.git.repo import open_repo
+from afsreg.git.sources import (
+    SourceFile,
+    index_files,
+    is_text,
+    read_regular_file,
+    tree_files,
+    working_tree_files,
+)
 
 
 def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] | None:
@@ -103,3 +118,123 @@ def worktree_delta(root: Path) -> set[str] | None:
             return None
         touched.add(parts[1])
     return touched
+
+
+@dataclass
+class Folders:
+    """The model folders of one tree, each with the key its cached results are stored under.
+
+    ``keys``: folder name -> ``t:<tree id>`` (a commit's folder, or a working
+    tree folder git sees no change in), ``i:<tree id>`` (as the index holds
+    it) or ``w:<digest>`` (a working-tree folder with changes: a digest of
+    its files' paths and blob ids). ``listing`` lists one folder's files;
+    ``read`` reads a file known by (path, blob id) from the cache.
+    """
+
+    keys: dict[str, str]
+    listing: Callable[[str], list[SourceFile]]
+    read: Callable[[str, str], bytes]
+
+
+class Read:
+    """Reads one file's bytes on demand through ``Folders.read`` (picklable when ``read`` is)."""
+
+    __slots__ = ("blob", "path", "read")
+
+    def __init__(self, read: Callable[[str, str], bytes], path: str, blob: str) -> None:
+        self.read, self.path, self.blob = read, path, blob
+
+    def __call__(self) -> bytes:
+        return self.read(self.path, self.blob)
+
+
+def blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], bytes]:
+    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
+
+    def read(path: str, blob: str) -> bytes:
+        try:
+            return cast(pygit2.Blob, repo[blob]).data
+        except (KeyError, ValueError):
+            return read_regular_file(str(root / path))
+
+    return read
+
+
+def folder_key(files: list[SourceFile]) -> str:
+    """``w:`` and a digest of a folder's (path, blob id, kind) list: its files decide its results."""
+    listed = "\n".join(f"{f.path}\0{f.blob_id}\0{f.special}" for f in files)
+    return "w:" + hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()
+
+
+def tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Folders | None:
+    """The folders of a commit's tree (None when models/ is not plain folders)."""
+    found = model_folders(repo, tree)
+    if found is None:
+        return None
+
+    def listing(name: str) -> list[SourceFile]:
+        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+
+    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, blob_or_file(repo, root))
+
+
+def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
+    """The folders as the index holds them, keyed by the tree ``git write-tree`` gives."""
+    tree_id = index_tree(root)
+    if tree_id is None:
+        return None
+    found = model_folders(repo, cast(pygit2.Tree, repo[tree_id]))
+    if found is None:
+        return None
+
+    def listing(name: str) -> list[SourceFile]:
+        return index_files(root, f"{MODELS_DIR}/{name}", repo)
+
+    return Folders({n: f"i:{t}" for n, t in found.items()}, listing, blob_or_file(repo, root))
+
+
+def worktree_folders(root: Path) -> Folders | None:
+    """The working tree's folders: the index's tree ids, and a digest for each changed folder.
+
+    None outside git, or when the working tree differs from the index other
+    than inside model folders: then every file is read from disk. What git
+    cannot see (a FIFO or socket in a folder git reports unchanged) is not
+    seen here either.
+    """
+    try:
+        repo = open_repo(root)
+    except AfsregError:
+        return None
+    if repo.is_bare or repo.workdir is None or Path(repo.workdir).resolve() != root:
+        return None
+    changed = worktree_delta(root)
+    if changed is None:
+        return None
+    tree_id = index_tree(root)
+    if tree_id is None:
+        return None
+    tree = cast(pygit2.Tree, repo[tree_id])
+    found = model_folders(repo, tree)
+    if found is None:
+        return None
+    keys = {n: f"t:{t}" for n, t in found.items()}
+    on_disk: dict[str, list[SourceFile]] = {}
+    for name in changed:
+        folder = root / MODELS_DIR / name
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return None
+        if os.path.lexists(folder / ".git"):
+            return None  # a nested repository: the whole-tree listing reports it
+        files = working_tree_files(root, under=f"{MODELS_DIR}/{name}")
+        if not files and not (root / MODELS_DIR / name).is_dir():
+            keys.pop(name, None)
+            continue
+        keys[name] = folder_key(files)
+        on_disk[name] = files
+
+    def listing(name: str) -> list[SourceFile]:
+        if name in on_disk:
+            return on_disk[name]
+        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+
+    return Folders(keys, listing, blob_or_file(repo, root))

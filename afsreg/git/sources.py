@@ -306,11 +306,9 @@ def tree_files(
 def index_files(
     root: Path, under: str | None = None, repo: pygit2.Repository | None = None
 ) -> list[SourceFile]:
-    """Every YAML file under models/ as staged in the git index (what a commit would hold).
+    """Every YAML file under models/ (or the folder ``under``, via git ls-files) as staged.
 
-    With ``under`` (a model folder), only that folder's entries, as
-    ``git ls-files`` lists them. Blobs are read on demand: a file whose check
-    result is cached is never read.
+    Blobs are read on demand: a file whose check result is cached is never read.
     """
     repo = repo if repo is not None else open_repo(root)
     files: list[SourceFile] = []
@@ -353,8 +351,7 @@ class _IndexEntry:
 
 
 def _index_via_git(root: Path, under: str | None = None) -> list[Any]:
-    # A literal pathspec: a folder name is never a glob.
-    pathspec = ["--", f":(literal){under}/"] if under else []
+    pathspec = ["--", f":(literal){under}/"] if under else []  # a folder name is no glob
     result = subprocess.run(
         ["git", "ls-files", "--stage", "-z", *pathspec], cwd=root, capture_output=True, check=False
     )
@@ -369,10 +366,7 @@ def _index_via_git(root: Path, under: str | None = None) -> list[Any]:
 
 
 def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid) -> Callable[[], bytes]:
-    def read() -> bytes:
-        return _blob_data(repo, oid)
-
-    return read
+    return lambda: _blob_data(repo, oid)
 
 
 def _blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
