@@ -35,7 +35,6 @@ from afsreg.format.paths import MODELS_DIR
 from afsreg.git.repo import open_repo
 from afsreg.git.sources import (
     SourceFile,
-    index_files,
     is_text,
     read_regular_file,
     tree_files,
@@ -124,11 +123,11 @@ def worktree_delta(root: Path) -> set[str] | None:
 class Folders:
     """The model folders of one tree, each with the key its cached results are stored under.
 
-    ``keys``: folder name -> ``t:<tree id>`` (a commit's folder, or a working
-    tree folder git sees no change in), ``i:<tree id>`` (as the index holds
-    it) or ``w:<digest>`` (a working-tree folder with changes: a digest of
-    its files' paths and blob ids). ``listing`` lists one folder's files;
-    ``read`` reads a file known by (path, blob id) from the cache.
+    ``keys``: folder name -> ``t:<tree id>`` (a folder of a commit or of the
+    index, or a working-tree folder git sees no change in) or ``w:<digest>``
+    (a working-tree folder with changes, or one ``with_changes`` touched: a
+    digest of its files' paths and blob ids). ``listing`` lists one folder's
+    files; ``read`` reads a file known by (path, blob id) from the cache.
     """
 
     keys: dict[str, str]
@@ -179,18 +178,17 @@ def tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Fold
 
 
 def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
-    """The folders as the index holds them, keyed by the tree ``git write-tree`` gives."""
+    """The folders as the index holds them: the tree ``git write-tree`` gives, read as a commit's.
+
+    Keyed like a commit's folders (``t:``), so the plain hook, ``validate``
+    and ``sync`` share what they cache. Read as a tree, a folder differs from
+    the whole-index read in one corner only: a file in it whose name is not
+    UTF-8 and is no model file name is not reported.
+    """
     tree_id = index_tree(root)
     if tree_id is None:
         return None
-    found = model_folders(repo, cast(pygit2.Tree, repo[tree_id]))
-    if found is None:
-        return None
-
-    def listing(name: str) -> list[SourceFile]:
-        return index_files(root, f"{MODELS_DIR}/{name}", repo)
-
-    return Folders({n: f"i:{t}" for n, t in found.items()}, listing, blob_or_file(repo, root))
+    return tree_folders(root, repo, cast(pygit2.Tree, repo[tree_id]))
 
 
 def worktree_folders(root: Path) -> Folders | None:
