@@ -42,6 +42,33 @@ from afsreg.git.sources import (
 )
 
 
+def _no_commands(root: Path) -> list[str]:
+    """``-c`` options so that ``git status`` runs no command the repository configures.
+
+    Comparing a file with the index may run its clean filter (a repository
+    can name any program there) and the fsmonitor hook; afsreg never runs
+    code from a registry (docs/reliability.md), so every configured filter
+    is emptied. A filter marked required then fails, and the caller falls
+    back to reading the files itself.
+    """
+    listed = subprocess.run(
+        ["git", "config", "--null", "--get-regexp", r"^filter\."],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    names = set()
+    for record in listed.stdout.split(b"\0"):
+        key = os.fsdecode(record.split(b"\n", 1)[0])
+        if key.count(".") >= 2:
+            names.add(key[len("filter.") : key.rindex(".")])
+    options = ["-c", "core.fsmonitor=false"]
+    for name in sorted(names):
+        for what in ("clean", "smudge", "process"):
+            options += ["-c", f"filter.{name}.{what}="]
+    return options
+
+
 def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] | None:
     """{folder name: tree id} of ``models/`` in ``tree``; {} without models/; None when odd.
 
@@ -70,7 +97,8 @@ def index_tree(root: Path) -> str | None:
         ["git", "write-tree"], cwd=root, capture_output=True, text=True, check=False
     )
     tree = result.stdout.strip()
-    return tree if result.returncode == 0 and tree else None
+    # A damaged index can still give a tree (with complaints on stderr): read it the slow way.
+    return tree if result.returncode == 0 and tree and not result.stderr.strip() else None
 
 
 def worktree_delta(root: Path) -> set[str] | None:
@@ -84,13 +112,14 @@ def worktree_delta(root: Path) -> set[str] | None:
     result = subprocess.run(
         [
             "git",
+            *_no_commands(root),
             "status",
             "--porcelain=v2",
             "-z",
             "--untracked-files=all",
             "--ignored=matching",
             "--no-renames",
-            "--ignore-submodules=none",
+            "--ignore-submodules=all",
             "--",
             MODELS_DIR,
         ],
