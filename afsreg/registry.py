@@ -489,8 +489,17 @@ class Registry:
         answer: dict[str, Any] | None = store.get("registry", key)
         if answer is not None:
             return answer
+        answer = self._answer_from_last() or self._answer_in_full(names)
+        store.put("registry", key, answer)
+        store.put("registry-last", self._cache.key, {"key": key, "folders": folders.keys})
+        self._save()
+        return answer
+
+    def _answer_in_full(self, names: list[str]) -> dict[str, Any]:
+        """The answer from every folder's entry: the rules across models over all facts."""
+        assert self._folders is not None
         entries = self._model_entries(names)
-        read = folders.read
+        read = self._folders.read
         facts = [_Fact(name, read, *row) for name in names for row in entries[name]["facts"]]
         by_case: dict[str, list[str]] = {}
         for name in names:
@@ -503,17 +512,70 @@ class Registry:
             for name in group
             for path in entries[name]["case"]
         ]
-        cross = [p for name in names for p in entries[name]["local"]]
-        cross += [_packed(p) for p in global_problems(facts, case_paths)]
-        answer = {
+        return {
             "file": [p for name in names for p in entries[name]["file"]],
-            "cross": cross,
+            "local": [p for name in names for p in entries[name]["local"]],
+            "global": [_packed(p) for p in global_problems(facts, case_paths)],
             "files": sum(entries[name]["files"] for name in names),
             "versions": sum(len(entries[name]["facts"]) for name in names),
         }
-        store.put("registry", key, answer)
-        self._save()
-        return answer
+
+    def _answer_from_last(self) -> dict[str, Any] | None:
+        """The last answer computed, with the few changed folders swapped in; None when it can't be.
+
+        The rules across models read only the versions' facts (paths, versions,
+        artifact ids, parents, bases) and folder names: when those are the same
+        in every changed folder, and none of the last answer's cross-model
+        problems lies in one (its line could have moved), they are the last
+        answer's. Editing a title or metrics re-checks one folder, not 10,000 versions.
+        """
+        assert self._folders is not None
+        store, prefix = self._cache.store, self._cache.key
+        last = store.get("registry-last", prefix)
+        if not isinstance(last, dict):
+            return None
+        base = store.get("registry", str(last.get("key")))
+        old_keys, new_keys = last.get("folders"), self._folders.keys
+        if not isinstance(base, dict) or "global" not in base or not isinstance(old_keys, dict):
+            return None
+        changed = {
+            n for n in old_keys.keys() | new_keys.keys() if old_keys.get(n) != new_keys.get(n)
+        }
+        if len(changed) > _INCREMENTAL_FOLDERS:
+            return None
+        new = self._model_entries(sorted(n for n in changed if n in new_keys))
+        found = store.get_many(
+            "model", [f"{prefix}:{old_keys[n]}" for n in changed if n in old_keys]
+        )
+        old = {n: found.get(f"{prefix}:{old_keys[n]}") for n in changed if n in old_keys}
+        if any(entry is None for entry in old.values()):
+            return None
+
+        def facts(entry: dict[str, Any] | None) -> list[Any]:
+            if entry is None:
+                return []
+            return [[row[0], *row[2:]] for row in entry["facts"]] + [entry["case"]]
+
+        def outside(problems: list[list[Any]]) -> list[list[Any]]:
+            """The problems located in no changed folder (every path is models/<name>/...)."""
+            return [p for p in problems if str(p[0]).split("/")[1] not in changed]
+
+        if any(facts(old.get(n)) != facts(new.get(n)) for n in changed):
+            return None
+        if len(outside(base["global"])) != len(base["global"]):
+            return None
+        names = sorted(new)
+        return {
+            "file": outside(base["file"]) + [p for n in names for p in new[n]["file"]],
+            "local": outside(base["local"]) + [p for n in names for p in new[n]["local"]],
+            "global": base["global"],
+            "files": base["files"]
+            - sum(e["files"] for e in old.values() if e is not None)
+            + sum(new[n]["files"] for n in names),
+            "versions": base["versions"]
+            - sum(len(e["facts"]) for e in old.values() if e is not None)
+            + sum(len(new[n]["facts"]) for n in names),
+        }
 
     @property
     def check_cache(self) -> CheckCache:
@@ -698,7 +760,7 @@ class Registry:
         Otherwise they are cached under a digest of the (path, blob id) set.
         """
         if self._folders is not None:
-            return [Problem(*p) for p in self._answer["cross"]]
+            return [Problem(*p) for p in self._answer["local"] + self._answer["global"]]
         digest = hashlib.sha1(
             "\n".join(f"{f.path}:{f.blob_id}:{f.special}" for f in self.files).encode(),
             usedforsecurity=False,
@@ -737,6 +799,8 @@ class Registry:
 
 # Files checked together when folders are missing from the cache (cold runs).
 _BATCH_FILES = 4000
+# At most this many changed folders are swapped into the last answer (else: all facts).
+_INCREMENTAL_FOLDERS = 64
 
 
 class _Fact:

@@ -3,6 +3,7 @@ from typing import Any
 
 import pygit2
 import pytest
+import yaml
 from conftest import GitRegistry, dump, model_doc
 
 from afsreg import NotFoundError, Registry, ValidationError
@@ -169,7 +170,8 @@ def test_incremental_problems_equal_a_full_recomputation(tmp_path_factory: Any) 
     def steps(draw: Any) -> list[tuple[str, str, str, Any]]:
         found = []
         for _ in range(draw(st.integers(1, 7))):
-            kind = draw(st.sampled_from(("write", "write", "write", "delete", "rename", "commit")))
+            kinds = ("write", "write", "write", "shift", "delete", "rename", "commit")
+            kind = draw(st.sampled_from(kinds))
             name, version = draw(st.sampled_from(_NAMES)), draw(st.sampled_from(_VERSIONS))
             doc = _version_doc(draw, name, version) if kind == "write" else None
             found.append((kind, name, version, doc))
@@ -189,6 +191,11 @@ def test_incremental_problems_equal_a_full_recomputation(tmp_path_factory: Any) 
             path = registry.root / "models" / name / f"{version}.yaml"
             if kind == "write":
                 registry.write(f"models/{name}/{version}.yaml", dump(doc))
+            elif kind == "shift" and path.is_file():
+                # Same facts, every later line moved: located problems must move with them.
+                doc = yaml.safe_load(path.read_text())
+                doc["evaluation_metrics"] = {**doc["evaluation_metrics"], f"m{len(doc)}": 0.1}
+                path.write_text(dump(doc))
             elif kind == "delete" and path.exists():
                 path.unlink()
             elif kind == "rename" and path.exists():

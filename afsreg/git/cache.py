@@ -25,7 +25,7 @@ from afsreg.git.store import Store
 from afsreg.version import __version__
 
 # What the entries hold changes with this number (as with the afsreg version).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 class CheckCache:
