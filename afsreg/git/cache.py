@@ -31,9 +31,12 @@ CACHE_FORMAT = 3
 class CheckCache:
     """Per-blob check results and the working tree's stat cache, in one store."""
 
-    def __init__(self, store: Store, key: str) -> None:
+    def __init__(self, store: Store, schema_digest: str) -> None:
         self.store = store
-        self.key = key
+        # Folder and registry entries change with CACHE_FORMAT; a file's own
+        # result only with afsreg and the schemas.
+        self.key = f"{__version__}-{CACHE_FORMAT}-{schema_digest}"
+        self.file_key = f"{__version__}-{schema_digest}"
         self._stat: dict[str, list[Any]] | None = None
         self._written_ns = 0
         self.dirty = False  # the stat cache changed: save() writes it
@@ -45,7 +48,7 @@ class CheckCache:
         """The cache of the repository at ``root`` (an empty in-memory one when not enabled)."""
         if store is None:
             store = Store.at(git_dir(root) if enabled else None)
-        return cls(store, _key(schema_digest))
+        return cls(store, schema_digest)
 
     @property
     def stat(self) -> dict[str, list[Any]]:
@@ -67,7 +70,7 @@ class CheckCache:
         return self._written_ns - RACY_MARGIN_NS
 
     def _entry_key(self, blob_id: str, path: str) -> str:
-        return f"{self.key}:{blob_id}:{path}"
+        return f"{self.file_key}:{blob_id}:{path}"
 
     def get(self, blob_id: str, path: str) -> Any:
         return self.store.get("file", self._entry_key(blob_id, path))
@@ -86,10 +89,6 @@ class CheckCache:
             self.store.put("stat", self.key, {"stat": self._stat, "written_ns": time.time_ns()})
             self.dirty = False
         self.store.commit()
-
-
-def _key(schema_digest: str) -> str:
-    return f"{__version__}-{CACHE_FORMAT}-{schema_digest}"
 
 
 def cache_path(root: Path) -> Path | None:
