@@ -152,21 +152,24 @@ class Not:
 
 
 @dataclass(frozen=True)
-class And:
+class _Connective:
+    """AND and OR: two operands, written with the parentheses precedence needs (AND binds tighter)."""
+
     left: Expr
     right: Expr
 
     def __str__(self) -> str:
-        return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or, And)}"
-
-
-@dataclass(frozen=True)
-class Or:
-    left: Expr
-    right: Expr
-
-    def __str__(self) -> str:
+        if isinstance(self, And):
+            return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or, And)}"
         return f"{self.left} OR {_wrapped(self.right, Or)}"
+
+
+class And(_Connective):
+    """Both operands (the dataclass's equality tells And from Or by class)."""
+
+
+class Or(_Connective):
+    """Either operand."""
 
 
 Expr = Compare | Like | In | IsNull | Not | And | Or
@@ -275,17 +278,19 @@ class _Parser:
         return expr
 
     def or_expr(self) -> Expr:
-        expr = self.and_expr()
-        while self.token.keyword == "OR":
-            self.advance()
-            expr = Or(expr, self.and_expr())
-        return expr
+        return self._chain("OR", self.and_expr, Or)
 
     def and_expr(self) -> Expr:
-        expr = self.not_expr()
-        while self.token.keyword == "AND":
+        return self._chain("AND", self.not_expr, And)
+
+    def _chain(
+        self, keyword: str, operand: Callable[[], Expr], node: Callable[[Expr, Expr], Expr]
+    ) -> Expr:
+        """``operand (KEYWORD operand)*``, grouped from the left."""
+        expr = operand()
+        while self.token.keyword == keyword:
             self.advance()
-            expr = And(expr, self.not_expr())
+            expr = node(expr, operand())
         return expr
 
     def not_expr(self) -> Expr:
@@ -595,22 +600,16 @@ def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
 
 def evaluate(expr: Expr, version: ModelVersion, context: Context | None = None) -> Truth:
     """True, False, or None (unknown) for one version."""
-    if isinstance(expr, And):
+    if isinstance(expr, And | Or):
+        # A false operand decides an AND, a true one an OR; else unknown if either is.
+        decisive = isinstance(expr, Or)
         left = evaluate(expr.left, version, context)
-        if left is False:
-            return False
+        if left is decisive:
+            return decisive
         right = evaluate(expr.right, version, context)
-        if right is False:
-            return False
-        return None if left is None or right is None else True
-    if isinstance(expr, Or):
-        left = evaluate(expr.left, version, context)
-        if left is True:
-            return True
-        right = evaluate(expr.right, version, context)
-        if right is True:
-            return True
-        return None if left is None or right is None else False
+        if right is decisive:
+            return decisive
+        return None if left is None or right is None else not decisive
     if isinstance(expr, Not):
         inner = evaluate(expr.operand, version, context)
         return None if inner is None else not inner
