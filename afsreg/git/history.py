@@ -346,8 +346,8 @@ CREATE TABLE IF NOT EXISTS commits (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS commits_by_sha ON commits (sha, line);
 CREATE TABLE IF NOT EXISTS changes (
-    line INTEGER NOT NULL, path TEXT NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
-    status TEXT NOT NULL, old_path TEXT, merge INTEGER NOT NULL,
+    line INTEGER NOT NULL, path BLOB NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
+    status TEXT NOT NULL, old_path BLOB, merge INTEGER NOT NULL,
     PRIMARY KEY (line, path, seq, ord)
 ) WITHOUT ROWID;
 """
@@ -364,8 +364,18 @@ def _rows(
         commits.append((line, seq, commit))
         merge = int(len(parents) > 1)
         for ord_, (status, path, old_path) in enumerate(found):
-            changes.append((line, path, seq, ord_, status, old_path, merge))
+            old = None if old_path is None else _enc(old_path)
+            changes.append((line, _enc(path), seq, ord_, status, old, merge))
     return commits, changes
+
+
+def _enc(path: str) -> bytes:
+    """A path as stored: its bytes (git paths need not be UTF-8; they arrive surrogate-escaped)."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def _dec(stored: bytes) -> str:
+    return bytes(stored).decode("utf-8", "surrogateescape")
 
 
 def _fork(db: sqlite3.Connection, line: int, length: int, key: str, now: float) -> int:
@@ -420,17 +430,19 @@ class _StorePaths(Mapping[str, list[Entry]]):
         rows = self.store.query(
             "SELECT seq, status, old_path, merge FROM changes"
             " WHERE line = ? AND path = ? AND seq < ? ORDER BY seq DESC, ord DESC",
-            (self.line, path, self.length),
+            (self.line, _enc(path), self.length),
         )
         if not rows:
             raise KeyError(path)
-        return [(int(s), str(st), o if o is None else str(o), bool(m)) for s, st, o, m in rows]
+        return [(int(s), str(st), o if o is None else _dec(o), bool(m)) for s, st, o, m in rows]
 
     def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
         return bool(
             self.store.query(
                 "SELECT 1 FROM changes WHERE line = ? AND path = ? AND seq < ? LIMIT 1",
-                (self.line, path, self.length),
+                (self.line, _enc(path), self.length),
             )
         )
 
@@ -439,7 +451,7 @@ class _StorePaths(Mapping[str, list[Entry]]):
             "SELECT DISTINCT path FROM changes WHERE line = ? AND seq < ? ORDER BY path",
             (self.line, self.length),
         )
-        return (str(r[0]) for r in rows)
+        return iter(sorted(_dec(r[0]) for r in rows))
 
     def __len__(self) -> int:
         rows = self.store.query(
@@ -450,12 +462,17 @@ class _StorePaths(Mapping[str, list[Entry]]):
 
     def under(self, prefix: str) -> list[str]:
         """Every path starting with ``prefix``, sorted (one range scan of the key)."""
+        low = _enc(prefix)
+        # Every key starting with ``low`` sorts below ``low`` with its last byte under 0xff raised.
+        stem_ = low.rstrip(b"\xff")
+        if not stem_:
+            return sorted(p for p in self if p.startswith(prefix))
         rows = self.store.query(
             "SELECT DISTINCT path FROM changes WHERE line = ? AND path >= ? AND path < ?"
-            " AND seq < ? ORDER BY path",
-            (self.line, prefix, prefix + "\U0010ffff", self.length),
+            " AND seq < ?",
+            (self.line, low, stem_[:-1] + bytes([stem_[-1] + 1]), self.length),
         )
-        return [str(r[0]) for r in rows]
+        return sorted(_dec(r[0]) for r in rows)
 
 
 class _StoreCommits(Sequence[str]):
