@@ -232,11 +232,12 @@ class HistoryStore:
             records = list(parse_log(_git_log(repo, revs)))
             found = self._write(repo, tip, key, base, records)
         line, length = found
+        shas: dict[int, str] = {}  # seq -> commit id, learnt while reading changes
         return HistoryIndex(
             tip=tip,
             shallow=shallow,
-            commits=_StoreCommits(self, line, length),
-            paths=_StorePaths(self, line, length),
+            commits=_StoreCommits(self, line, length, shas),
+            paths=_StorePaths(self, line, length, shas),
         )
 
     def query(self, sql: str, args: Sequence[object]) -> list[tuple[Any, ...]]:
@@ -421,24 +422,55 @@ def _remove_json_caches(folder: Path) -> None:
 
 
 class _StorePaths(Mapping[str, list[Entry]]):
-    """path -> its changes (newest first) in the first ``length`` commits of a stored line."""
+    """path -> its changes (newest first) in the first ``length`` commits of a stored line.
 
-    def __init__(self, store: HistoryStore, line: int, length: int) -> None:
-        self.store, self.line, self.length = store, line, length
+    One path is one query (its commits' ids come with it, into ``shas``).
+    Iterating over every path reads the whole line once, in one query: a
+    caller that walks all paths (a full sync) then reads them from memory.
+    """
+
+    def __init__(self, store: HistoryStore, line: int, length: int, shas: dict[int, str]) -> None:
+        self.store, self.line, self.length, self.shas = store, line, length, shas
+        self.whole: dict[str, list[Entry]] | None = None
 
     def __getitem__(self, path: str) -> list[Entry]:
+        if self.whole is not None:
+            return self.whole[path]
         rows = self.store.query(
-            "SELECT seq, status, old_path, merge FROM changes"
-            " WHERE line = ? AND path = ? AND seq < ? ORDER BY seq DESC, ord DESC",
+            "SELECT c.seq, c.status, c.old_path, c.merge, m.sha FROM changes c"
+            " JOIN commits m ON m.line = c.line AND m.seq = c.seq"
+            " WHERE c.line = ? AND c.path = ? AND c.seq < ? ORDER BY c.seq DESC, c.ord DESC",
             (self.line, _enc(path), self.length),
         )
         if not rows:
             raise KeyError(path)
-        return [(int(s), str(st), o if o is None else _dec(o), bool(m)) for s, st, o, m in rows]
+        entries: list[Entry] = []
+        for seq, status, old, merge, sha in rows:
+            self.shas[seq] = sha
+            entries.append((seq, status, None if old is None else _dec(old), bool(merge)))
+        return entries
+
+    def load_whole(self) -> dict[str, list[Entry]]:
+        if self.whole is None:
+            rows = self.store.query(
+                "SELECT c.path, c.seq, c.status, c.old_path, c.merge, m.sha FROM changes c"
+                " JOIN commits m ON m.line = c.line AND m.seq = c.seq"
+                " WHERE c.line = ? AND c.seq < ? ORDER BY c.path, c.seq DESC, c.ord DESC",
+                (self.line, self.length),
+            )
+            whole: dict[str, list[Entry]] = {}
+            for path, seq, status, old, merge, sha in rows:
+                self.shas[seq] = sha
+                entry = (seq, status, None if old is None else _dec(old), bool(merge))
+                whole.setdefault(_dec(path), []).append(entry)
+            self.whole = whole
+        return self.whole
 
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str):
             return False
+        if self.whole is not None:
+            return path in self.whole
         return bool(
             self.store.query(
                 "SELECT 1 FROM changes WHERE line = ? AND path = ? AND seq < ? LIMIT 1",
@@ -447,13 +479,11 @@ class _StorePaths(Mapping[str, list[Entry]]):
         )
 
     def __iter__(self) -> Iterator[str]:
-        rows = self.store.query(
-            "SELECT DISTINCT path FROM changes WHERE line = ? AND seq < ? ORDER BY path",
-            (self.line, self.length),
-        )
-        return iter(sorted(_dec(r[0]) for r in rows))
+        return iter(sorted(self.load_whole()))
 
     def __len__(self) -> int:
+        if self.whole is not None:
+            return len(self.whole)
         rows = self.store.query(
             "SELECT COUNT(DISTINCT path) FROM changes WHERE line = ? AND seq < ?",
             (self.line, self.length),
@@ -478,8 +508,8 @@ class _StorePaths(Mapping[str, list[Entry]]):
 class _StoreCommits(Sequence[str]):
     """The first ``length`` commits of a stored line, oldest first."""
 
-    def __init__(self, store: HistoryStore, line: int, length: int) -> None:
-        self.store, self.line, self.length = store, line, length
+    def __init__(self, store: HistoryStore, line: int, length: int, shas: dict[int, str]) -> None:
+        self.store, self.line, self.length, self.shas = store, line, length, shas
 
     def __len__(self) -> int:
         return self.length
@@ -487,6 +517,9 @@ class _StoreCommits(Sequence[str]):
     def __getitem__(self, seq: int) -> str:  # type: ignore[override]
         if not 0 <= seq < self.length:
             raise IndexError(seq)
+        known = self.shas.get(seq)
+        if known is not None:
+            return known
         rows = self.store.query(
             "SELECT sha FROM commits WHERE line = ? AND seq = ?", (self.line, seq)
         )
