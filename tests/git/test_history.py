@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -449,3 +451,34 @@ def test_corrupt_store_is_ignored(git_registry: GitRegistry) -> None:
     store.parent.mkdir(parents=True, exist_ok=True)
     store.write_bytes(b"not a database" * 100)
     assert _statuses(load_history(repo), _FILES[0]) == [(c1, "A")]
+
+
+def test_processes_indexing_at_once_agree(git_registry: GitRegistry) -> None:
+    """Several processes append the same new commits at once: each gets the full answer."""
+    g = git_registry
+    for n in range(3):
+        g.write(_FILES[n], _content(n))
+        g.commit(f"add {n}")
+    repo = _repo(g)
+    load_history(repo)
+    for n in range(3, 6):
+        g.write(_FILES[n % len(_FILES)], _content(n))
+        g.commit(f"change {n}")
+    script = (
+        "import json, sys, pygit2\n"
+        "from afsreg.git.history import load_history\n"
+        "index = load_history(pygit2.Repository(sys.argv[1]))\n"
+        "print(json.dumps({p: [c.commit for c in index.changes(p)] for p in index.all_paths()}))\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, str(g.root)], stdout=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [json.loads(run.communicate()[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    scratch = load_history(repo, use_cache=False)
+    expected = {p: [c.commit for c in scratch.changes(p)] for p in scratch.all_paths()}
+    assert outputs == [expected] * 4
+    store = history.HistoryStore.open(Path(repo.path))
+    assert store is not None
+    assert store.query("SELECT COUNT(*) FROM lines", ())[0][0] == 1
