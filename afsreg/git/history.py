@@ -217,7 +217,8 @@ class HistoryStore:
             db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            for statement in _SCHEMA:
+                db.execute(statement)
         except (OSError, sqlite3.Error):
             return None
         return cls(db, path)
@@ -334,24 +335,34 @@ class HistoryStore:
         return line, length
 
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS lines (
     line INTEGER PRIMARY KEY, shallow TEXT NOT NULL, length INTEGER NOT NULL, used REAL NOT NULL
-);
+)
+    """,
+    """
 CREATE TABLE IF NOT EXISTS tips (
     tip TEXT NOT NULL, line INTEGER NOT NULL, length INTEGER NOT NULL, used REAL NOT NULL,
     PRIMARY KEY (tip, line)
-);
+)
+    """,
+    """
 CREATE TABLE IF NOT EXISTS commits (
     line INTEGER NOT NULL, seq INTEGER NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (line, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS commits_by_sha ON commits (sha, line);
+) WITHOUT ROWID
+    """,
+    """
+CREATE INDEX IF NOT EXISTS commits_by_sha ON commits (sha, line)
+    """,
+    """
 CREATE TABLE IF NOT EXISTS changes (
     line INTEGER NOT NULL, path BLOB NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
     status TEXT NOT NULL, old_path BLOB, merge INTEGER NOT NULL,
     PRIMARY KEY (line, path, seq, ord)
-) WITHOUT ROWID;
-"""
+) WITHOUT ROWID
+    """,
+)
 
 
 def _rows(

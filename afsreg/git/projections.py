@@ -30,6 +30,8 @@ from afsreg.version import __version__
 STORE_NAME = f"fields-{__version__}.sqlite3"
 # Rows of blobs no longer asked for are dropped once they outnumber the live ones this much.
 STALE_FACTOR = 2
+# Missing values are computed this many documents at a time (100,000 parsed at once is ~1.5 GB).
+CHUNK = 2000
 
 
 def project(
@@ -63,9 +65,27 @@ def project(
         stale = []  # old blobs are kept until they outnumber the live ones
     missing = [v for blob, v in by_blob.items() if any(blob not in found[k] for k in fields)]
     rows: list[tuple[str, str, int, Any]] = []
-    if missing:
-        prime_data(missing, git_directory)
-    for version in missing:
+    for start in range(0, len(missing), CHUNK):
+        chunk = missing[start : start + CHUNK]
+        _compute(chunk, fields, found, rows, git_directory)
+    if db is not None:
+        if rows or stale:
+            _write(db, rows, stale)
+        db.close()
+    return found
+
+
+def _compute(
+    versions: list[ModelVersion],
+    fields: Mapping[str, Callable[[ModelVersion], Any]],
+    found: dict[str, dict[str, Any]],
+    rows: list[tuple[str, str, int, Any]],
+    git_directory: Path | None,
+) -> None:
+    """Compute the missing values of ``versions``; the documents parsed here are let go after."""
+    unparsed = [v for v in versions if "data" not in v.__dict__]
+    prime_data(versions, git_directory)
+    for version in versions:
         for key, compute in fields.items():
             if version.blob_id in found[key]:
                 continue
@@ -81,11 +101,8 @@ def project(
                 continue
             found[key][version.blob_id] = json.loads(text)
             rows.append((key, version.blob_id, 1, text))
-    if db is not None:
-        if rows or stale:
-            _write(db, rows, stale)
-        db.close()
-    return found
+    for version in unparsed:
+        version.__dict__.pop("data", None)  # memory stays flat: a chunk at a time
 
 
 def _native(value: Any) -> bool:
