@@ -268,6 +268,7 @@ def search_command(
     keys = parse_order_by(list(order_by))
     registry = _open(root, rev, at)
     found = search(registry, tree, keys, limit)
+    registry.prime(found)  # each row shows its metrics: parse only the versions shown
     for name in unknown_fields(registry, tree, keys):
         close = difflib.get_close_matches(name, known_fields(registry), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""

@@ -1,10 +1,22 @@
 """Which commits touched which model file: the index behind `afsreg log`, `blame` and `diff`.
 
 One `git log --name-status` over `models/` lists, for every model file, the commits
-that added, modified, renamed or deleted it.  The result is cached under the git
-directory (``afsreg/history-v1.<tip>.json``) keyed by the tip commit, and a later
-call on a descendant tip reads only the new commits.  A rewritten history (the
-cached tip is no longer an ancestor) is rebuilt from scratch.
+that added, modified, renamed or deleted it.  The index is kept in a SQLite file
+under the git directory (``afsreg/history-<afsreg version>.sqlite3``, WAL) and read
+by key: one query for one path's changes, never the whole index.
+
+It is append-only.  The store holds a few *lines*: a line is a sequence of commits
+(``seq`` 0 = oldest) with every change they made, and each tip ever indexed names
+a line and how many of its commits are that tip's history.  A new tip that descends
+from an indexed tip reads only ``git log indexed..tip`` and appends it (to that
+line when the indexed tip is the line's end, else to a copy of the line's first
+part, made inside SQLite).  A tip that descends from no indexed tip (history was
+rewritten: amend, rebase, reset) or a clone whose shallow boundary moved (deepened
+or unshallowed: the old answer said "truncated") gets a new line built from one
+full ``git log``.  Only the ``LINES_KEEP`` most recently written lines are kept.
+An appended line gives every path the same changes as a line built from scratch;
+on merge histories the order of changes that are not each other's ancestors may
+differ (both are newest-first topological orders; tests/git/test_history.py).
 
 Why `git log` and not a pygit2 walk: on a synthetic 5,000-commit, 1,000-file
 registry the subprocess plus parsing takes ~0.15 s, a pygit2 walk diffing every
@@ -14,29 +26,40 @@ revisions, ancestry checks, reading blobs).
 Renames are followed only at 90% similarity: version files look alike, and at
 git's default 50% a new sibling version copied from an old one (with the old one
 deleted) is taken for a rename of it.
+
+Why ~600 lines: the index (its read API), the `git log` parser and the store that
+appends to it are one format, read together.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import sqlite3
 import subprocess
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
 from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
-from afsreg.git.store import store_dir, write_atomically
+from afsreg.git.store import store_dir
 from afsreg.version import __version__
 
 RENAME_THRESHOLD = 90
-# A cache written by another afsreg version is not read (docs/history.md: keyed by version).
-CACHE_FORMAT = f"afsreg-history-v1-{__version__}"
-CACHE_KEEP = 4
+# A store written by another afsreg version is not read (docs/history.md: keyed by version).
+STORE_NAME = f"history-{__version__}.sqlite3"
+LINES_KEEP = 4
+# How many of the most recently indexed tips are tried as the base of a new tip.
+TIPS_TRIED = 32
+
+# (seq, status, old_path, merge) of one change, as the index keeps it.
+Entry = tuple[int, str, str | None, bool]
 
 
 @dataclass(frozen=True)
@@ -59,14 +82,28 @@ class FileChange:
     truncated: bool = False
 
 
-@dataclass
 class HistoryIndex:
-    """For every model file path ever seen in the history of ``tip``: its changes, newest first."""
+    """For every model file path ever seen in the history of ``tip``: its changes, newest first.
 
-    tip: str | None
-    shallow: frozenset[str] = frozenset()
-    commits: list[str] = field(default_factory=list)  # index = seq, oldest first
-    paths: dict[str, list[tuple[int, str, str | None, bool]]] = field(default_factory=dict)
+    ``commits`` (index = seq, oldest first) and ``paths`` (path -> entries, newest
+    first) are a list and a dict when the index was built in memory, and views
+    that query the store by key when it was read from the store.
+    """
+
+    def __init__(
+        self,
+        tip: str | None,
+        shallow: frozenset[str] = frozenset(),
+        commits: Sequence[str] | None = None,
+        paths: Mapping[str, list[Entry]] | None = None,
+    ) -> None:
+        self.tip = tip
+        self.shallow = shallow
+        self.commits: Sequence[str] = [] if commits is None else commits
+        self.paths: Mapping[str, list[Entry]] = {} if paths is None else paths
+
+    def __repr__(self) -> str:
+        return f"HistoryIndex(tip={self.tip!r}, commits={len(self.commits)})"
 
     @property
     def truncated(self) -> bool:
@@ -77,6 +114,8 @@ class HistoryIndex:
         return sorted(self.paths)
 
     def paths_under(self, prefix: str) -> list[str]:
+        if isinstance(self.paths, _StorePaths):
+            return self.paths.under(prefix)
         return sorted(p for p in self.paths if p.startswith(prefix))
 
     def changes(self, path: str) -> list[FileChange]:
@@ -104,7 +143,7 @@ class HistoryIndex:
             current = next_path
         return result
 
-    def _change(self, path: str, entry: tuple[int, str, str | None, bool]) -> FileChange:
+    def _change(self, path: str, entry: Entry) -> FileChange:
         seq, status, old_path, merge = entry
         commit = self.commits[seq]
         return FileChange(
@@ -121,26 +160,21 @@ class HistoryIndex:
 def load_history(
     repo: pygit2.Repository, rev: str = "HEAD", *, use_cache: bool = True
 ) -> HistoryIndex:
-    """The history index of ``rev``: from the cache, extended with new commits, or built in one pass."""
+    """The history index of ``rev``: from the store (appended with new commits), or built in memory.
+
+    ``use_cache=False`` (or a store that cannot be opened: a read-only clone)
+    builds the index in memory from one full `git log`.
+    """
     tip = resolve_commit(repo, rev)
     shallow = shallow_commits(repo)
     if tip is None:
         return HistoryIndex(tip=None, shallow=shallow)
-    cache_dir = store_dir(repo.path)
-    if use_cache:
-        cached = _read_cache(cache_dir / f"history-v1.{tip}.json")
-        if cached is not None and cached.shallow == shallow:
-            return cached
-        base = _newest_ancestor_cache(repo, cache_dir, tip, shallow)
-    else:
-        base = None
-    if base is not None and base.tip is not None:
-        index = _extend(repo, base, tip)
-    else:
-        index = HistoryIndex(tip=tip, shallow=shallow)
-        _append_log(index, _git_log(repo, [tip]))
-    if use_cache:
-        _write_cache(cache_dir, index)
+    store = HistoryStore.open(Path(repo.path)) if use_cache else None
+    if store is not None:
+        with contextlib.suppress(sqlite3.Error):
+            return store.index(repo, tip, shallow)
+    index = HistoryIndex(tip=tip, shallow=shallow, commits=[], paths={})
+    _append_log(index, _git_log(repo, [tip]))
     return index
 
 
@@ -165,16 +199,365 @@ def shallow_key(repo: pygit2.Repository) -> str:
     return ",".join(sorted(shallow_commits(repo)))
 
 
-def _extend(repo: pygit2.Repository, base: HistoryIndex, tip: str) -> HistoryIndex:
-    index = HistoryIndex(
-        tip=tip,
-        shallow=base.shallow,
-        commits=list(base.commits),
-        paths={path: list(entries) for path, entries in base.paths.items()},
+class HistoryStore:
+    """The history lines in ``.git/afsreg/history-<version>.sqlite3``: read by key, appended to."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        # The web server reads one index from several threads; sqlite3 calls are serialised here.
+        self.lock = threading.Lock()
+
+    @classmethod
+    def open(cls, git_dir: Path) -> HistoryStore | None:
+        """The store of the repository at ``git_dir``; None when it cannot be opened (read-only)."""
+        path = store_dir(git_dir) / STORE_NAME
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            for statement in _SCHEMA:
+                db.execute(statement)
+        except (OSError, sqlite3.Error):
+            return None
+        return cls(db, path)
+
+    def index(self, repo: pygit2.Repository, tip: str, shallow: frozenset[str]) -> HistoryIndex:
+        """The index of ``tip``: stored, or appended from the nearest indexed ancestor, or built."""
+        key = ",".join(sorted(shallow))
+        found = self._tip(tip, key)
+        if found is None:
+            base = self._base(repo, tip, key)
+            revs = [tip] if base is None else [tip, f"^{base[0]}"]
+            records = list(parse_log(_git_log(repo, revs)))
+            found = self._write(repo, tip, key, base, records)
+        line, length = found
+        shas: dict[int, str] = {}  # seq -> commit id, learnt while reading changes
+        return HistoryIndex(
+            tip=tip,
+            shallow=shallow,
+            commits=_StoreCommits(self, line, length, shas),
+            paths=_StorePaths(self, line, length, shas),
+        )
+
+    def query(self, sql: str, args: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _tip(self, tip: str, key: str) -> tuple[int, int] | None:
+        rows = self.query(
+            "SELECT t.line, t.length FROM tips t JOIN lines l ON l.line = t.line"
+            " WHERE t.tip = ? AND l.shallow = ? ORDER BY t.length DESC LIMIT 1",
+            (tip, key),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+
+    def _base(self, repo: pygit2.Repository, tip: str, key: str) -> tuple[str, int, int] | None:
+        """The indexed ancestor of ``tip`` with the most history: (its tip, line, length)."""
+        rows = self.query(
+            "SELECT t.tip, t.line, t.length FROM tips t JOIN lines l ON l.line = t.line"
+            " WHERE l.shallow = ? ORDER BY t.used DESC LIMIT ?",
+            (key, TIPS_TRIED),
+        )
+        best: tuple[str, int, int] | None = None
+        for cached, line, length in rows:
+            candidate = (str(cached), int(line), int(length))
+            if best is not None and candidate[2] <= best[2]:
+                continue
+            if _is_ancestor(repo, candidate[0], tip):
+                best = candidate
+        return best
+
+    def _write(
+        self,
+        repo: pygit2.Repository,
+        tip: str,
+        key: str,
+        base: tuple[str, int, int] | None,
+        records: list[tuple[str, list[str], list[tuple[str, str, str | None]]]],
+    ) -> tuple[int, int]:
+        """Append ``records`` (newest first) after ``base`` in one transaction; (line, length)."""
+        with self.lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have indexed this tip, or grown the line, meanwhile.
+                row = db.execute(
+                    "SELECT t.line, t.length FROM tips t JOIN lines l ON l.line = t.line"
+                    " WHERE t.tip = ? AND l.shallow = ? LIMIT 1",
+                    (tip, key),
+                ).fetchone()
+                if row is not None:
+                    db.execute("COMMIT")
+                    return int(row[0]), int(row[1])
+                now = time.time()
+                line = start = None
+                if base is not None:
+                    _, base_line, start = base
+                    row = db.execute(
+                        "SELECT length FROM lines WHERE line = ?", (base_line,)
+                    ).fetchone()
+                    if row is None:  # pruned meanwhile: build the whole history instead
+                        base, start = None, None
+                        records = list(parse_log(_git_log(repo, [tip])))
+                    elif int(row[0]) == start:
+                        line = base_line
+                    else:
+                        line = _fork(db, base_line, start, key, now)
+                if line is None:
+                    line = int(
+                        db.execute(
+                            "INSERT INTO lines (shallow, length, used) VALUES (?, 0, ?)",
+                            (key, now),
+                        ).lastrowid
+                        or 0
+                    )
+                    start = 0
+                assert start is not None
+                commits, changes = _rows(line, start, records)
+                db.executemany("INSERT INTO commits VALUES (?, ?, ?)", commits)
+                db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)", changes)
+                length = start + len(commits)
+                db.execute(
+                    "UPDATE lines SET length = ?, used = ? WHERE line = ?", (length, now, line)
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO tips VALUES (?, ?, ?, ?)", (tip, line, length, now)
+                )
+                _prune(db, line)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if base is None:
+            _remove_json_caches(self.path.parent)
+        return line, length
+
+
+_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS lines (
+    line INTEGER PRIMARY KEY, shallow TEXT NOT NULL, length INTEGER NOT NULL, used REAL NOT NULL
+)
+    """,
+    """
+CREATE TABLE IF NOT EXISTS tips (
+    tip TEXT NOT NULL, line INTEGER NOT NULL, length INTEGER NOT NULL, used REAL NOT NULL,
+    PRIMARY KEY (tip, line)
+)
+    """,
+    """
+CREATE TABLE IF NOT EXISTS commits (
+    line INTEGER NOT NULL, seq INTEGER NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (line, seq)
+) WITHOUT ROWID
+    """,
+    """
+CREATE INDEX IF NOT EXISTS commits_by_sha ON commits (sha, line)
+    """,
+    """
+CREATE TABLE IF NOT EXISTS changes (
+    line INTEGER NOT NULL, path BLOB NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
+    status TEXT NOT NULL, old_path BLOB, merge INTEGER NOT NULL,
+    PRIMARY KEY (line, path, seq, ord)
+) WITHOUT ROWID
+    """,
+)
+
+
+def _rows(
+    line: int, start: int, records: list[tuple[str, list[str], list[tuple[str, str, str | None]]]]
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The commit and change rows of one `git log` run (newest first), numbered from ``start``."""
+    commits: list[tuple[object, ...]] = []
+    changes: list[tuple[object, ...]] = []
+    for offset, (commit, parents, found) in enumerate(reversed(records)):
+        seq = start + offset
+        commits.append((line, seq, commit))
+        merge = int(len(parents) > 1)
+        for ord_, (status, path, old_path) in enumerate(found):
+            old = None if old_path is None else _enc(old_path)
+            changes.append((line, _enc(path), seq, ord_, status, old, merge))
+    return commits, changes
+
+
+def _enc(path: str) -> bytes:
+    """A path as stored: its bytes (git paths need not be UTF-8; they arrive surrogate-escaped)."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def _dec(stored: bytes) -> str:
+    return bytes(stored).decode("utf-8", "surrogateescape")
+
+
+def _fork(db: sqlite3.Connection, line: int, length: int, key: str, now: float) -> int:
+    """A new line holding the first ``length`` commits of ``line`` (copied inside SQLite)."""
+    new = int(
+        db.execute(
+            "INSERT INTO lines (shallow, length, used) VALUES (?, ?, ?)", (key, length, now)
+        ).lastrowid
+        or 0
     )
-    if base.tip != tip:
-        _append_log(index, _git_log(repo, [tip, f"^{base.tip}"]))
-    return index
+    db.execute(
+        "INSERT INTO commits SELECT ?, seq, sha FROM commits WHERE line = ? AND seq < ?",
+        (new, line, length),
+    )
+    db.execute(
+        "INSERT INTO changes SELECT ?, path, seq, ord, status, old_path, merge FROM changes"
+        " WHERE line = ? AND seq < ?",
+        (new, line, length),
+    )
+    return new
+
+
+def _prune(db: sqlite3.Connection, keep: int) -> None:
+    """Drop the lines beyond the ``LINES_KEEP`` most recently written (never ``keep``)."""
+    old = [
+        int(r[0])
+        for r in db.execute(
+            "SELECT line FROM lines WHERE line != ? ORDER BY used DESC LIMIT -1 OFFSET ?",
+            (keep, LINES_KEEP - 1),
+        )
+    ]
+    for line in old:
+        for table in ("changes", "commits", "tips", "lines"):
+            db.execute(f"DELETE FROM {table} WHERE line = ?", (line,))
+
+
+def _remove_json_caches(folder: Path) -> None:
+    """The whole-file JSON caches of afsreg before the store: never read again."""
+    with contextlib.suppress(OSError):
+        for old in folder.glob("history-v1.*.json"):
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+class _StorePaths(Mapping[str, list[Entry]]):
+    """path -> its changes (newest first) in the first ``length`` commits of a stored line.
+
+    One path is one query (its commits' ids come with it, into ``shas``).
+    Iterating over every path reads the whole line once, in one query: a
+    caller that walks all paths (a full sync) then reads them from memory.
+    """
+
+    def __init__(self, store: HistoryStore, line: int, length: int, shas: dict[int, str]) -> None:
+        self.store, self.line, self.length, self.shas = store, line, length, shas
+        self.whole: dict[str, list[Entry]] | None = None
+
+    def __getitem__(self, path: str) -> list[Entry]:
+        if self.whole is not None:
+            return self.whole[path]
+        rows = self.store.query(
+            "SELECT c.seq, c.status, c.old_path, c.merge, m.sha FROM changes c"
+            " JOIN commits m ON m.line = c.line AND m.seq = c.seq"
+            " WHERE c.line = ? AND c.path = ? AND c.seq < ? ORDER BY c.seq DESC, c.ord DESC",
+            (self.line, _enc(path), self.length),
+        )
+        if not rows:
+            raise KeyError(path)
+        entries: list[Entry] = []
+        for seq, status, old, merge, sha in rows:
+            self.shas[seq] = sha
+            entries.append((seq, status, None if old is None else _dec(old), bool(merge)))
+        return entries
+
+    def load_whole(self) -> dict[str, list[Entry]]:
+        if self.whole is None:
+            rows = self.store.query(
+                "SELECT c.path, c.seq, c.status, c.old_path, c.merge, m.sha FROM changes c"
+                " JOIN commits m ON m.line = c.line AND m.seq = c.seq"
+                " WHERE c.line = ? AND c.seq < ? ORDER BY c.path, c.seq DESC, c.ord DESC",
+                (self.line, self.length),
+            )
+            whole: dict[str, list[Entry]] = {}
+            for path, seq, status, old, merge, sha in rows:
+                self.shas[seq] = sha
+                entry = (seq, status, None if old is None else _dec(old), bool(merge))
+                whole.setdefault(_dec(path), []).append(entry)
+            self.whole = whole
+        return self.whole
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        if self.whole is not None:
+            return path in self.whole
+        return bool(
+            self.store.query(
+                "SELECT 1 FROM changes WHERE line = ? AND path = ? AND seq < ? LIMIT 1",
+                (self.line, _enc(path), self.length),
+            )
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.load_whole()))
+
+    def __len__(self) -> int:
+        if self.whole is not None:
+            return len(self.whole)
+        rows = self.store.query(
+            "SELECT COUNT(DISTINCT path) FROM changes WHERE line = ? AND seq < ?",
+            (self.line, self.length),
+        )
+        return int(rows[0][0])
+
+    def under(self, prefix: str) -> list[str]:
+        """Every path starting with ``prefix``, sorted (one range scan of the key)."""
+        low = _enc(prefix)
+        # Every key starting with ``low`` sorts below ``low`` with its last byte under 0xff raised.
+        stem_ = low.rstrip(b"\xff")
+        if not stem_:
+            return sorted(p for p in self if p.startswith(prefix))
+        rows = self.store.query(
+            "SELECT DISTINCT path FROM changes WHERE line = ? AND path >= ? AND path < ?"
+            " AND seq < ?",
+            (self.line, low, stem_[:-1] + bytes([stem_[-1] + 1]), self.length),
+        )
+        return sorted(_dec(r[0]) for r in rows)
+
+
+class _StoreCommits(Sequence[str]):
+    """The first ``length`` commits of a stored line, oldest first."""
+
+    def __init__(self, store: HistoryStore, line: int, length: int, shas: dict[int, str]) -> None:
+        self.store, self.line, self.length, self.shas = store, line, length, shas
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, seq: int) -> str:  # type: ignore[override]
+        if not 0 <= seq < self.length:
+            raise IndexError(seq)
+        known = self.shas.get(seq)
+        if known is not None:
+            return known
+        rows = self.store.query(
+            "SELECT sha FROM commits WHERE line = ? AND seq = ?", (self.line, seq)
+        )
+        return str(rows[0][0])
+
+    def __contains__(self, sha: object) -> bool:
+        return bool(
+            self.store.query(
+                "SELECT 1 FROM commits WHERE sha = ? AND line = ? AND seq < ? LIMIT 1",
+                (sha, self.line, self.length),
+            )
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self.store.query(
+            "SELECT sha FROM commits WHERE line = ? AND seq < ? ORDER BY seq",
+            (self.line, self.length),
+        )
+        return (str(r[0]) for r in rows)
+
+
+def _is_ancestor(repo: pygit2.Repository, ancestor: str, descendant: str) -> bool:
+    try:
+        return bool(repo.descendant_of(descendant, ancestor))
+    except (KeyError, ValueError, pygit2.GitError):
+        # The indexed tip is gone (rewritten and garbage-collected) or unreadable.
+        return False
 
 
 def _git_log(repo: pygit2.Repository, revs: list[str]) -> bytes:
@@ -243,92 +626,20 @@ def parse_log(output: bytes) -> Iterator[tuple[str, list[str], list[tuple[str, s
 
 
 def _append_log(index: HistoryIndex, output: bytes) -> None:
-    """Add the commits of one `git log` run (newest first) after those already in the index."""
-    records = list(parse_log(output))
-    start = len(index.commits)
-    new_entries: dict[str, list[tuple[int, str, str | None, bool]]] = {}
-    for offset, (commit, parents, changes) in enumerate(reversed(records)):
+    """Add the commits of one `git log` run (newest first) to an index built in memory."""
+    commits, paths = index.commits, index.paths
+    assert isinstance(commits, list) and isinstance(paths, dict)
+    start = len(commits)
+    new_entries: dict[str, list[Entry]] = {}
+    for offset, (commit, parents, changes) in enumerate(reversed(list(parse_log(output)))):
         seq = start + offset
-        index.commits.append(commit)
+        commits.append(commit)
         merge = len(parents) > 1
         for status, path, old_path in changes:
             new_entries.setdefault(path, []).append((seq, status, old_path, merge))
     for path, entries in new_entries.items():
         entries.reverse()
-        index.paths[path] = entries + index.paths.get(path, [])
-
-
-def _read_cache(path: Path) -> HistoryIndex | None:
-    try:
-        raw = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT:
-        return None
-    try:
-        return HistoryIndex(
-            tip=raw["tip"],
-            shallow=frozenset(raw["shallow"]),
-            commits=list(raw["commits"]),
-            paths={
-                p: [(int(e[0]), str(e[1]), e[2], bool(e[3])) for e in entries]
-                for p, entries in raw["paths"].items()
-            },
-        )
-    except (KeyError, TypeError, IndexError, ValueError):
-        return None
-
-
-def _cache_files(cache_dir: Path) -> list[Path]:
-    try:
-        files = list(cache_dir.glob("history-v1.*.json"))
-    except OSError:
-        return []
-    mtimes = []
-    for f in files:
-        with contextlib.suppress(OSError):
-            mtimes.append((f.stat().st_mtime, f))
-    return [f for _, f in sorted(mtimes, reverse=True)]
-
-
-def _newest_ancestor_cache(
-    repo: pygit2.Repository, cache_dir: Path, tip: str, shallow: frozenset[str]
-) -> HistoryIndex | None:
-    for path in _cache_files(cache_dir):
-        cached_tip = path.name.split(".")[1]
-        if not _is_ancestor(repo, cached_tip, tip):
-            continue
-        cached = _read_cache(path)
-        if cached is not None and cached.tip == cached_tip and cached.shallow == shallow:
-            return cached
-    return None
-
-
-def _is_ancestor(repo: pygit2.Repository, ancestor: str, descendant: str) -> bool:
-    try:
-        return bool(repo.descendant_of(descendant, ancestor))
-    except (KeyError, ValueError, pygit2.GitError):
-        # The cached tip is gone (rewritten and garbage-collected) or unreadable.
-        return False
-
-
-def _write_cache(cache_dir: Path, index: HistoryIndex) -> None:
-    """Write atomically; a cache that cannot be written (read-only clone) is simply skipped."""
-    payload = {
-        "format": CACHE_FORMAT,
-        "tip": index.tip,
-        "shallow": sorted(index.shallow),
-        "commits": index.commits,
-        "paths": index.paths,
-    }
-    try:
-        text = json.dumps(payload, separators=(",", ":"))  # in C; json.dump is not
-        write_atomically(cache_dir / f"history-v1.{index.tip}.json", text, mode=0o644)
-        for old in _cache_files(cache_dir)[CACHE_KEEP:]:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    except OSError:
-        return
+        paths[path] = entries + paths.get(path, [])
 
 
 def model_file_paths(index: HistoryIndex, name: str, version: str | None = None) -> list[str]:

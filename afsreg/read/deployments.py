@@ -88,10 +88,16 @@ def _utc(value: str) -> str:
     return iso_utc(moment) if moment is not None else value
 
 
-def records(version: ModelVersion) -> list[Deployment]:
-    """The deployment records of one version, as the file writes them."""
+def records(version: ModelVersion, listed: Any = ...) -> list[Deployment]:
+    """The deployment records of one version, as the file writes them.
+
+    ``listed`` is the file's ``deployments`` value when the caller has it
+    already (from afsreg.git.projections), else it is read from the file.
+    """
     found = []
-    for record in version.data.get("deployments") or []:
+    if listed is ...:
+        listed = version.data.get("deployments")
+    for record in listed if isinstance(listed, list) else []:
         if not isinstance(record, dict) or not isinstance(record.get("env"), str):
             continue
         found.append(
@@ -126,10 +132,25 @@ def history(
     after an ended one at the same time.
     """
     versions = list(_versions(registry, name))
-    registry.prime(versions)
-    found = [d for v in versions for d in records(v) if env is None or d.env == env]
+    listed = _deployments_of(registry, versions)
+    found = [
+        d
+        for v in versions
+        for d in records(v, listed.get(v.blob_id))
+        if env is None or d.env == env
+    ]
     found.sort(key=lambda d: (_utc(d.deployed_at or ""), d.model, d.env, d.active, d.version))
     return found
+
+
+def _deployments_of(registry: Registry, versions: list[ModelVersion]) -> dict[str, Any]:
+    """blob id -> the file's ``deployments`` value, one stored value per file (no file parsed)."""
+    from afsreg.git.projections import project
+
+    key = "deployments:records"
+    return project(versions, {key: lambda v: v.data.get("deployments")}, git_dir(registry.root))[
+        key
+    ]
 
 
 def active(registry: Registry, name: str | None = None, env: str | None = None) -> list[Deployment]:

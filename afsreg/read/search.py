@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,21 +153,24 @@ class Not:
 
 
 @dataclass(frozen=True)
-class And:
+class _Connective:
+    """AND and OR: two operands, written with the parentheses precedence needs (AND binds tighter)."""
+
     left: Expr
     right: Expr
 
     def __str__(self) -> str:
-        return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or, And)}"
-
-
-@dataclass(frozen=True)
-class Or:
-    left: Expr
-    right: Expr
-
-    def __str__(self) -> str:
+        if isinstance(self, And):
+            return f"{_wrapped(self.left, Or)} AND {_wrapped(self.right, Or, And)}"
         return f"{self.left} OR {_wrapped(self.right, Or)}"
+
+
+class And(_Connective):
+    """Both operands (the dataclass's equality tells And from Or by class)."""
+
+
+class Or(_Connective):
+    """Either operand."""
 
 
 Expr = Compare | Like | In | IsNull | Not | And | Or
@@ -275,17 +279,19 @@ class _Parser:
         return expr
 
     def or_expr(self) -> Expr:
-        expr = self.and_expr()
-        while self.token.keyword == "OR":
-            self.advance()
-            expr = Or(expr, self.and_expr())
-        return expr
+        return self._chain("OR", self.and_expr, Or)
 
     def and_expr(self) -> Expr:
-        expr = self.not_expr()
-        while self.token.keyword == "AND":
+        return self._chain("AND", self.not_expr, And)
+
+    def _chain(
+        self, keyword: str, operand: Callable[[], Expr], node: Callable[[Expr, Expr], Expr]
+    ) -> Expr:
+        """``operand (KEYWORD operand)*``, grouped from the left."""
+        expr = operand()
+        while self.token.keyword == keyword:
             self.advance()
-            expr = And(expr, self.not_expr())
+            expr = node(expr, operand())
         return expr
 
     def not_expr(self) -> Expr:
@@ -420,13 +426,46 @@ SUMMARY_FIELDS = {
 REGISTRY_FIELDS = {"derived_from", "latest"}
 
 
+# Field values read from the files of a registry, by field and blob id (see Context.project),
+# shared by every Context of that registry in a process.
+_PROJECTED: weakref.WeakKeyDictionary[Registry, dict[tuple[str, ...], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class Context:
-    """What field values need beyond one file: the registry's lineage graph and latest versions."""
+    """What field values need beyond one file: the registry's lineage graph and latest versions.
+
+    It also holds the values of file fields projected for the whole registry
+    (``project``), so an expression reads one stored value per version and
+    field instead of parsing every file.
+    """
 
     def __init__(self, registry: Registry | None) -> None:
         self.registry = registry
         self._graph: LineageGraph | None = None
         self._latest: set[str] | None = None
+        self.values: dict[tuple[str, ...], dict[str, Any]] = (
+            _PROJECTED.setdefault(registry, {}) if registry is not None else {}
+        )
+
+    def project(self, fields: Iterable[tuple[str, ...]]) -> None:
+        """Read (or compute once and store) every version's value of each file field in ``fields``."""
+        wanted = sorted({tuple(f) for f in fields if reads_file(f)} - self.values.keys())
+        if not wanted or self.registry is None:
+            return
+        from afsreg.git.projections import project
+        from afsreg.git.repo import git_dir
+
+        def compute(field: tuple[str, ...]) -> Callable[[ModelVersion], Any]:
+            return lambda version: field_value(version, field)
+
+        keys = {f"search:{field_text(f)}": f for f in wanted}
+        found = project(
+            self.registry, {k: compute(f) for k, f in keys.items()}, git_dir(self.registry.root)
+        )
+        for key, field in keys.items():
+            self.values[field] = found[key]
 
     def need_registry(self, field: str) -> Registry:
         if self.registry is None:
@@ -472,6 +511,10 @@ def field_value(version: ModelVersion, field: Sequence[str], context: Context | 
     summary_key = SUMMARY_FIELDS.get(head)
     if summary_key is not None and not rest:
         return version.summary.get(summary_key)
+    if context is not None:
+        projected = context.values.get(tuple(field))
+        if projected is not None and version.blob_id in projected:
+            return projected[version.blob_id]
     if not rest:
         if head == "ref":
             return version.ref_text
@@ -510,10 +553,20 @@ def field_value(version: ModelVersion, field: Sequence[str], context: Context | 
     return None if found is _ABSENT else found
 
 
+_NOT_IN_FILE = {"ref", "path", "deployed", "base_models", "derived_from", "latest"}
+
+
+def reads_file(field: Sequence[str]) -> bool:
+    """Whether the field's value is read from the file (not from the summary or the registry).
+
+    Such a value is a function of the blob alone, so it can be stored by blob id.
+    """
+    return len(field) > 1 or (field[0] not in SUMMARY_FIELDS and field[0] not in _NOT_IN_FILE)
+
+
 def needs_data(fields: Iterable[tuple[str, ...]]) -> bool:
     """Whether some field is read from the file (not only from the registry's summary)."""
-    fast = {"ref", "path", "deployed", "base_models", "derived_from", "latest"}
-    return any(len(f) > 1 or (f[0] not in SUMMARY_FIELDS and f[0] not in fast) for f in fields)
+    return any(reads_file(f) for f in fields)
 
 
 # -- evaluation (three-valued, as SQL) -----------------------------------------
@@ -595,22 +648,16 @@ def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
 
 def evaluate(expr: Expr, version: ModelVersion, context: Context | None = None) -> Truth:
     """True, False, or None (unknown) for one version."""
-    if isinstance(expr, And):
+    if isinstance(expr, And | Or):
+        # A false operand decides an AND, a true one an OR; else unknown if either is.
+        decisive = isinstance(expr, Or)
         left = evaluate(expr.left, version, context)
-        if left is False:
-            return False
+        if left is decisive:
+            return decisive
         right = evaluate(expr.right, version, context)
-        if right is False:
-            return False
-        return None if left is None or right is None else True
-    if isinstance(expr, Or):
-        left = evaluate(expr.left, version, context)
-        if left is True:
-            return True
-        right = evaluate(expr.right, version, context)
-        if right is True:
-            return True
-        return None if left is None or right is None else False
+        if right is decisive:
+            return decisive
+        return None if left is None or right is None else not decisive
     if isinstance(expr, Not):
         inner = evaluate(expr.operand, version, context)
         return None if inner is None else not inner
@@ -736,9 +783,8 @@ def search(
     if limit is not None and limit < 0:
         raise AfsregError(f"limit must be 0 or more, not {limit}")
     fields = (fields_of(tree) if tree is not None else set()) | {k.field for k in keys}
-    if needs_data(fields):
-        registry.prime()
     context = Context(registry)
+    context.project(fields)  # only the file fields named, from the store: no file parsed
     found = (
         list(registry)
         if tree is None
@@ -768,6 +814,7 @@ def unknown_fields(
     """Fields no version of the registry has (likely mistyped), for a warning."""
     fields = (fields_of(expr) if expr is not None else set()) | {k.field for k in keys}
     context = Context(registry)
+    context.project(fields)
     return [
         field_text(field)
         for field in sorted(fields)

@@ -13,11 +13,14 @@ def model_rows(registry: Registry, *, with_metrics: bool = False) -> list[dict[s
     """A row per model: versions, latest, promoted, where deployed, framework, lifecycle state.
 
     ``deployed`` maps each environment to its version (``{"production": "v2"}``);
-    ``with_metrics`` adds the latest version's metrics (which parses every latest file).
+    ``with_metrics`` adds the latest version's metrics (stored by blob id: no file parsed warm).
     """
     rows = []
-    if with_metrics:
-        registry.prime(v for v in map(registry.latest, registry.models()) if v is not None)
+    found = (
+        metrics_of(registry, [v for v in map(registry.latest, registry.models()) if v is not None])
+        if with_metrics
+        else {}
+    )
     for name in registry.models():
         versions = registry.versions(name)
         latest = registry.latest(name)
@@ -33,12 +36,24 @@ def model_rows(registry: Registry, *, with_metrics: bool = False) -> list[dict[s
             "state": latest.status if latest else None,
         }
         if with_metrics:
-            row["metrics"] = metrics(latest.data) if latest else {}
+            row["metrics"] = found[latest.blob_id] if latest else {}
         rows.append(row)
     return rows
 
 
-def version_row(v: ModelVersion, *, with_metrics: bool = False) -> dict[str, Any]:
+def metrics_of(registry: Registry, versions: list[ModelVersion]) -> dict[str, dict[str, Any]]:
+    """blob id -> the version's numeric metrics, flattened (afsreg.format.fields.metrics)."""
+    from afsreg.git.projections import project
+    from afsreg.git.repo import git_dir
+
+    key = "views:metrics"
+    return project(versions, {key: lambda v: metrics(v.data)}, git_dir(registry.root))[key]
+
+
+def version_row(
+    v: ModelVersion, *, with_metrics: bool = False, known: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One version as a row; ``known`` is its metrics when the caller has them (metrics_of)."""
     row: dict[str, Any] = {
         "version": v.version,
         "title": v.title,
@@ -51,7 +66,7 @@ def version_row(v: ModelVersion, *, with_metrics: bool = False) -> dict[str, Any
         "artifact_id": v.artifact_id,
     }
     if with_metrics:
-        row["metrics"] = metrics(v.data)
+        row["metrics"] = known if known is not None else metrics(v.data)
     return row
 
 
@@ -59,9 +74,8 @@ def version_rows(
     registry: Registry, name: str, *, with_metrics: bool = False
 ) -> list[dict[str, Any]]:
     versions = registry.versions(name)
-    if with_metrics:
-        registry.prime(versions)
-    return [version_row(v, with_metrics=with_metrics) for v in versions]
+    found = metrics_of(registry, versions) if with_metrics else {}
+    return [version_row(v, with_metrics=with_metrics, known=found.get(v.blob_id)) for v in versions]
 
 
 def show(v: ModelVersion) -> dict[str, Any]:

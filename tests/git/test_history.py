@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pygit2
 import pytest
 from conftest import GitRegistry, dump, git, model_doc
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from afsreg.errors import AfsregError
 from afsreg.git import history
@@ -145,9 +149,9 @@ def test_cache_is_reused_and_extended_with_only_new_commits(
     c1 = g.commit("add v1")
     repo = _repo(g)
     first = load_history(repo)
-    cache = Path(repo.path) / "afsreg" / f"history-v1.{c1}.json"
-    assert cache.exists()
-    assert json.loads(cache.read_text())["tip"] == c1
+    store = Path(repo.path) / "afsreg" / history.STORE_NAME
+    assert store.exists()
+    assert first.tip == c1
 
     calls: list[list[str]] = []
     real = history._git_log
@@ -270,3 +274,211 @@ def test_parse_log_reads_renames_and_combined_merge_statuses() -> None:
     )
     assert records[1] == ("ccc", ["ddd", "eee"], [("M", "models/m/v3.yaml", None)])
     assert records[2] == ("fff", [], [("A", "models/m/v1.yaml", None)])
+
+
+# -- the store: appended == built from scratch ---------------------------------
+
+
+def _answers(index: history.HistoryIndex) -> dict[str, set[tuple[str, str, str | None, bool]]]:
+    """Every path's changes as a set: what an index says, whatever order it keeps."""
+    return {
+        path: {(c.commit, c.status, c.old_path, c.merge) for c in index.changes(path)}
+        for path in index.all_paths()
+    }
+
+
+def _assert_same_as_scratch(repo: pygit2.Repository, *, linear: bool) -> None:
+    stored = load_history(repo)
+    scratch = load_history(repo, use_cache=False)
+    assert stored.tip == scratch.tip
+    assert set(stored.commits) == set(scratch.commits)
+    assert len(stored.commits) == len(scratch.commits)
+    assert _answers(stored) == _answers(scratch)
+    by_key = load_history(repo)  # read path by path, not whole
+    assert history.model_file_paths(by_key, "m") == history.model_file_paths(scratch, "m")
+    for path in scratch.all_paths():
+        assert path in by_key.paths
+        if linear:
+            assert by_key.changes(path) == scratch.changes(path)
+            assert by_key.file_history(path) == scratch.file_history(path)
+        else:
+            assert set(by_key.changes(path)) == set(stored.changes(path))
+            # Both orders are newest first: a commit never comes after one of its ancestors.
+            commits = [c.commit for c in by_key.changes(path)]
+            for i, later in enumerate(commits):
+                for earlier in commits[i + 1 :]:
+                    assert earlier == later or not repo.descendant_of(earlier, later)
+
+
+_FILES = [f"models/m/v{i}.yaml" for i in range(1, 5)] + ["models/n/v1.yaml"]
+
+
+def _content(n: int) -> str:
+    # Many shared lines, so a rename of an unchanged file is found at 90%.
+    return "".join(f"line{i}: same\n" for i in range(20)) + f"value: {n}\n"
+
+
+def _random_commit(g: GitRegistry, data: st.DataObject, counter: list[int]) -> None:
+    for _ in range(data.draw(st.integers(1, 3), label="files")):
+        path = data.draw(st.sampled_from(_FILES), label="path")
+        target = g.path(path)
+        action = data.draw(st.sampled_from(["write", "write", "remove", "rename"]), label="do")
+        if action == "write" or not target.exists():
+            counter[0] += 1
+            g.write(path, _content(counter[0]))
+        elif action == "remove":
+            g.remove(path)
+        else:
+            other = data.draw(st.sampled_from(_FILES), label="to")
+            if not g.path(other).exists():
+                g.path(other).parent.mkdir(parents=True, exist_ok=True)
+                target.rename(g.path(other))
+    counter[0] += 1
+    g.commit(f"change {counter[0]}")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), merges=st.booleans())
+def test_appended_index_equals_the_index_built_from_scratch(
+    data: st.DataObject, merges: bool
+) -> None:
+    """Random histories (linear, or with branches, merges and merge resolutions), indexed as they grow."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g = GitRegistry(Path(tmp) / "registry")
+        counter = [0]
+        _random_commit(g, data, counter)
+        repo = _repo(g)
+        for step in range(data.draw(st.integers(1, 6), label="steps")):
+            if merges and data.draw(st.booleans(), label="branch"):
+                # A side branch from an earlier commit (maybe one indexed before the
+                # line grew past it: the store copies the line's first part).
+                depth = int(g.git("rev-list", "--count", "--first-parent", "main"))
+                back = data.draw(st.integers(0, min(2, depth - 1)), label="back")
+                g.git("checkout", "-q", "-B", f"side{step}", f"main~{back}" if back else "main")
+                for _ in range(data.draw(st.integers(1, 2), label="side commits")):
+                    _random_commit(g, data, counter)
+                if data.draw(st.booleans(), label="index side"):
+                    _assert_same_as_scratch(_repo(g), linear=False)
+                g.git("checkout", "-q", "main")
+                if data.draw(st.booleans(), label="main moves"):
+                    _random_commit(g, data, counter)
+                merged = subprocess.run(
+                    ["git", "merge", "-q", "--no-ff", "--no-commit", "-X", "theirs", f"side{step}"],
+                    cwd=g.root,
+                    capture_output=True,
+                    check=False,
+                )
+                if merged.returncode != 0:
+                    g.git("merge", "--abort")
+                    continue
+                if data.draw(st.booleans(), label="resolution"):
+                    counter[0] += 1
+                    g.write(_FILES[0], _content(counter[0]))  # differs from both parents
+                g.commit(f"merge side{step}")
+            else:
+                _random_commit(g, data, counter)
+            if data.draw(st.booleans(), label="index"):
+                _assert_same_as_scratch(repo, linear=not merges)
+        _assert_same_as_scratch(repo, linear=not merges)
+
+
+def test_rewritten_history_answers_from_the_new_history(git_registry: GitRegistry) -> None:
+    """Amend and rebase: the new tip descends from no indexed tip, so it gets a fresh line."""
+    g = git_registry
+    g.write(_FILES[0], _content(1))
+    base = g.commit("add v1")
+    g.write(_FILES[1], _content(2))
+    g.commit("add v2")
+    repo = _repo(g)
+    load_history(repo)
+    g.write(_FILES[1], _content(3))
+    g.git("add", "-A")
+    g.git("commit", "-q", "--amend", "-m", "add v2 (amended)")
+    _assert_same_as_scratch(repo, linear=True)
+
+    g.git("checkout", "-q", "-b", "topic", base)
+    g.write(_FILES[2], _content(4))
+    g.commit("add v3")
+    load_history(repo, "topic")
+    g.git("rebase", "-q", "main")
+    topic = g.git("rev-parse", "topic").strip()
+    index = load_history(repo, "topic")
+    assert index.tip == topic
+    assert _answers(index) == _answers(load_history(repo, "topic", use_cache=False))
+    assert [c.commit for c in index.changes(_FILES[2])] == [topic]
+
+
+def test_deepened_clone_is_indexed_again(git_registry: GitRegistry, tmp_path: Path) -> None:
+    g = git_registry
+    g.write(_FILES[0], _content(1))
+    first = g.commit("add v1")
+    g.write(_FILES[0], _content(2))
+    g.commit("tune v1")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{g.root}", str(clone))
+    shallow = load_history(pygit2.Repository(str(clone)))
+    assert shallow.truncated and first not in shallow.commits
+
+    git(clone, "fetch", "-q", "--unshallow")
+    deep = load_history(pygit2.Repository(str(clone)))
+    assert not deep.truncated
+    assert [c.status for c in deep.changes(_FILES[0])] == ["M", "A"]
+    assert first in deep.commits
+
+
+def test_store_keeps_a_few_lines(git_registry: GitRegistry) -> None:
+    """Each rewrite starts a line; only LINES_KEEP of them stay, and answers stay right."""
+    g = git_registry
+    g.write(_FILES[0], _content(0))
+    g.commit("add v1")
+    repo = _repo(g)
+    for n in range(history.LINES_KEEP + 2):
+        g.write(_FILES[0], _content(n + 1))
+        g.git("add", "-A")
+        g.git("commit", "-q", "--amend", "-m", f"rewrite {n}")
+        assert len(load_history(repo).changes(_FILES[0])) == 1
+    store = history.HistoryStore.open(Path(repo.path))
+    assert store is not None
+    assert store.query("SELECT COUNT(*) FROM lines", ())[0][0] == history.LINES_KEEP
+
+
+def test_corrupt_store_is_ignored(git_registry: GitRegistry) -> None:
+    g = git_registry
+    g.write(_FILES[0], _content(1))
+    c1 = g.commit("add v1")
+    repo = _repo(g)
+    store = Path(repo.path) / "afsreg" / history.STORE_NAME
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"not a database" * 100)
+    assert _statuses(load_history(repo), _FILES[0]) == [(c1, "A")]
+
+
+def test_processes_indexing_at_once_agree(git_registry: GitRegistry) -> None:
+    """Several processes append the same new commits at once: each gets the full answer."""
+    g = git_registry
+    for n in range(3):
+        g.write(_FILES[n], _content(n))
+        g.commit(f"add {n}")
+    repo = _repo(g)
+    load_history(repo)
+    for n in range(3, 6):
+        g.write(_FILES[n % len(_FILES)], _content(n))
+        g.commit(f"change {n}")
+    script = (
+        "import json, sys, pygit2\n"
+        "from afsreg.git.history import load_history\n"
+        "index = load_history(pygit2.Repository(sys.argv[1]))\n"
+        "print(json.dumps({p: [c.commit for c in index.changes(p)] for p in index.all_paths()}))\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, str(g.root)], stdout=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [json.loads(run.communicate()[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    scratch = load_history(repo, use_cache=False)
+    expected = {p: [c.commit for c in scratch.changes(p)] for p in scratch.all_paths()}
+    assert outputs == [expected] * 4
+    store = history.HistoryStore.open(Path(repo.path))
+    assert store is not None
+    assert store.query("SELECT COUNT(*) FROM lines", ())[0][0] == 1

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import GitRegistry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afsreg.format.record import ModelVersion, summarize
+from afsreg.git import projections
 from afsreg.git.sources import SourceFile, git_blob_id
 from afsreg.read.search import (
     And,
@@ -26,7 +28,10 @@ from afsreg.read.search import (
     order,
     parse,
     parse_order_by,
+    search,
+    unknown_fields,
 )
+from afsreg.registry import Registry
 
 
 def version_of(data: dict[str, Any]) -> ModelVersion:
@@ -248,3 +253,40 @@ def test_the_library_exports_search_and_resolve() -> None:
     from afsreg.read import resolve, search
 
     assert afsreg.search is search.search and afsreg.resolve is resolve.resolve
+
+
+# -- on a registry: file fields read from the field store ----------------------
+
+
+def _refs(found: list[ModelVersion]) -> list[str]:
+    return [v.ref_text for v in found]
+
+
+def test_search_reads_file_fields_from_the_store_with_the_same_answer(
+    git_registry: GitRegistry,
+) -> None:
+    """Cold, warm, without the store and after an edit: one answer, from the files as they are."""
+    g = git_registry
+    for n, accuracy in enumerate([0.7, 0.95, 0.85, None], start=1):
+        metrics = {"accuracy": accuracy} if accuracy is not None else {"f1": 0.1}
+        g.write_model("m", f"v{n}", evaluation_metrics=metrics, tags=["coder"] if n % 2 else [])
+    g.commit("four versions")
+    expr, order_by = "metrics.accuracy > 0.8 OR tags = 'coder'", "metrics.accuracy desc"
+    expected = ["m@v2", "m@v3", "m@v1"]
+
+    cold = search(Registry.open(g.root), expr, order_by)
+    assert _refs(cold) == expected
+    store = g.root / ".git" / "afsreg" / projections.STORE_NAME
+    assert store.exists()
+    assert _refs(search(Registry.open(g.root), expr, order_by)) == expected
+    registry = Registry.open(g.root)
+    assert unknown_fields(registry, parse(expr), parse_order_by(order_by)) == []
+    assert unknown_fields(registry, parse("metrics.nope > 1")) == ["metrics.nope"]
+
+    store.unlink()
+    assert _refs(search(Registry.open(g.root), expr, order_by)) == expected
+
+    g.write_model("m", "v1", evaluation_metrics={"accuracy": 0.99}, tags=[])
+    assert _refs(search(Registry.open(g.root), expr, order_by)) == ["m@v1", "m@v2", "m@v3"]
+    # The commit still answers as it was: values are kept by blob, not by path.
+    assert _refs(search(Registry.open(g.root, rev="HEAD"), expr, order_by)) == expected
