@@ -18,8 +18,8 @@ available, then build Python values ourselves from the node graph, so that:
   ``1_000``) are refused rather than guessed (docs/format.md, "Numbers").
 
 Locations are not kept with the data (that would cost memory on large
-registries); ``locate`` re-reads a file to find a field's line when a problem
-has to be reported.
+registries); ``locator`` re-reads a file once to find the lines of every
+problem it has to report.
 
 Why ~420 lines in one module: every limit the format sets (tags, depth, aliases,
 sizes, numbers) is enforced while building values, in one pass.
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -252,12 +252,7 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int, path: tuple[str | int, ...]) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _node_error(
-                self.top_key or node,
-                f"more than {MAX_NODES} values after expanding aliases "
-                "(an alias bomb?); model files do not need that many",
-                path[:1],
-            )
+            raise self._over_budget(node, path, f"{MAX_NODES} values", "that many")
         if depth > MAX_DEPTH:
             raise _node_error(node, f"nesting deeper than {MAX_DEPTH} levels", path)
         if isinstance(node, yaml.MappingNode):
@@ -271,13 +266,20 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         self.chars += len(node.value)
         if self.chars > MAX_EXPANDED_CHARS:
-            raise _node_error(
-                self.top_key or node,
-                f"more than {MAX_EXPANDED_CHARS // 1024 // 1024} MiB of text after expanding "
-                "aliases (an alias bomb?); model files do not need that much",
-                path[:1],
-            )
+            size = f"{MAX_EXPANDED_CHARS // 1024 // 1024} MiB of text"
+            raise self._over_budget(node, path, size, "that much")
         return self._scalar(node, path)
+
+    def _over_budget(
+        self, node: yaml.Node, path: tuple[str | int, ...], amount: str, need: str
+    ) -> YamlError:
+        """The alias budget ran out: point at the top-level entry that expanded."""
+        return _node_error(
+            self.top_key or node,
+            f"more than {amount} after expanding aliases "
+            f"(an alias bomb?); model files do not need {need}",
+            path[:1],
+        )
 
     def _mapping(self, node: yaml.MappingNode, depth: int, path: tuple[str | int, ...]) -> Any:
         result: dict[str, Any] = {}
@@ -392,10 +394,28 @@ def locate(content: bytes, field_path: Sequence[str | int]) -> tuple[int, int]:
     path does not exist (a missing field), the nearest existing parent is
     returned, so "field X is required" points at the mapping that lacks it.
     """
-    try:
-        node = compose(decode(content))
-    except YamlError as exc:
-        return exc.line, exc.col
+    return locator(content)(field_path)
+
+
+def locator(content: bytes) -> Callable[[Sequence[str | int]], tuple[int, int]]:
+    """``locate`` for many fields of one file: the file is parsed once, on the first call."""
+    parsed: list[yaml.Node | YamlError | None] = []
+
+    def find(field_path: Sequence[str | int]) -> tuple[int, int]:
+        if not parsed:
+            try:
+                parsed.append(compose(decode(content)))
+            except YamlError as exc:
+                parsed.append(exc)
+        root = parsed[0]
+        if isinstance(root, YamlError):
+            return root.line, root.col
+        return _find(root, field_path)
+
+    return find
+
+
+def _find(node: yaml.Node | None, field_path: Sequence[str | int]) -> tuple[int, int]:
     if node is None:
         return 1, 1
     line, col = 1, 1
