@@ -464,7 +464,7 @@ def _fast_load(text: str) -> Any:
         data = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # any complaint: the strict loader words it, with its line
         return _NO_FAST
-    if type(data) is not dict or not _plain(data, 0):
+    if type(data) is not dict or not _plain(data):
         return _NO_FAST
     return data
 
@@ -493,27 +493,38 @@ def _risky_flow(flow: str) -> bool:
     return opened != flow.count("]") + flow.count("}") or _FLOW_COLON.search(flow) is not None
 
 
-def _plain(value: Any, depth: int) -> bool:
-    """True when the strict loader reads the same value: no type, depth or size it words otherwise."""
-    if depth > MAX_DEPTH:
-        return False
-    kind = type(value)
-    if kind is str:
-        return _plain_string(value)
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not _plain_string(key) or not _plain(item, depth + 1):
+def _plain(data: dict[Any, Any]) -> bool:
+    """True when the strict loader reads the same value: no type, depth or size it words otherwise.
+
+    Iterative, one loop over every value: this runs for every file read.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            if not all(type(key) is str and _plain_string(key) for key in node):
                 return False
-        return True
-    if kind is list:
-        return all(_plain(item, depth + 1) for item in value)
-    if kind is bool or value is None:
-        return True
-    if kind is int:
-        return bool(-_INT_LIMIT < value < _INT_LIMIT)
-    if kind is float:
-        return math.isfinite(value)
-    return False
+            children = node.values()
+        else:
+            children = node
+        if children and depth >= MAX_DEPTH:  # the children would be nested too deep
+            return False
+        for item in children:
+            kind = type(item)
+            if kind is str:
+                if not _plain_string(item):
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is int:
+                if not -_INT_LIMIT < item < _INT_LIMIT:
+                    return False
+            elif kind is float:
+                if not math.isfinite(item):
+                    return False
+            elif kind is not bool and item is not None:
+                return False
+    return True
 
 
 def _plain_string(text: str) -> bool:

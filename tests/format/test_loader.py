@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+import yaml_rs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -253,3 +254,21 @@ def test_fast_path_agrees_on_every_file_in_the_corpus() -> None:
 )
 def test_fast_path_leaves_what_the_format_restricts_to_the_strict_loader(text: str) -> None:
     assert loader._fast_load(text) is loader._NO_FAST
+
+
+@pytest.mark.parametrize("depth", range(62, 67))
+@pytest.mark.parametrize(
+    ("opening", "leaf", "closing"), [("[", "1", "]"), ("{b: ", "1", "}"), ("[", "", "]")]
+)
+def test_fast_path_depth_limit_is_the_strict_one(
+    depth: int, opening: str, leaf: str, closing: str
+) -> None:
+    """Around MAX_DEPTH, the walk of the fast result refuses exactly what strict refuses."""
+    text = "a: " + opening * depth + leaf + closing * depth
+    fast = yaml_rs.loads(text, parse_datetime=False)
+    try:
+        loader._strict_load(text)
+        strict_accepts = True
+    except YamlError:
+        strict_accepts = False
+    assert loader._plain(fast) is strict_accepts
