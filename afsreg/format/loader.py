@@ -434,9 +434,12 @@ _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?")
 # YAML 1.2 reads "[a:]" as a mapping.
 _FLOW_COLON = re.compile(r":\S")
 # What the strict loader's resolvers could read a plain scalar as, by its first
-# character (as PyYAML looks them up); timestamps are excluded there too.
-_IMPLICIT_RESOLVERS: dict[str, tuple[re.Pattern[str], ...]] = {
-    first: tuple(regexp for tag, regexp in resolvers if tag != _STR)
+# character (as PyYAML looks them up), one pattern per character; timestamps
+# are excluded there too.
+_IMPLICIT_BY_FIRST: dict[str, re.Pattern[str]] = {
+    first: re.compile(
+        "|".join(f"(?:{regexp.pattern})" for tag, regexp in resolvers if tag != _STR), re.X
+    )
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
 }
 # The parser's ints are exact whatever their size; the format allows MAX_INT_DIGITS.
@@ -450,8 +453,8 @@ def _fast_load(text: str) -> Any:
         or "<<" in text
         or text.count("[") + text.count("{") >= _FLOW_CHECK_THRESHOLD
         or _FAST_REFUSED_CHARS.search(text)
-        or _FAST_REFUSED_TOKEN.search("\n" + text)
-        or any(_ambiguous_number(word) for word in _NUMBER_WORD.findall("\n" + text))
+        or _FAST_REFUSED_TOKEN.search(lined := "\n" + text)
+        or any(_ambiguous_number(word) for word in _NUMBER_WORD.findall(lined))
         or _DEEP_BLOCK_PREFIX.search(text)
         or any(_risky_flow(flow) for flow in _flow_parts(text))
     ):
@@ -496,13 +499,16 @@ def _risky_flow(flow: str) -> bool:
 def _plain(data: dict[Any, Any]) -> bool:
     """True when the strict loader reads the same value: no type, depth or size it words otherwise.
 
-    Iterative, one loop over every value: this runs for every file read.
+    Keys need only be strings: the strict loader takes a key's text as written,
+    and yaml-rs returns a string key only when it read the text as one. One
+    loop over every value, no call per value: this runs for every file read.
     """
+    implicit = _IMPLICIT_BY_FIRST.get
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         node, depth = stack.pop()
         if type(node) is dict:
-            if not all(type(key) is str and _plain_string(key) for key in node):
+            if any(type(key) is not str for key in node):
                 return False
             children = node.values()
         else:
@@ -512,8 +518,9 @@ def _plain(data: dict[Any, Any]) -> bool:
         for item in children:
             kind = type(item)
             if kind is str:
-                if not _plain_string(item):
-                    return False
+                pattern = implicit(item[:1])
+                if pattern is not None and pattern.match(item):
+                    return False  # written plain, strict would read it as another type
             elif kind is dict or kind is list:
                 stack.append((item, depth + 1))
             elif kind is int:
@@ -525,12 +532,6 @@ def _plain(data: dict[Any, Any]) -> bool:
             elif kind is not bool and item is not None:
                 return False
     return True
-
-
-def _plain_string(text: str) -> bool:
-    """False when the text, written plain, would be read as something else than this string."""
-    resolvers = _IMPLICIT_RESOLVERS.get(text[0] if text else "")
-    return resolvers is None or not any(regexp.match(text) for regexp in resolvers)
 
 
 def locate(content: bytes, field_path: Sequence[str | int]) -> tuple[int, int]:

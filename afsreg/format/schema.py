@@ -581,18 +581,24 @@ def null_problems(
 
 
 def _null_paths(value: Any, prefix: FieldPath) -> Iterator[FieldPath]:
-    if isinstance(value, dict):
-        for key, item in value.items():
+    """The path of every None under ``value``, in document order, without a call per value."""
+    if not isinstance(value, (dict, list)):
+        return
+    stack: list[tuple[Iterator[tuple[Any, Any]], FieldPath]] = [(_entries(value), prefix)]
+    while stack:
+        entries, path = stack[-1]
+        for key, item in entries:
             if item is None:
-                yield (*prefix, key)
-            else:
-                yield from _null_paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if item is None:
-                yield (*prefix, index)
-            else:
-                yield from _null_paths(item, (*prefix, index))
+                yield (*path, key)
+            elif isinstance(item, (dict, list)):
+                stack.append((_entries(item), (*path, key)))
+                break
+        else:
+            stack.pop()
+
+
+def _entries(node: dict[Any, Any] | list[Any]) -> Iterator[tuple[Any, Any]]:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
 
 
 def validate_metadata(metadata: Mapping[str, Any], review_fields: Iterable[str] = ()) -> None:
