@@ -467,6 +467,10 @@ def _fast_load(text: str) -> Any:
         data = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # any complaint: the strict loader words it, with its line
         return _NO_FAST
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        return _NO_FAST
     if type(data) is not dict or not _plain(data):
         return _NO_FAST
     return data
