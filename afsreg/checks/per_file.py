@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from afsreg.format.document import RELEASED_PROMOTION_STATES, active_deployments
-from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.loader import YamlError, load_yaml, locator
 from afsreg.format.paths import path_identity
 from afsreg.format.record import (
     Summary,
@@ -104,9 +104,7 @@ def check_file(source: SourceFile, schemas: Schemas) -> FileResult:
         problems.append(Problem(path, 1, 1, "", f"expected a mapping of fields, got {kind}"))
         return FileResult(None, problems)
 
-    def where(field_path: tuple[str | int, ...]) -> tuple[int, int]:
-        return locate(source.content, field_path)
-
+    where = locator(source.content)  # one re-parse for all of this file's problems
     schema_problems = (
         [] if schemas.file_is_valid(data) else schemas.file_problems(data, path, where)
     )

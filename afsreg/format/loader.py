@@ -17,19 +17,25 @@ available, then build Python values ourselves from the node graph, so that:
   YAML 1.1 and YAML 1.2 read differently (``017``, ``1:20``, ``0b11``,
   ``1_000``) are refused rather than guessed (docs/format.md, "Numbers").
 
-Locations are not kept with the data (that would cost memory on large
-registries); ``locate`` re-reads a file to find a field's line when a problem
-has to be reported.
+Most files are read by yaml-rs, a Rust parser ~4x faster than the above
+(``_fast_load``), but only when a cheap scan of the text and a walk of the
+result show that the strict loader would build the same data; anything else
+is read strictly, and the strict loader words every error.
 
-Why ~420 lines in one module: every limit the format sets (tags, depth, aliases,
-sizes, numbers) is enforced while building values, in one pass.
+Locations are not kept with the data (that would cost memory on large
+registries); ``locator`` re-reads a file once to find the lines of every
+problem it has to report.
+
+Why ~550 lines in one module: every limit the format sets (tags, depth, aliases,
+sizes, numbers) is enforced while building values, in one pass, and the fast
+path's guard is written against those same limits.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -252,12 +258,7 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int, path: tuple[str | int, ...]) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _node_error(
-                self.top_key or node,
-                f"more than {MAX_NODES} values after expanding aliases "
-                "(an alias bomb?); model files do not need that many",
-                path[:1],
-            )
+            raise self._over_budget(node, path, f"{MAX_NODES} values", "that many")
         if depth > MAX_DEPTH:
             raise _node_error(node, f"nesting deeper than {MAX_DEPTH} levels", path)
         if isinstance(node, yaml.MappingNode):
@@ -271,13 +272,20 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         self.chars += len(node.value)
         if self.chars > MAX_EXPANDED_CHARS:
-            raise _node_error(
-                self.top_key or node,
-                f"more than {MAX_EXPANDED_CHARS // 1024 // 1024} MiB of text after expanding "
-                "aliases (an alias bomb?); model files do not need that much",
-                path[:1],
-            )
+            size = f"{MAX_EXPANDED_CHARS // 1024 // 1024} MiB of text"
+            raise self._over_budget(node, path, size, "that much")
         return self._scalar(node, path)
+
+    def _over_budget(
+        self, node: yaml.Node, path: tuple[str | int, ...], amount: str, need: str
+    ) -> YamlError:
+        """The alias budget ran out: point at the top-level entry that expanded."""
+        return _node_error(
+            self.top_key or node,
+            f"more than {amount} after expanding aliases "
+            f"(an alias bomb?); model files do not need {need}",
+            path[:1],
+        )
 
     def _mapping(self, node: yaml.MappingNode, depth: int, path: tuple[str | int, ...]) -> Any:
         result: dict[str, Any] = {}
@@ -379,10 +387,155 @@ def _tag_error(node: yaml.Node, path: Sequence[str | int]) -> YamlError:
 def load_yaml(content: bytes) -> Any:
     """Parse a model file's bytes into plain data; raise YamlError on anything unsafe."""
     text = decode(content)
+    fast = _fast_load(text)
+    if fast is not _NO_FAST:
+        return fast
+    return _strict_load(text)
+
+
+def _strict_load(text: str) -> Any:
+    """The authority: what the format allows, built from libyaml's node graph."""
     node = compose(text)
     if node is None:
         return None
     return _Builder().build(node, 0, ())
+
+
+# The fast path. yaml-rs (a Rust YAML 1.2 parser) builds the same data ~5x
+# faster than libyaml plus _Builder, but it drops tags silently, reads numbers
+# the YAML 1.2 way, and has its own limits. So it is used only for texts where
+# it cannot disagree with the strict loader, which stays the authority: a text
+# with anything the format restricts is parsed strictly, and so is any result
+# that holds a value the strict loader could have read otherwise. The
+# property tests in tests/format/test_loader.py hold the two to the same data.
+_NO_FAST = object()
+# Tags, anchors and aliases, escapes (which can write any character), and the
+# characters YAML 1.1 and 1.2 treat differently (tabs, CR, C0/C1 controls,
+# NEL and the Unicode line separators, BOM, non-characters, lone surrogates).
+_FAST_REFUSED_CHARS = re.compile(
+    r"[!&*\\\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+# A plain scalar that starts with a reserved or indicator character (after a
+# line start, the text being searched with a newline in front, a space or a
+# flow indicator), a directive or a document marker.
+_FAST_REFUSED_TOKEN = re.compile(
+    r"[@`?:%](?<=[\s\[{,].)|(?<=\n)(?:---|\.\.\.)|[\"']:[-+.0-9]"  # the last: {"a":017}
+)
+# A word that may be a whole plain scalar, and looks like a number: yaml-rs
+# reads it the YAML 1.2 way (plus digit separators), the strict loader the
+# YAML 1.1 way, so only plain decimals, which both read alike, stay fast.
+_NUMBER_WORD = re.compile(r"[-+.0-9](?<=[\s\[{,].)[-+.0-9A-Za-z_]*(?=[ ]*(?:$|[#,\]}]))", re.M)
+_YAML12_NUMBER = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?"
+    r"|[-+]?0[xXoObB][0-9a-fA-F_]+"
+)
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?")
+# In a flow collection, libyaml's reading of ':' depends on its version, and
+# YAML 1.2 reads "[a:]" as a mapping.
+_FLOW_COLON = re.compile(r":\S")
+# What the strict loader's resolvers could read a plain scalar as, by its first
+# character (as PyYAML looks them up), one pattern per character; timestamps
+# are excluded there too.
+_IMPLICIT_BY_FIRST: dict[str, re.Pattern[str]] = {
+    first: re.compile(
+        "|".join(f"(?:{regexp.pattern})" for tag, regexp in resolvers if tag != _STR), re.X
+    )
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+# The parser's ints are exact whatever their size; the format allows MAX_INT_DIGITS.
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _fast_load(text: str) -> Any:
+    """The data of ``text`` by yaml-rs, or _NO_FAST when the strict loader must decide."""
+    if (
+        len(text) >= MAX_NODES // 2  # the node budget could be reached: count it strictly
+        or "<<" in text
+        or text.count("[") + text.count("{") >= _FLOW_CHECK_THRESHOLD
+        or _FAST_REFUSED_CHARS.search(text)
+        or _FAST_REFUSED_TOKEN.search(lined := "\n" + text)
+        or any(_ambiguous_number(word) for word in _NUMBER_WORD.findall(lined))
+        or _DEEP_BLOCK_PREFIX.search(text)
+        or any(_risky_flow(flow) for flow in _flow_parts(text))
+    ):
+        return _NO_FAST
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - a platform without a yaml-rs wheel
+        return _NO_FAST
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # any complaint: the strict loader words it, with its line
+        return _NO_FAST
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        return _NO_FAST
+    if type(data) is not dict or not _plain(data):
+        return _NO_FAST
+    return data
+
+
+def _ambiguous_number(word: str) -> bool:
+    return _YAML12_NUMBER.fullmatch(word) is not None and _PLAIN_DECIMAL.fullmatch(word) is None
+
+
+def _flow_parts(text: str) -> Iterator[str]:
+    """Each line that has a flow collection, from its first bracket or brace."""
+    start = 0
+    while True:
+        found = [i for i in (text.find("[", start), text.find("{", start)) if i >= 0]
+        if not found:
+            return
+        end = text.find("\n", min(found))
+        yield text[min(found) : end if end >= 0 else len(text)]
+        if end < 0:
+            return
+        start = end
+
+
+def _risky_flow(flow: str) -> bool:
+    """A flow collection that goes on past its line, or has a ':' not followed by a space."""
+    opened = flow.count("[") + flow.count("{")
+    return opened != flow.count("]") + flow.count("}") or _FLOW_COLON.search(flow) is not None
+
+
+def _plain(data: dict[Any, Any]) -> bool:
+    """True when the strict loader reads the same value: no type, depth or size it words otherwise.
+
+    Keys need only be strings: the strict loader takes a key's text as written,
+    and yaml-rs returns a string key only when it read the text as one. One
+    loop over every value, no call per value: this runs for every file read.
+    """
+    implicit = _IMPLICIT_BY_FIRST.get
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            if any(type(key) is not str for key in node):
+                return False
+            children = node.values()
+        else:
+            children = node
+        if children and depth >= MAX_DEPTH:  # the children would be nested too deep
+            return False
+        for item in children:
+            kind = type(item)
+            if kind is str:
+                pattern = implicit(item[:1])
+                if pattern is not None and pattern.match(item):
+                    return False  # written plain, strict would read it as another type
+            elif kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is int:
+                if not -_INT_LIMIT < item < _INT_LIMIT:
+                    return False
+            elif kind is float:
+                if not math.isfinite(item):
+                    return False
+            elif kind is not bool and item is not None:
+                return False
+    return True
 
 
 def locate(content: bytes, field_path: Sequence[str | int]) -> tuple[int, int]:
@@ -392,10 +545,28 @@ def locate(content: bytes, field_path: Sequence[str | int]) -> tuple[int, int]:
     path does not exist (a missing field), the nearest existing parent is
     returned, so "field X is required" points at the mapping that lacks it.
     """
-    try:
-        node = compose(decode(content))
-    except YamlError as exc:
-        return exc.line, exc.col
+    return locator(content)(field_path)
+
+
+def locator(content: bytes) -> Callable[[Sequence[str | int]], tuple[int, int]]:
+    """``locate`` for many fields of one file: the file is parsed once, on the first call."""
+    parsed: list[yaml.Node | YamlError | None] = []
+
+    def find(field_path: Sequence[str | int]) -> tuple[int, int]:
+        if not parsed:
+            try:
+                parsed.append(compose(decode(content)))
+            except YamlError as exc:
+                parsed.append(exc)
+        root = parsed[0]
+        if isinstance(root, YamlError):
+            return root.line, root.col
+        return _find(root, field_path)
+
+    return find
+
+
+def _find(node: yaml.Node | None, field_path: Sequence[str | int]) -> tuple[int, int]:
     if node is None:
         return 1, 1
     line, col = 1, 1

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ def _check_uri(value: object) -> bool:
     return (
         bool(parts.scheme)
         and bool(parts.netloc or parts.path)
-        and not any(c.isspace() for c in value)
+        and _SPACE.search(value) is None  # \s is str.isspace(), in C
     )
 
 
@@ -229,31 +229,100 @@ def _metadata_validator(directory: Path) -> Any:
     return Draft7Validator(dict(_load(directory).metadata_schema), format_checker=_format_checker())
 
 
+_FORMATS = {"date-time": _check_date_time, "uri": _check_uri}
+
+
+class _Invalid(ValueError):
+    """What the compiled check raises: the answer is no (details come from jsonschema)."""
+
+
 @cache
 def _fast_file_check(directory: Path) -> Callable[[Any], bool]:
     """The file schema compiled to Python by fastjsonschema, ~50x faster than jsonschema.
 
     Used as a first pass: a file that passes needs nothing more; one that
     fails is checked again by jsonschema, which reports every error with its
-    path. fastjsonschema does not follow a $ref into another file, so the
-    metadata schema is inlined, its definitions moved under a prefix.
+    path. For the schemas afsreg ships, the compiled code ships too
+    (format/compiled_check.py, made by ``write_compiled_check``), so no process
+    pays fastjsonschema's ~0.1 s compile; a registry's own schemas are compiled
+    on first use.
     """
-    import fastjsonschema
-
     schemas = _load(directory)
-    combined = _inline_metadata(schemas.file_schema, schemas.metadata_schema)
-    validate = fastjsonschema.compile(
-        combined, formats={"date-time": _check_date_time, "uri": _check_uri}, use_default=False
-    )
+    from afsreg.format import compiled_check
+
+    if schemas.digest == compiled_check.SCHEMA_DIGEST:
+        validate: Callable[[Any], Any] = partial(compiled_check.validate, custom_formats=_FORMATS)
+        invalid: type[Exception] = compiled_check.JsonSchemaValueException
+    else:
+        import fastjsonschema
+
+        validate = fastjsonschema.compile(
+            _combined_schema(schemas), formats=_FORMATS, use_default=False
+        )
+        invalid = fastjsonschema.JsonSchemaException
 
     def check(data: Any) -> bool:
         try:
             validate(data)
-        except fastjsonschema.JsonSchemaException:
+        except invalid:
             return False
         return True
 
     return check
+
+
+def _combined_schema(schemas: Schemas) -> dict[str, Any]:
+    # fastjsonschema does not follow a $ref into another file: the metadata
+    # schema is inlined, its definitions moved under a prefix.
+    return _inline_metadata(schemas.file_schema, schemas.metadata_schema)
+
+
+def compiled_check_source(schemas: Schemas) -> str:
+    """The text of format/compiled_check.py for ``schemas``: fastjsonschema's code, standalone.
+
+    The exception classes are defined in the module, so that using it does not
+    import fastjsonschema (~20 ms).
+    """
+    import fastjsonschema
+
+    code: str = fastjsonschema.compile_to_code(
+        _combined_schema(schemas), formats=_FORMATS, use_default=False
+    )
+    imports = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+    if imports not in code:
+        raise AfsregError(
+            "fastjsonschema's generated code changed shape; update compiled_check_source"
+        )
+    own = (
+        "class JsonSchemaValueException(ValueError):\n"
+        "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"
+        "        super().__init__(message)\n\n\n"
+        "JsonSchemaValuesException = JsonSchemaValueException\n"
+    )
+    header = (
+        '"""The packaged file schema, compiled by fastjsonschema. Generated: do not edit.\n\n'
+        "Remade by afsreg.format.schema.write_compiled_check() when schemas/ change\n"
+        "(tests/format/test_schema.py fails until it is).\n\n"
+        'Why ~1,100 lines: it is generated, one branch per schema keyword."""\n\n'
+        "# ruff: noqa\n# mypy: ignore-errors\n"
+        f'SCHEMA_DIGEST = "{schemas.digest}"\n'
+    )
+    # Only the yes/no is used: each raise's message and schema excerpt (three
+    # quarters of the text) is dropped, so the module compiles fast without a .pyc.
+    code = re.sub(
+        r"^(\s*)raise JsonSchemaValueException\(.*\)$",
+        r"\1raise JsonSchemaValueException('')",
+        code.replace(imports, own),
+        flags=re.MULTILINE,
+    )
+    return header + code
+
+
+def write_compiled_check() -> Path:
+    """Regenerate format/compiled_check.py from the packaged schemas; its path."""
+    target = Path(__file__).with_name("compiled_check.py")
+    target.write_text(compiled_check_source(Schemas.load(None)))
+    return target
 
 
 def _inline_metadata(
@@ -334,22 +403,23 @@ def _leaf_errors(error: Any) -> Iterator[Any]:
     yield error  # no single branch applies: _describe words the failure as a whole
 
 
+# bool before int: True is an int to isinstance, a boolean to a person.
+_TYPE_NAMES = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "list"),
+    (dict, "mapping"),
+)
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return type(value).__name__
+    return next(
+        (name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__
+    )
 
 
 def _show(value: Any) -> str:
@@ -511,18 +581,24 @@ def null_problems(
 
 
 def _null_paths(value: Any, prefix: FieldPath) -> Iterator[FieldPath]:
-    if isinstance(value, dict):
-        for key, item in value.items():
+    """The path of every None under ``value``, in document order, without a call per value."""
+    if not isinstance(value, (dict, list)):
+        return
+    stack: list[tuple[Iterator[tuple[Any, Any]], FieldPath]] = [(_entries(value), prefix)]
+    while stack:
+        entries, path = stack[-1]
+        for key, item in entries:
             if item is None:
-                yield (*prefix, key)
-            else:
-                yield from _null_paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if item is None:
-                yield (*prefix, index)
-            else:
-                yield from _null_paths(item, (*prefix, index))
+                yield (*path, key)
+            elif isinstance(item, (dict, list)):
+                stack.append((_entries(item), (*path, key)))
+                break
+        else:
+            stack.pop()
+
+
+def _entries(node: dict[Any, Any] | list[Any]) -> Iterator[tuple[Any, Any]]:
+    return iter(node.items()) if isinstance(node, dict) else enumerate(node)
 
 
 def validate_metadata(metadata: Mapping[str, Any], review_fields: Iterable[str] = ()) -> None:

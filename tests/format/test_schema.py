@@ -130,3 +130,24 @@ def test_fast_path_agrees_with_jsonschema_on_mutated_documents() -> None:
         target[path[-1]] = rng.choice(weird)
         full = schemas.file_problems(doc, "x", lambda _: (1, 1))
         assert schemas.file_is_valid(doc) == (full == []), (path, target[path[-1]], full)
+
+
+def test_the_shipped_compiled_check_is_made_from_the_packaged_schemas() -> None:
+    from afsreg.format import compiled_check
+
+    assert Schemas.load(None).digest == compiled_check.SCHEMA_DIGEST, (
+        "schemas/ changed: run python -c 'from afsreg.format.schema import "
+        "write_compiled_check; write_compiled_check()'"
+    )
+
+
+def test_a_registrys_own_schema_is_compiled_and_gates_the_same_way(tmp_path: Path) -> None:
+    """A schema afsreg does not ship is compiled at first use, and still says no."""
+    (tmp_path / "schemas").mkdir()
+    for name in SCHEMA_NAMES:
+        text = (REPO / "schemas" / name).read_text()
+        (tmp_path / "schemas" / name).write_text(text + "\n")  # the same rules, another digest
+    own = Schemas.load(tmp_path)
+    assert own.digest != Schemas.load(None).digest
+    assert own.file_is_valid({"name": "m"}) is False
+    assert own.file_is_valid({}) is Schemas.load(None).file_is_valid({})
