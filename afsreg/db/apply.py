@@ -16,7 +16,7 @@ rules a DBA needs to read together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -102,11 +102,15 @@ def apply_desired(
     report: Report,
     schema: HostSchema,
     options: Options,
+    outside_scope: Collection[str] = (),
 ) -> None:
     """Write ``desired_*`` (all of the registry, or the part an incremental sync touches).
 
     ``candidates`` are the ids whose rows may have to go (incremental), or None
-    for a full sync, where every row afsreg owns is a candidate. Refuses, with
+    for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
+    are ids of registry versions that ``versions`` leaves out (an incremental
+    sync passes only the versions it projects) but that desired rows point at:
+    they are versions, not external references. Refuses, with
     nothing written, an id collision, a value a host CHECK does not allow, or
     (without ``options.overwrite``) a row changed in the database since.
     """
@@ -120,6 +124,7 @@ def apply_desired(
         report,
         schema,
         options,
+        outside_scope,
     )
     refuse(db, plan.problems)
     if not options.overwrite:
@@ -145,12 +150,14 @@ def make_plan(
     report: Report,
     schema: HostSchema,
     options: Options,
+    outside_scope: Collection[str] = (),
 ) -> Plan:
     """Every write a sync would make, and every reason it must not; reads only."""
     artifacts_t, versions_t = table_pair
     by_id = {v.artifact_id: v for v in versions}
     where = {i: v.path for i, v in by_id.items()}
-    needed = {i for row in desired_versions.values() for i in referenced_ids(row)} - set(by_id)
+    needed = {i for row in desired_versions.values() for i in referenced_ids(row)}
+    needed -= set(by_id) | set(outside_scope)
     scope = set(desired_versions) | (candidates or set()) | needed
     owned = own.read_owned(db) if candidates is None else own.read_owned(db, scope)
     externals = own.read_owned(db, role="external")
