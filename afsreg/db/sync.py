@@ -95,61 +95,72 @@ class Head:
         return ",".join(sorted(line.strip() for line in text.splitlines() if line.strip()))
 
 
-def read_head(root: Path | None, rev: str) -> Head | None:
-    """``rev``'s commit, the work tree and git directory, and the uncommitted model files.
+@dataclass
+class HeadQuery:
+    """The two git processes ``start_head`` launched; ``finish`` reads their answers."""
 
-    Two git processes run side by side (~5 ms each); None when git cannot
-    answer (no git, a bare repository, a bad revision): the caller then takes
-    the pygit2 path, which gives the full error message.
+    parse: subprocess.Popen[bytes]
+    status: subprocess.Popen[bytes]
+    root: Path | None
+
+    def finish(self) -> Head | None:
+        parsed, _ = self.parse.communicate()
+        listed, _ = self.status.communicate()
+        lines = parsed.decode("utf-8", "surrogateescape").splitlines()
+        if self.parse.returncode != 0 or self.status.returncode != 0 or len(lines) != 3:
+            return None
+        top, git_dir, commit_id = lines
+        toplevel = Path(top)
+        if self.root is not None and toplevel.resolve() != self.root:
+            return None  # root is not a work tree's top: the pygit2 path decides what it is
+        return Head(toplevel, Path(git_dir), commit_id, _status_paths(listed))
+
+
+def start_head(root: Path | None, rev: str) -> HeadQuery | None:
+    """Ask git for ``rev``'s commit, the work tree, the git directory and the uncommitted model files.
+
+    Two git processes (~5-25 ms) run beside this one, which meanwhile opens
+    the database; ``finish`` is None when git cannot answer (no git, a bare
+    repository, a bad revision): the caller then takes the pygit2 path, which
+    gives the full error message.
     """
     if rev.startswith("-"):
         return None
     cwd = root if root is not None else Path.cwd()
+    parse_argv = ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "-q"]
+    # --no-optional-locks: a status that refreshes the index must not write it.
+    status_argv = ["git", "--no-optional-locks", "-c", "core.quotepath=off", "status"]
+    status_argv += ["--porcelain=v1", "-z", "--untracked-files=all", "--", "models"]
     try:
         parse = subprocess.Popen(
-            [
-                "git",
-                "rev-parse",
-                "--show-toplevel",
-                "--absolute-git-dir",
-                "--verify",
-                "-q",
-                f"{rev}^{{commit}}",
-            ],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        status = subprocess.Popen(
-            # --no-optional-locks: a status that refreshes the index must not write it.
-            [
-                "git",
-                "--no-optional-locks",
-                "-c",
-                "core.quotepath=off",
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--untracked-files=all",
-                "--",
-                "models",
-            ],
+            [*parse_argv, f"{rev}^{{commit}}"],
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
     except OSError:
         return None
-    parsed, _ = parse.communicate()
-    listed, _ = status.communicate()
-    lines = parsed.decode("utf-8", "surrogateescape").splitlines()
-    if parse.returncode != 0 or status.returncode != 0 or len(lines) != 3:
+    try:
+        status = subprocess.Popen(
+            status_argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        parse.communicate()
         return None
-    top, git_dir, commit_id = lines
-    toplevel = Path(top)
-    if root is not None and toplevel.resolve() != root.resolve():
-        return None  # root is not a work tree's top: the pygit2 path decides what it is
-    return Head(toplevel, Path(git_dir), commit_id, _status_paths(listed))
+    return HeadQuery(parse, status, root)
+
+
+def _named_url(url: str | None) -> str | None:
+    """The database named by the caller or the environment (not the embedded default)."""
+    from afsreg.db.connect import ENV_VAR, FALLBACK_ENV_VAR
+
+    if url:
+        return url
+    for name in (ENV_VAR, FALLBACK_ENV_VAR):
+        env = os.environ.get(name, "").strip()
+        if env:
+            return env
+    return None
 
 
 def _status_paths(output: bytes) -> list[str]:
@@ -225,24 +236,37 @@ def sync(
     """
     if on_remove not in ("restore", "keep"):
         raise AfsregError(f"on_remove: {on_remove!r} is not one of restore, keep")
-    head = read_head(Path(root).resolve() if root is not None else None, rev)
-    if head is not None:
-        url = resolve_url(database_url, head.root)
-        warnings = _dirty_warning(head.dirty, rev)
-        if not full and _database_exists(url):
-            with connect(url) as db:
-                count = synced_count(db, head.commit_id, head.shallow)
-                if count is not None:
-                    return SyncReport(
-                        db.url,
-                        rev,
-                        head.commit_id,
-                        "noop",
-                        "already synced",
-                        dry_run,
-                        warnings=warnings,
-                        unchanged=count,
-                    )
+    root_path = Path(root).resolve() if root is not None else None
+    query = start_head(root_path, rev)
+    head = None
+    db: Database | None = None
+    try:
+        named = _named_url(database_url)
+        if query is not None and not full and named and _database_exists(named):
+            db = connect(named)  # psycopg's import and the connection, while git answers
+        head = query.finish() if query is not None else None
+        query = None
+        if head is not None and not full:
+            url = resolve_url(database_url, head.root)
+            if db is None and _database_exists(url):
+                db = connect(url)
+            count = synced_count(db, head.commit_id, head.shallow) if db is not None else None
+            if db is not None and count is not None:
+                return SyncReport(
+                    db.url,
+                    rev,
+                    head.commit_id,
+                    "noop",
+                    "already synced",
+                    dry_run,
+                    warnings=_dirty_warning(head.dirty, rev),
+                    unchanged=count,
+                )
+    finally:
+        if query is not None:
+            query.finish()  # connecting failed: wait for git before raising
+        if db is not None:
+            db.close()
     return _sync_write(
         root,
         database_url,
