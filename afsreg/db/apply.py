@@ -103,6 +103,8 @@ def apply_desired(
     schema: HostSchema,
     options: Options,
     outside_scope: Collection[str] = (),
+    *,
+    collect_externals: bool = True,
 ) -> None:
     """Write ``desired_*`` (all of the registry, or the part an incremental sync touches).
 
@@ -110,7 +112,9 @@ def apply_desired(
     for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
     are ids of registry versions that ``versions`` leaves out (an incremental
     sync passes only the versions it projects) but that desired rows point at:
-    they are versions, not external references. Refuses, with
+    they are versions, not external references. A full sync written in
+    batches passes ``collect_externals=False`` but for its last call: an
+    external reference unused after one batch may be named by the next. Refuses, with
     nothing written, an id collision, a value a host CHECK does not allow, or
     (without ``options.overwrite``) a row changed in the database since.
     """
@@ -129,12 +133,14 @@ def apply_desired(
     refuse(db, plan.problems)
     if not options.overwrite:
         own.refuse_outside_changes(plan.changes, report.database)
-    report.overwritten = sorted({f"{c.table} {c.row_id}" for c in plan.changes})
+    overwritten = {f"{c.table} {c.row_id}" for c in plan.changes}
+    report.overwritten = sorted(set(report.overwritten) | overwritten)
     tables = {"artifacts": table_pair[0], "model_versions": table_pair[1]}
     _write(db, plan, tables, schema)
-    report.removed = plan.removed
+    report.removed += plan.removed
     report.kept += _remove(db, plan, schema, tables)
-    report.externals_removed = _collect_externals(db, plan, plan.externals, schema, tables)
+    if collect_externals:
+        report.externals_removed += _collect_externals(db, plan, plan.externals, schema, tables)
     # Records are replaced by key; only the keys read at planning time can exist already.
     own.forget(db, plan.forget + [r.key for r in plan.save if r.key in plan.known])
     own.save_owned(db, plan.save, replace=False)
@@ -334,8 +340,8 @@ def _plan_removal(
     """A version afsreg owned is gone from the files: delete what it created, undo what it adopted."""
     for table in ("model_versions", "artifacts"):
         record = owned.get((table, ident))
-        if record is None:
-            continue
+        if record is None or record.role != "version":
+            continue  # (an earlier batch made it an external reference: it stays one)
         row = current[table].get(ident)
         if row is None:
             plan.forget.append(record.key)

@@ -97,7 +97,7 @@ def sync_incremental(
     for version in scope:
         lookup.load(version.name)  # version_number and is_latest come from its siblings
     scope_ids = {v.artifact_id for v in scope}
-    history = histories(_events_for(db, events_t, scope_ids))
+    history = histories(events_for(db, events_t, scope_ids))
     artifacts: dict[str, Row] = {}
     model_versions: dict[str, Row] = {}
     for version in scope:
@@ -213,7 +213,7 @@ def _count_versions(db: Database) -> int:
     return int(db.query(query)[0][0])
 
 
-def _events_for(db: Database, events_t: Table, artifact_ids: set[str]) -> list[Row]:
+def events_for(db: Database, events_t: Table, artifact_ids: set[str]) -> list[Row]:
     names = ["artifact_id", "commit_sha", "committed_at", "message"]
     rows = select_in(
         db, f"SELECT {', '.join(names)} FROM {events_t.name}", "artifact_id", artifact_ids

@@ -23,10 +23,10 @@ not an ancestor of REV (history rewritten), a full sync is done instead.
 The no-op path imports only what it needs (no pygit2, no registry): the write
 path's modules are imported inside the functions that use them.
 
-Why ~440 lines in one module: it is the one transaction (the no-op check, the
-full path, the choice of incremental) and its entry; the incremental path,
-report, tree diff and desired state live in incremental.py, sync_report.py,
-tree_diff.py and desired.py.
+Why ~420 lines in one module: it is the one transaction (the no-op check, the
+choice of full or incremental) and its entry; the full and incremental paths,
+report, tree diff and desired state live in full.py, incremental.py,
+sync_report.py, tree_diff.py and desired.py.
 """
 
 from __future__ import annotations
@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     import pygit2
 
     from afsreg.db import tables as tbl
-    from afsreg.db.apply import Options
-    from afsreg.registry import Registry
 
 OWNED_TABLE = "afsreg_owned_rows"  # afsreg.db.ownership.OWNED_TABLE, without importing it
 STATE_TABLE = "afsreg_sync_state"  # afsreg.db.tables.STATE_TABLE
@@ -332,7 +330,9 @@ def _sync_write(
             report.unchanged = _count_versions(db)
             return report
         if last is None:
-            _sync_full(db, repo, registry, commit_id, report, progress, options)
+            from afsreg.db.full import sync_full
+
+            sync_full(db, repo, registry, commit_id, report, progress, options)
         else:
             from afsreg.db.incremental import sync_incremental
 
@@ -413,56 +413,3 @@ def _branch_holding(repo: pygit2.Repository, commit_sha: str) -> str | None:
         except (KeyError, ValueError, pygit2.GitError):
             continue
     return None
-
-
-def _sync_full(
-    db: Database,
-    repo: pygit2.Repository,
-    registry: Registry,
-    commit_id: str,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-) -> None:
-    from afsreg.db import details
-    from afsreg.db import tables as tbl
-    from afsreg.db.apply import apply_desired
-    from afsreg.db.desired import desired_full, registry_lookup
-    from afsreg.db.preflight import inspect
-    from afsreg.db.project import differing_columns
-    from afsreg.db.tables import fetch, insert, tables
-
-    artifacts_t, versions_t, events_t = tables(db)
-    desired = desired_full(repo, registry, commit_id, progress)
-    # Events: the whole history of the commit, repaired row by row.
-    existing_events = fetch(db, events_t)
-    wanted = {(e["commit_sha"], e["path"]): e for e in desired.events}
-    tbl.delete(db, events_t, [k for k in existing_events if k not in wanted])
-    stale = [
-        e
-        for k, e in wanted.items()
-        if k in existing_events and differing_columns(e, existing_events[k], events_t.columns)
-    ]
-    tbl.delete(db, events_t, [(e["commit_sha"], e["path"]) for e in stale])
-    fresh = [e for k, e in wanted.items() if k not in existing_events] + stale
-    insert(db, events_t, fresh)
-    report.events = len(fresh)
-
-    if progress is not None:
-        progress.start("writing", len(desired.model_versions))
-    apply_desired(
-        db,
-        (artifacts_t, versions_t),
-        desired.artifacts,
-        desired.model_versions,
-        list(registry),
-        None,
-        report,
-        inspect(db),
-        options,
-    )
-    if progress is not None:
-        progress.finish()
-    report.details = details.sync_details(
-        db, registry, list(registry), registry_lookup(registry), repo
-    )
