@@ -60,29 +60,39 @@ def sync_full(
     report.events = _sync_events(db, repo, commit_id, events_t, progress)
     schema = inspect(db)
     names = registry.models()
-    all_ids = {v.artifact_id for name in names for v in registry.versions(name)}
+    owner = {v.artifact_id: name for name in names for v in registry.versions(name)}
+    all_ids = set(owner)
     if progress is not None:
         progress.start("writing", len(all_ids))
-    for batch in _batches(registry, names):
+    done: set[str] = set()
+    for batch in _batches(registry, names, done):
         lookup = ModelLookup(registry.versions)
-        versions = [v for name in batch for v in lookup.load(name)]
-        prime_data(versions, _git_dir(repo))
-        ids = {v.artifact_id for v in versions}
-        history = histories(events_for(db, events_t, ids))
-        artifacts: dict[str, Row] = {}
-        model_versions: dict[str, Row] = {}
-        for version in versions:
-            artifact, model_version = project_version(
-                version, lookup, history.get(version.artifact_id, NO_HISTORY)
-            )
-            artifacts[version.artifact_id] = artifact
-            model_versions[version.artifact_id] = model_version
-        outside = {
-            i
-            for row in model_versions.values()
-            for i in (row["base_model_id"], row["eval_dataset_artifact_id"])
-            if i and i in all_ids and i not in ids
-        }
+        while True:
+            versions = [v for name in batch for v in lookup.load(name)]
+            prime_data(versions, _git_dir(repo))
+            ids = {v.artifact_id for v in versions}
+            history = histories(events_for(db, events_t, ids))
+            artifacts: dict[str, Row] = {}
+            model_versions: dict[str, Row] = {}
+            for version in versions:
+                artifact, model_version = project_version(
+                    version, lookup, history.get(version.artifact_id, NO_HISTORY)
+                )
+                artifacts[version.artifact_id] = artifact
+                model_versions[version.artifact_id] = model_version
+            outside = {
+                i
+                for row in model_versions.values()
+                for i in (row["base_model_id"], row["eval_dataset_artifact_id"])
+                if i and i in all_ids and i not in ids
+            }
+            # A row may point only at artifacts already written: a version of a later
+            # batch named as an evaluation dataset joins this one.
+            later = {owner[i] for i in outside} - done - set(batch)
+            if not later:
+                break
+            batch += sorted(_closure(registry, later, done | set(batch)))
+        done.update(batch)
         apply_desired(
             db,
             (artifacts_t, versions_t),
@@ -118,18 +128,37 @@ def _git_dir(repo: pygit2.Repository) -> Any:
     return Path(repo.path)
 
 
-def _batches(registry: Registry, names: list[str]) -> Iterator[list[str]]:
-    """Model names in groups of about VERSION_BATCH versions (a model is never split)."""
+def _batches(registry: Registry, names: list[str], done: set[str]) -> Iterator[list[str]]:
+    """Model names in groups of about VERSION_BATCH versions; a model is never split.
+
+    A batch holds, with each model, the models its versions name as base models
+    (transitively) that no earlier batch wrote: foreign keys allow a row to
+    point only at artifacts that exist. ``done`` is what the caller has written.
+    """
     batch: list[str] = []
-    count = 0
     for name in names:
-        batch.append(name)
-        count += len(registry.versions(name))
-        if count >= VERSION_BATCH:
+        if name in done or name in batch:
+            continue
+        batch += sorted(_closure(registry, {name}, done | set(batch)))
+        if sum(len(registry.versions(n)) for n in batch) >= VERSION_BATCH:
             yield batch
-            batch, count = [], 0
+            batch = []
     if batch:
         yield batch
+
+
+def _closure(registry: Registry, names: set[str], written: set[str]) -> set[str]:
+    """``names`` and the models their versions' base models live in, transitively, less ``written``."""
+    found = set(names) - written
+    todo = list(found)
+    while todo:
+        for version in registry.versions(todo.pop()):
+            for ref in version.base_refs:
+                model = ref.partition("@")[0]
+                if model not in found and model not in written and registry.versions(model):
+                    found.add(model)
+                    todo.append(model)
+    return found
 
 
 def _sync_events(
