@@ -268,6 +268,14 @@ def _plan_row(
         if record.origin == "created"
         else own.adopted_written(table, desired, row or {}, table_t.columns)
     )
+    if (
+        row is not None
+        and record.digest is not None
+        and record.path == version.path
+        and same(own.owned_view(written, row, record.origin), written)
+        and record.digest == own.digest(written)
+    ):
+        return None  # what afsreg last wrote, still in the row: nothing to write or record
     change = own.outside_change(record, row, written, version.path)
     if change is not None:
         plan.changes.append(change)
