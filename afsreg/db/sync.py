@@ -125,13 +125,13 @@ def start_head(root: Path | None, rev: str) -> HeadQuery | None:
     if rev.startswith("-"):
         return None
     cwd = root if root is not None else Path.cwd()
-    parse_argv = ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "-q"]
+    argv_parse = ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "-q"]
     # --no-optional-locks: a status that refreshes the index must not write it.
-    status_argv = ["git", "--no-optional-locks", "-c", "core.quotepath=off", "status"]
-    status_argv += ["--porcelain=v1", "-z", "--untracked-files=all", "--", "models"]
+    argv_status = ["git", "--no-optional-locks", "-c", "core.quotepath=off", "status"]
+    argv_status += ["--porcelain=v1", "-z", "--untracked-files=all", "--", "models"]
     try:
         parse = subprocess.Popen(
-            [*parse_argv, f"{rev}^{{commit}}"],
+            [*argv_parse, f"{rev}^{{commit}}"],
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -140,7 +140,7 @@ def start_head(root: Path | None, rev: str) -> HeadQuery | None:
         return None
     try:
         status = subprocess.Popen(
-            status_argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            argv_status, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
     except OSError:
         parse.communicate()
