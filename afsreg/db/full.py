@@ -63,7 +63,9 @@ def sync_full(
     owner = {v.artifact_id: name for name in names for v in registry.versions(name)}
     all_ids = set(owner)
     if progress is not None:
-        progress.start("writing", len(all_ids))
+        # Each batch is projected and written at once; "writing" is the last pass over
+        # every id: removals, external references, detail rows of vanished ids.
+        progress.start("projecting versions", len(all_ids))
     done: set[str] = set()
     for batch in _batches(registry, names, done):
         lookup = ModelLookup(registry.versions)
@@ -111,6 +113,8 @@ def sync_full(
             version.__dict__.pop("data", None)  # parsed on demand again; not kept for the run
         if progress is not None:
             progress.advance(len(versions))
+    if progress is not None:
+        progress.start("writing", len(all_ids))
     gone = {
         str(r[0])
         for r in db.query("SELECT row_id FROM afsreg_owned_rows WHERE role = 'version'")
@@ -119,6 +123,7 @@ def sync_full(
     apply_desired(db, (artifacts_t, versions_t), {}, {}, [], gone, report, schema, options)
     report.details += _drop_details(db, all_ids)
     if progress is not None:
+        progress.advance(len(all_ids))
         progress.finish()
 
 
