@@ -173,8 +173,9 @@ def sync(
 
     progress = _progress()
     try:
+        # The root is resolved by sync itself: the no-op path asks git, without pygit2.
         report = run(
-            resolve_root(root),
+            root,
             database_url,
             rev,
             full=full,

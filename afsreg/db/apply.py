@@ -16,7 +16,7 @@ rules a DBA needs to read together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -102,11 +102,19 @@ def apply_desired(
     report: Report,
     schema: HostSchema,
     options: Options,
+    outside_scope: Collection[str] = (),
+    *,
+    collect_externals: bool = True,
 ) -> None:
     """Write ``desired_*`` (all of the registry, or the part an incremental sync touches).
 
     ``candidates`` are the ids whose rows may have to go (incremental), or None
-    for a full sync, where every row afsreg owns is a candidate. Refuses, with
+    for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
+    are ids of registry versions that ``versions`` leaves out (an incremental
+    sync passes only the versions it projects) but that desired rows point at:
+    they are versions, not external references. A full sync written in
+    batches passes ``collect_externals=False`` but for its last call: an
+    external reference unused after one batch may be named by the next. Refuses, with
     nothing written, an id collision, a value a host CHECK does not allow, or
     (without ``options.overwrite``) a row changed in the database since.
     """
@@ -120,16 +128,19 @@ def apply_desired(
         report,
         schema,
         options,
+        outside_scope,
     )
     refuse(db, plan.problems)
     if not options.overwrite:
         own.refuse_outside_changes(plan.changes, report.database)
-    report.overwritten = sorted({f"{c.table} {c.row_id}" for c in plan.changes})
+    overwritten = {f"{c.table} {c.row_id}" for c in plan.changes}
+    report.overwritten = sorted(set(report.overwritten) | overwritten)
     tables = {"artifacts": table_pair[0], "model_versions": table_pair[1]}
     _write(db, plan, tables, schema)
-    report.removed = plan.removed
+    report.removed += plan.removed
     report.kept += _remove(db, plan, schema, tables)
-    report.externals_removed = _collect_externals(db, plan, plan.externals, schema, tables)
+    if collect_externals:
+        report.externals_removed += _collect_externals(db, plan, plan.externals, schema, tables)
     # Records are replaced by key; only the keys read at planning time can exist already.
     own.forget(db, plan.forget + [r.key for r in plan.save if r.key in plan.known])
     own.save_owned(db, plan.save, replace=False)
@@ -145,12 +156,14 @@ def make_plan(
     report: Report,
     schema: HostSchema,
     options: Options,
+    outside_scope: Collection[str] = (),
 ) -> Plan:
     """Every write a sync would make, and every reason it must not; reads only."""
     artifacts_t, versions_t = table_pair
     by_id = {v.artifact_id: v for v in versions}
     where = {i: v.path for i, v in by_id.items()}
-    needed = {i for row in desired_versions.values() for i in referenced_ids(row)} - set(by_id)
+    needed = {i for row in desired_versions.values() for i in referenced_ids(row)}
+    needed -= set(by_id) | set(outside_scope)
     scope = set(desired_versions) | (candidates or set()) | needed
     owned = own.read_owned(db) if candidates is None else own.read_owned(db, scope)
     externals = own.read_owned(db, role="external")
@@ -255,6 +268,14 @@ def _plan_row(
         if record.origin == "created"
         else own.adopted_written(table, desired, row or {}, table_t.columns)
     )
+    if (
+        row is not None
+        and record.digest is not None
+        and record.path == version.path
+        and same(own.owned_view(written, row, record.origin), written)
+        and record.digest == own.digest(written)
+    ):
+        return None  # what afsreg last wrote, still in the row: nothing to write or record
     change = own.outside_change(record, row, written, version.path)
     if change is not None:
         plan.changes.append(change)
@@ -327,8 +348,8 @@ def _plan_removal(
     """A version afsreg owned is gone from the files: delete what it created, undo what it adopted."""
     for table in ("model_versions", "artifacts"):
         record = owned.get((table, ident))
-        if record is None:
-            continue
+        if record is None or record.role != "version":
+            continue  # (an earlier batch made it an external reference: it stays one)
         row = current[table].get(ident)
         if row is None:
             plan.forget.append(record.key)

@@ -342,6 +342,13 @@ def connect(url: str, *, create: bool = True) -> Database:
             raw.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise DatabaseError(f"{masked}: cannot open: {exc}") from None
+        except BaseException:
+            # Interrupted (Ctrl-C) between creating the file and handing it over:
+            # no one else would remove the empty file.
+            if created is not None:
+                with contextlib.suppress(OSError):
+                    created.unlink()
+            raise
         return Database("sqlite", masked, raw, url, created_file=created)
     import psycopg
 

@@ -22,10 +22,10 @@ from afsreg.registry import Registry
 def registry_lookup(registry: Registry) -> Lookup:
     """What projecting a version needs to know of the others (ids, latest versions)."""
     versions = list(registry)
-    return Lookup(versions, _latest(versions))
+    return Lookup(versions, latest_versions(versions))
 
 
-def _latest(versions: Iterable[ModelVersion]) -> dict[str, str]:
+def latest_versions(versions: Iterable[ModelVersion]) -> dict[str, str]:
     """Per model, the highest release (a pre-release only when there is no release); as Registry.latest."""
     latest: dict[str, str] = {}
     release_seen: set[str] = set()

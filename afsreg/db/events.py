@@ -18,7 +18,14 @@ from afsreg.db.project import Row, canonical_ts
 from afsreg.format.document import promotion_state
 from afsreg.format.fields import field_changes
 from afsreg.format.paths import path_ref
-from afsreg.git.history import FileChange, HistoryIndex, load_history
+from afsreg.git.history import (
+    FileChange,
+    HistoryIndex,
+    _git_log,
+    load_history,
+    parse_log,
+    shallow_commits,
+)
 from afsreg.git.parsed import ParsedCache, parse
 from afsreg.parallel import parallel_map
 
@@ -50,12 +57,23 @@ def history_index(repo: pygit2.Repository, commit_id: str) -> HistoryIndex:
 
 
 def new_changes(repo: pygit2.Repository, commit_id: str, since: str | None) -> list[FileChange]:
-    """Changes in commits reachable from ``commit_id`` but not from ``since`` (all when None)."""
-    index = history_index(repo, commit_id)
+    """Changes in commits reachable from ``commit_id`` but not from ``since`` (all when None).
+
+    With ``since``, one ``git log since..commit_id`` over models/: the new
+    commits only, never the whole history (an incremental sync is O(commits since)).
+    """
     if since is None:
-        return index_changes(index)
-    old = history_index(repo, since)
-    return index_changes(index, skip_commits=old.commits)
+        return index_changes(history_index(repo, commit_id))
+    index = HistoryIndex(tip=commit_id, shallow=shallow_commits(repo))
+    # The same `git log` afsreg.git.history extends its cache with, over the range only.
+    for commit, parents, changes in reversed(
+        list(parse_log(_git_log(repo, [commit_id, f"^{since}"])))
+    ):
+        seq = len(index.commits)
+        index.commits.append(commit)
+        for status, path, old_path in changes:
+            index.paths.setdefault(path, []).insert(0, (seq, status, old_path, len(parents) > 1))
+    return index_changes(index)
 
 
 class BlobCache:

@@ -82,6 +82,9 @@ class Owned:
     version: str | None = None
     path: str | None = None
     adopted_at: str | None = None
+    # sha256 of ``written`` as stored (read_owned): equal digests mean equal values,
+    # so a sync compares one digest instead of every column of what it last wrote.
+    digest: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -150,6 +153,7 @@ def read_owned(
             _text(record["version"]),
             _text(record["path"]),
             from_db(record["adopted_at"], "ts"),
+            _text(record["digest"]),
         )
         if role is None or owned.role == role:
             found[owned.key] = owned

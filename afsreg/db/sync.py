@@ -5,64 +5,58 @@
 
 Order of work:
 
-1. Resolve the revision; if the database already projects that commit (same
-   afsreg, schema up to date) stop there, before reading any model file.
+1. Resolve the revision (one ``git rev-parse``, with ``git status`` for the
+   uncommitted-files warning running beside it); if the database already
+   projects that commit (same afsreg, schema up to date: one query) stop
+   there, before reading any model file or opening the repository.
 2. Read and validate the registry at that commit; an invalid registry stops
    the sync before the database is touched.
 3. In one transaction holding afsreg's write lock: apply pending migrations,
    re-read the sync state, then sync fully or incrementally, and record the
    commit. Any failure rolls everything back.
 
-Incremental: only the model files whose blob changed between the last synced
-commit and REV are read (plus the versions whose derived columns depend on
-them: siblings of a touched model, fine-tunes of it), and only the new
-commits' events are written. When the last synced commit is not an ancestor
-of REV (history rewritten), a full sync is done instead.
+Incremental (afsreg.db.incremental): only the commits since the last synced
+one are read (their events), and only the versions the tree diff names, with
+the ones whose derived columns depend on them. When the last synced commit is
+not an ancestor of REV (history rewritten), a full sync is done instead.
 
-Why ~410 lines in one module: it is the one transaction (full path, incremental
-path, apply); the parts that are not (report, tree diff, desired state) live in
+The no-op path imports only what it needs (no pygit2, no registry): the write
+path's modules are imported inside the functions that use them.
+
+Why ~420 lines in one module: it is the one transaction (the no-op check, the
+choice of full or incremental) and its entry; the full and incremental paths,
+report, tree diff and desired state live in full.py, incremental.py,
 sync_report.py, tree_diff.py and desired.py.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pygit2
-
-from afsreg.db import details
-from afsreg.db import events as events_mod
-from afsreg.db import tables as tbl
-from afsreg.db.apply import Options, apply_desired
-from afsreg.db.connect import Database, connect, dialect_of, mask_url, resolve_url, sqlite_path
-from afsreg.db.desired import Desired, desired_full, project_rows, registry_lookup
-from afsreg.db.migrate import apply_pending, pending
-from afsreg.db.ownership import OWNED_TABLE, OWNERSHIP_MIGRATION, claim_legacy
-from afsreg.db.preflight import incompatibilities, inspect, refuse
-from afsreg.db.project import (
-    Row,
-    differing_columns,
-    from_db,
-    histories,
+from afsreg.db.connect import (
+    Database,
+    DatabaseError,
+    connect,
+    dialect_of,
+    mask_url,
+    resolve_url,
+    sqlite_path,
 )
 from afsreg.db.sync_report import Progress, SyncReport
-from afsreg.db.tables import (
-    Table,
-    fetch,
-    insert,
-    read_state,
-    select_in,
-    tables,
-    write_state,
-)
-from afsreg.db.tree_diff import changed_model_paths, old_artifact_id, uncommitted_model_files
 from afsreg.errors import AfsregError
-from afsreg.format.paths import path_ref
-from afsreg.git.history import shallow_key
-from afsreg.git.repo import open_repo, resolve_commit, resolve_root
-from afsreg.registry import Registry
 from afsreg.version import __version__
+
+if TYPE_CHECKING:
+    import pygit2
+
+    from afsreg.db import tables as tbl
+
+OWNED_TABLE = "afsreg_owned_rows"  # afsreg.db.ownership.OWNED_TABLE, without importing it
+STATE_TABLE = "afsreg_sync_state"  # afsreg.db.tables.STATE_TABLE
 
 # -- sync -----------------------------------------------------------------------------
 
@@ -78,6 +72,146 @@ def _connect_for(url: str, *, dry_run: bool) -> Database:
 
 def _database_exists(url: str) -> bool:
     return dialect_of(url) != "sqlite" or Path(sqlite_path(url)).exists()
+
+
+@dataclass(frozen=True)
+class Head:
+    """What git says of the revision, read without opening the repository in-process."""
+
+    root: Path
+    git_dir: Path
+    commit_id: str
+    dirty: list[str]  # model files whose working-tree or staged content differs from HEAD
+
+    @property
+    def shallow(self) -> str:
+        """afsreg.git.history.shallow_key, from the git directory."""
+        try:
+            text = (self.git_dir / "shallow").read_text()
+        except OSError:
+            return ""
+        return ",".join(sorted(line.strip() for line in text.splitlines() if line.strip()))
+
+
+@dataclass
+class HeadQuery:
+    """The two git processes ``start_head`` launched; ``finish`` reads their answers."""
+
+    parse: subprocess.Popen[bytes]
+    status: subprocess.Popen[bytes]
+    root: Path | None
+
+    def finish(self) -> Head | None:
+        parsed, _ = self.parse.communicate()
+        listed, _ = self.status.communicate()
+        lines = parsed.decode("utf-8", "surrogateescape").splitlines()
+        if self.parse.returncode != 0 or self.status.returncode != 0 or len(lines) != 3:
+            return None
+        top, git_dir, commit_id = lines
+        toplevel = Path(top)
+        if self.root is not None and toplevel.resolve() != self.root:
+            return None  # root is not a work tree's top: the pygit2 path decides what it is
+        return Head(toplevel, Path(git_dir), commit_id, _status_paths(listed))
+
+
+def start_head(root: Path | None, rev: str) -> HeadQuery | None:
+    """Ask git for ``rev``'s commit, the work tree, the git directory and the uncommitted model files.
+
+    Two git processes (~5-25 ms) run beside this one, which meanwhile opens
+    the database; ``finish`` is None when git cannot answer (no git, a bare
+    repository, a bad revision): the caller then takes the pygit2 path, which
+    gives the full error message.
+    """
+    if rev.startswith("-"):
+        return None
+    cwd = root if root is not None else Path.cwd()
+    argv_parse = ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "-q"]
+    # --no-optional-locks: a status that refreshes the index must not write it.
+    argv_status = ["git", "--no-optional-locks", "-c", "core.quotepath=off", "status"]
+    argv_status += ["--porcelain=v1", "-z", "--untracked-files=all", "--", "models"]
+    try:
+        parse = subprocess.Popen(
+            [*argv_parse, f"{rev}^{{commit}}"],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    try:
+        status = subprocess.Popen(
+            argv_status, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        parse.communicate()
+        return None
+    return HeadQuery(parse, status, root)
+
+
+def _named_url(url: str | None) -> str | None:
+    """The database named by the caller or the environment (not the embedded default)."""
+    from afsreg.db.connect import ENV_VAR, FALLBACK_ENV_VAR
+
+    if url:
+        return url
+    for name in (ENV_VAR, FALLBACK_ENV_VAR):
+        env = os.environ.get(name, "").strip()
+        if env:
+            return env
+    return None
+
+
+def _status_paths(output: bytes) -> list[str]:
+    """Model file paths of ``git status --porcelain=v1 -z`` (both sides of a rename)."""
+    from afsreg.format.paths import is_model_path
+
+    paths: set[str] = set()
+    entries = output.split(b"\0")
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.add(entry[3:].decode("utf-8", "surrogateescape"))
+        if entry[:1] in (b"R", b"C") or entry[1:2] in (b"R", b"C"):
+            paths.add(entries[i].decode("utf-8", "surrogateescape"))  # the rename's source
+            i += 1
+    return sorted(p for p in paths if is_model_path(p))
+
+
+def synced_count(db: Database, commit_id: str, shallow: str) -> int | None:
+    """How many versions the database projects, when it already projects ``commit_id``; else None.
+
+    One query: the sync state, every migration record and the version count;
+    any doubt (a table missing, a migration pending or unknown) is None, and
+    the transaction path then decides with the full checks.
+    """
+    from afsreg.db.migrate import TABLE, load_migrations
+
+    try:
+        rows = db.query(
+            f"SELECT s.commit_sha, s.afsreg_version, s.shallow, m.version, m.checksum, "
+            f"(SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions') "
+            f"FROM {STATE_TABLE} s CROSS JOIN {TABLE} m WHERE s.id = 1"
+        )
+    except DatabaseError:
+        return None
+    if not rows or any(
+        (str(r[0]), str(r[1]), str(r[2])) != (commit_id, __version__, shallow) for r in rows
+    ):
+        return None
+    applied = {str(r[3]): str(r[4]) for r in rows}
+    if applied != {m.version: m.checksum for m in load_migrations(db.dialect)}:
+        return None
+    return int(rows[0][5])
+
+
+def _dirty_warning(dirty: list[str], rev: str) -> list[str]:
+    if not dirty:
+        return []
+    shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+    return [f"uncommitted changes to model files are not synced (sync reads commit {rev}): {shown}"]
 
 
 def sync(
@@ -100,40 +234,82 @@ def sync(
     """
     if on_remove not in ("restore", "keep"):
         raise AfsregError(f"on_remove: {on_remove!r} is not one of restore, keep")
-    options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
-    root_path = resolve_root(root)
-    repo = open_repo(root_path)
-    commit = resolve_commit(repo, rev)
-    commit_id = str(commit.id)
-    url = resolve_url(database_url, root_path)
-    dirty = uncommitted_model_files(repo)
-    warnings = []
-    if dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-        warnings.append(
-            f"uncommitted changes to model files are not synced (sync reads commit {rev}): {shown}"
-        )
-
-    if not full and _database_exists(url):
-        with connect(url) as db:
-            state = read_state(db)
-            if (
-                state is not None
-                and state.commit_sha == commit_id
-                and state.afsreg_version == __version__
-                and state.shallow == shallow_key(repo)
-                and not pending(db)
-            ):
+    root_path = Path(root).resolve() if root is not None else None
+    query = start_head(root_path, rev)
+    head = None
+    db: Database | None = None
+    try:
+        named = _named_url(database_url)
+        if query is not None and not full and named and _database_exists(named):
+            db = connect(named)  # psycopg's import and the connection, while git answers
+        head = query.finish() if query is not None else None
+        query = None
+        if head is not None and not full:
+            url = resolve_url(database_url, head.root)
+            if db is None and _database_exists(url):
+                db = connect(url)
+            count = synced_count(db, head.commit_id, head.shallow) if db is not None else None
+            if db is not None and count is not None:
                 return SyncReport(
                     db.url,
                     rev,
-                    commit_id,
+                    head.commit_id,
                     "noop",
                     "already synced",
                     dry_run,
-                    warnings=warnings,
-                    unchanged=_count_versions(db),
+                    warnings=_dirty_warning(head.dirty, rev),
+                    unchanged=count,
                 )
+    finally:
+        if query is not None:
+            query.finish()  # connecting failed: wait for git before raising
+        if db is not None:
+            db.close()
+    return _sync_write(
+        root,
+        database_url,
+        rev,
+        head,
+        full=full,
+        dry_run=dry_run,
+        progress=progress,
+        overwrite_db_changes=overwrite_db_changes,
+        on_remove=on_remove,
+    )
+
+
+def _sync_write(
+    root: str | os.PathLike[str] | None,
+    database_url: str | None,
+    rev: str,
+    head: Head | None,
+    *,
+    full: bool,
+    dry_run: bool,
+    progress: Progress | None,
+    overwrite_db_changes: bool,
+    on_remove: str,
+) -> SyncReport:
+    """Everything but the no-op: validate, then the one transaction."""
+    from afsreg.db.apply import Options
+    from afsreg.db.migrate import apply_pending, pending
+    from afsreg.db.ownership import OWNERSHIP_MIGRATION, claim_legacy
+    from afsreg.db.preflight import incompatibilities, inspect, refuse
+    from afsreg.db.tables import read_state, tables, write_state
+    from afsreg.db.tree_diff import uncommitted_model_files
+    from afsreg.git.history import shallow_key
+    from afsreg.git.repo import open_repo, resolve_commit, resolve_root
+    from afsreg.registry import Registry
+
+    options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
+    root_path = head.root if head is not None else resolve_root(root)
+    repo = open_repo(root_path)
+    commit = resolve_commit(repo, head.commit_id if head is not None else rev)
+    commit_id = str(commit.id)
+    url = resolve_url(database_url, root_path)
+    warnings = _dirty_warning(
+        head.dirty if head is not None else uncommitted_model_files(repo), rev
+    )
 
     registry = Registry.at_commit(root_path, repo, commit, rev)
     registry.check()
@@ -154,9 +330,13 @@ def sync(
             report.unchanged = _count_versions(db)
             return report
         if last is None:
-            _sync_full(db, repo, registry, commit_id, report, progress, options)
+            from afsreg.db.full import sync_full
+
+            sync_full(db, repo, registry, commit_id, report, progress, options)
         else:
-            _sync_incremental(db, repo, registry, last, commit, report, progress, options)
+            from afsreg.db.incremental import sync_incremental
+
+            sync_incremental(db, repo, registry, last, commit, report, progress, options)
         write_state(db, commit_id, rev, __version__, report.mode, shallow_key(repo))
     return report
 
@@ -179,6 +359,10 @@ def _last_commit(
     report: SyncReport,
 ) -> pygit2.Commit | None:
     """The commit to sync incrementally from; None for a full sync (report.reason says why)."""
+    import pygit2
+
+    from afsreg.git.history import shallow_key
+
     if full:
         report.reason = "--full"
         return None
@@ -217,6 +401,8 @@ def _last_commit(
 
 def _branch_holding(repo: pygit2.Repository, commit_sha: str) -> str | None:
     """A branch (local or remote) whose history holds ``commit_sha``: a switch, not a rewrite."""
+    import pygit2
+
     for name in repo.references:
         if not name.startswith(("refs/heads/", "refs/remotes/")):
             continue
@@ -227,140 +413,3 @@ def _branch_holding(repo: pygit2.Repository, commit_sha: str) -> str | None:
         except (KeyError, ValueError, pygit2.GitError):
             continue
     return None
-
-
-def _sync_full(
-    db: Database,
-    repo: pygit2.Repository,
-    registry: Registry,
-    commit_id: str,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-) -> None:
-    artifacts_t, versions_t, events_t = tables(db)
-    desired = desired_full(repo, registry, commit_id, progress)
-    # Events: the whole history of the commit, repaired row by row.
-    existing_events = fetch(db, events_t)
-    wanted = {(e["commit_sha"], e["path"]): e for e in desired.events}
-    tbl.delete(db, events_t, [k for k in existing_events if k not in wanted])
-    stale = [
-        e
-        for k, e in wanted.items()
-        if k in existing_events and differing_columns(e, existing_events[k], events_t.columns)
-    ]
-    tbl.delete(db, events_t, [(e["commit_sha"], e["path"]) for e in stale])
-    fresh = [e for k, e in wanted.items() if k not in existing_events] + stale
-    insert(db, events_t, fresh)
-    report.events = len(fresh)
-
-    _apply(db, (artifacts_t, versions_t), desired, registry, None, report, progress, options)
-    report.details = details.sync_details(
-        db, registry, list(registry), registry_lookup(registry), repo
-    )
-
-
-def _sync_incremental(
-    db: Database,
-    repo: pygit2.Repository,
-    registry: Registry,
-    last: pygit2.Commit,
-    commit: pygit2.Commit,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-) -> None:
-    artifacts_t, versions_t, events_t = tables(db)
-    commit_id = str(commit.id)
-    changes = events_mod.new_changes(repo, commit_id, str(last.id))
-    new_events = events_mod.event_rows(repo, changes)
-    tbl.delete_where_in(db, events_t.name, "commit_sha", {e["commit_sha"] for e in new_events})
-    insert(db, events_t, new_events)
-    report.events = len(new_events)
-
-    # What changed: blobs that differ between the two trees, and files the new commits touched.
-    touched_models: set[str] = set()
-    old_ids: set[str] = set()
-    for path, old_blob in changed_model_paths(repo, last, commit):
-        name, _ = path_ref(path or "")
-        if name:
-            touched_models.add(name)
-        if path and old_blob:
-            ident = old_artifact_id(repo, path, old_blob)
-            if ident:
-                old_ids.add(ident)
-    for event in new_events:
-        for path in (event["path"], event["old_path"]):
-            name, _ = path_ref(path or "")
-            if name:
-                touched_models.add(name)
-        if event["artifact_id"]:
-            old_ids.add(event["artifact_id"])
-    if not touched_models:
-        report.unchanged = _count_versions(db)
-        return
-    all_versions = list(registry)
-    # Versions outside the touched models whose evaluation dataset is a version
-    # that changed its id or went away must be projected again too.
-    dataset_users = {
-        str(r[0])
-        for r in select_in(
-            db, f"SELECT artifact_id FROM {versions_t.name}", "eval_dataset_artifact_id", old_ids
-        )
-    }
-    scope = [
-        v
-        for v in all_versions
-        if v.name in touched_models
-        or any(ref.partition("@")[0] in touched_models for ref in v.base_refs)
-        or v.artifact_id in dataset_users
-    ]
-    scope_ids = {v.artifact_id for v in scope}
-    history_rows = _events_for(db, events_t, scope_ids)
-    artifacts, model_versions = project_rows(
-        scope, registry_lookup(registry), histories(history_rows)
-    )
-    desired = Desired(new_events, artifacts, model_versions)
-    ids = scope_ids | old_ids
-    _apply(db, (artifacts_t, versions_t), desired, registry, ids, report, progress, options)
-    report.details = details.sync_details(db, registry, scope, registry_lookup(registry), repo, ids)
-    report.unchanged = len(registry) - len(report.added) - len(report.updated)
-
-
-def _events_for(db: Database, events_t: Table, artifact_ids: set[str]) -> list[Row]:
-    names = ["artifact_id", "commit_sha", "committed_at", "message"]
-    rows = select_in(
-        db, f"SELECT {', '.join(names)} FROM {events_t.name}", "artifact_id", artifact_ids
-    )
-    return [
-        {n: from_db(v, events_t.columns[n]) for n, v in zip(names, values, strict=True)}
-        for values in rows
-    ]
-
-
-def _apply(
-    db: Database,
-    table_pair: tuple[Table, Table],
-    desired: Desired,
-    registry: Registry,
-    candidates: set[str] | None,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-) -> None:
-    """Write the desired rows, under the ownership rules of a shared database (afsreg.db.apply)."""
-    if progress is not None:
-        progress.start("writing", len(desired.model_versions))
-    apply_desired(
-        db,
-        table_pair,
-        desired.artifacts,
-        desired.model_versions,
-        list(registry),
-        candidates,
-        report,
-        inspect(db),
-        options,
-    )
-    if progress is not None:
-        progress.finish()
