@@ -21,7 +21,7 @@ from afsreg.format.paths import path_ref
 from afsreg.git.history import (
     FileChange,
     HistoryIndex,
-    _git_log,
+    git_log,
     load_history,
     parse_log,
     shallow_commits,
@@ -67,7 +67,7 @@ def new_changes(repo: pygit2.Repository, commit_id: str, since: str | None) -> l
     index = HistoryIndex(tip=commit_id, shallow=shallow_commits(repo))
     # The same `git log` afsreg.git.history extends its cache with, over the range only.
     for commit, parents, changes in reversed(
-        list(parse_log(_git_log(repo, [commit_id, f"^{since}"])))
+        list(parse_log(git_log(repo, [commit_id, f"^{since}"])))
     ):
         seq = len(index.commits)
         index.commits.append(commit)

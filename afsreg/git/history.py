@@ -174,7 +174,7 @@ def load_history(
         with contextlib.suppress(sqlite3.Error):
             return store.index(repo, tip, shallow)
     index = HistoryIndex(tip=tip, shallow=shallow, commits=[], paths={})
-    _append_log(index, _git_log(repo, [tip]))
+    _append_log(index, git_log(repo, [tip]))
     return index
 
 
@@ -230,7 +230,7 @@ class HistoryStore:
         if found is None:
             base = self._base(repo, tip, key)
             revs = [tip] if base is None else [tip, f"^{base[0]}"]
-            records = list(parse_log(_git_log(repo, revs)))
+            records = list(parse_log(git_log(repo, revs)))
             found = self._write(repo, tip, key, base, records)
         line, length = found
         shas: dict[int, str] = {}  # seq -> commit id, learnt while reading changes
@@ -300,7 +300,7 @@ class HistoryStore:
                     ).fetchone()
                     if row is None:  # pruned meanwhile: build the whole history instead
                         base, start = None, None
-                        records = list(parse_log(_git_log(repo, [tip])))
+                        records = list(parse_log(git_log(repo, [tip])))
                     elif int(row[0]) == start:
                         line = base_line
                     else:
@@ -560,7 +560,8 @@ def _is_ancestor(repo: pygit2.Repository, ancestor: str, descendant: str) -> boo
         return False
 
 
-def _git_log(repo: pygit2.Repository, revs: list[str]) -> bytes:
+def git_log(repo: pygit2.Repository, revs: list[str]) -> bytes:
+    """Raw `git log -z --name-status` of models/ for ``revs`` (parse with parse_log)."""
     cwd = repo.workdir or repo.path
     argv = [
         "git",

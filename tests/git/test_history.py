@@ -154,13 +154,13 @@ def test_cache_is_reused_and_extended_with_only_new_commits(
     assert first.tip == c1
 
     calls: list[list[str]] = []
-    real = history._git_log
+    real = history.git_log
 
     def recording(repo_: Any, revs: list[str]) -> bytes:
         calls.append(revs)
         return real(repo_, revs)
 
-    monkeypatch.setattr(history, "_git_log", recording)
+    monkeypatch.setattr(history, "git_log", recording)
     assert load_history(repo).paths == first.paths
     assert calls == []  # warm: no git log at all
 
