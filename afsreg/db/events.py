@@ -19,6 +19,7 @@ from afsreg.format.document import promotion_state
 from afsreg.format.fields import field_changes
 from afsreg.format.paths import path_ref
 from afsreg.git.history import (
+    Entry,
     FileChange,
     HistoryIndex,
     git_log,
@@ -64,15 +65,17 @@ def new_changes(repo: pygit2.Repository, commit_id: str, since: str | None) -> l
     """
     if since is None:
         return index_changes(history_index(repo, commit_id))
-    index = HistoryIndex(tip=commit_id, shallow=shallow_commits(repo))
+    commits: list[str] = []
+    paths: dict[str, list[Entry]] = {}
     # The same `git log` afsreg.git.history extends its cache with, over the range only.
     for commit, parents, changes in reversed(
         list(parse_log(git_log(repo, [commit_id, f"^{since}"])))
     ):
-        seq = len(index.commits)
-        index.commits.append(commit)
+        seq = len(commits)
+        commits.append(commit)
         for status, path, old_path in changes:
-            index.paths.setdefault(path, []).insert(0, (seq, status, old_path, len(parents) > 1))
+            paths.setdefault(path, []).insert(0, (seq, status, old_path, len(parents) > 1))
+    index = HistoryIndex(commit_id, shallow_commits(repo), commits, paths)
     return index_changes(index)
 
 
