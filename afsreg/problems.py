@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Severity = Literal["error", "warning"]
 
@@ -44,3 +44,20 @@ class Problem:
         if self.rule:
             out["rule"] = self.rule
         return out
+
+
+class _HasProblems(Protocol):
+    @property
+    def problems(self) -> list[Problem]: ...
+
+
+class BySeverity:
+    """``errors`` and ``warnings`` of a class's ``problems`` (Registry, validate's Report)."""
+
+    @property
+    def errors(self: _HasProblems) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self: _HasProblems) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]

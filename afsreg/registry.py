@@ -62,13 +62,13 @@ from afsreg.git.sources import (
     tree_files,
     working_tree_files,
 )
-from afsreg.problems import Problem
+from afsreg.problems import BySeverity, Problem
 
 if TYPE_CHECKING:
     from afsreg.git.asof import AsOf
 
 
-class Registry:
+class Registry(BySeverity):
     """Model versions read from one tree: the working tree, or a commit.
 
     A Registry is read-only. Writes are functions that take one and return a
@@ -780,14 +780,6 @@ class Registry:
         """Every problem in every file, errors and warnings, sorted by place."""
         found = set(self.file_problems) | set(self.cross_file_problems)
         return sorted(found, key=lambda p: (p.path, p.line, p.col, p.field, p.message))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def check(self) -> None:
         """Raise ValidationError naming every error, if there is any."""

@@ -107,15 +107,20 @@ def default_sqlite_path(root: Path) -> Path:
     return root / SQLITE_DIR / SQLITE_FILE
 
 
-def resolve_url(url: str | None, root: Path) -> str:
-    """The database to use: ``url``, else $AFSREG_DATABASE_URL, else $DATABASE_URL, else the embedded SQLite file."""
+def named_url(url: str | None) -> str | None:
+    """The database named by the caller or the environment (not the embedded default)."""
     if url:
         return url
     for name in (ENV_VAR, FALLBACK_ENV_VAR):
         env = os.environ.get(name, "").strip()
         if env:
             return env
-    return f"sqlite:///{default_sqlite_path(root)}"
+    return None
+
+
+def resolve_url(url: str | None, root: Path) -> str:
+    """The database to use: ``url``, else $AFSREG_DATABASE_URL, else $DATABASE_URL, else the embedded SQLite file."""
+    return named_url(url) or f"sqlite:///{default_sqlite_path(root)}"
 
 
 def dialect_of(url: str) -> Dialect:

@@ -26,12 +26,12 @@ from afsreg.db.connect import Database
 from afsreg.db.incremental import ModelLookup, events_for
 from afsreg.db.preflight import inspect
 from afsreg.db.project import (
-    NO_HISTORY,
     Row,
     differing_columns,
     from_db,
     histories,
-    project_version,
+    pointed_at,
+    project_versions,
 )
 from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import Table, insert, select_in, tables
@@ -74,20 +74,8 @@ def sync_full(
             prime_data(versions, _git_dir(repo))
             ids = {v.artifact_id for v in versions}
             history = histories(events_for(db, events_t, ids))
-            artifacts: dict[str, Row] = {}
-            model_versions: dict[str, Row] = {}
-            for version in versions:
-                artifact, model_version = project_version(
-                    version, lookup, history.get(version.artifact_id, NO_HISTORY)
-                )
-                artifacts[version.artifact_id] = artifact
-                model_versions[version.artifact_id] = model_version
-            outside = {
-                i
-                for row in model_versions.values()
-                for i in (row["base_model_id"], row["eval_dataset_artifact_id"])
-                if i and i in all_ids and i not in ids
-            }
+            artifacts, model_versions = project_versions(versions, lookup, history)
+            outside = {i for i in pointed_at(model_versions) if i in all_ids and i not in ids}
             # A row may point only at artifacts already written: a version of a later
             # batch named as an evaluation dataset joins this one.
             later = {owner[i] for i in outside} - done - set(batch)

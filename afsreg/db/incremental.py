@@ -30,7 +30,7 @@ from afsreg.db.apply import Options, apply_desired
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
 from afsreg.db.preflight import inspect
-from afsreg.db.project import NO_HISTORY, Lookup, Row, from_db, histories, project_version
+from afsreg.db.project import Lookup, Row, from_db, histories, pointed_at, project_versions
 from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import Table, insert, select_in, tables
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id
@@ -98,20 +98,8 @@ def sync_incremental(
         lookup.load(version.name)  # version_number and is_latest come from its siblings
     scope_ids = {v.artifact_id for v in scope}
     history = histories(events_for(db, events_t, scope_ids))
-    artifacts: dict[str, Row] = {}
-    model_versions: dict[str, Row] = {}
-    for version in scope:
-        artifact, model_version = project_version(
-            version, lookup, history.get(version.artifact_id, NO_HISTORY)
-        )
-        artifacts[version.artifact_id] = artifact
-        model_versions[version.artifact_id] = model_version
-    referenced = {
-        i
-        for row in model_versions.values()
-        for i in (row["base_model_id"], row["eval_dataset_artifact_id"])
-        if i and i not in scope_ids
-    }
+    artifacts, model_versions = project_versions(scope, lookup, history)
+    referenced = pointed_at(model_versions) - scope_ids
     ids = scope_ids | old_ids
     if progress is not None:
         progress.start("writing", len(model_versions))

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from afsreg.errors import ValidationError
+from afsreg.format.document import MODEL_FIELDS
 from afsreg.format.fields import same
 from afsreg.format.record import VersionLike
 from afsreg.problems import Problem
@@ -111,12 +112,7 @@ EVENT_COLUMNS: dict[str, Kind] = {
 
 # The seed-000 metadata fields (schemas/model_artifact_metadata.json) copied into artifacts.metadata.
 METADATA_FIELDS = (
-    "model_family",
-    "framework",
-    "parameter_count",
-    "is_external",
-    "external_source_url",
-    "external_source_version",
+    *MODEL_FIELDS,
     "training_data",
     "evaluation_dataset",
     "evaluation_metrics",
@@ -353,6 +349,31 @@ def seed_metadata(version: VersionLike, lookup: Lookup) -> dict[str, Any]:
     if base is not None:
         meta["base_model_id"] = base
     return meta
+
+
+def project_versions(
+    versions: Iterable[VersionLike], lookup: Lookup, histories: Mapping[str, History]
+) -> tuple[dict[str, Row], dict[str, Row]]:
+    """Artifact id -> artifacts row, and -> model_versions row, of each of ``versions``."""
+    artifacts: dict[str, Row] = {}
+    model_versions: dict[str, Row] = {}
+    for version in versions:
+        artifact, model_version = project_version(
+            version, lookup, histories.get(version.artifact_id, NO_HISTORY)
+        )
+        artifacts[version.artifact_id] = artifact
+        model_versions[version.artifact_id] = model_version
+    return artifacts, model_versions
+
+
+def pointed_at(model_versions: Mapping[str, Row]) -> set[str]:
+    """The artifact ids ``model_versions`` rows point at: base models and evaluation datasets."""
+    return {
+        i
+        for row in model_versions.values()
+        for i in (row["base_model_id"], row["eval_dataset_artifact_id"])
+        if i
+    }
 
 
 def project_version(version: VersionLike, lookup: Lookup, history: History) -> tuple[Row, Row]:

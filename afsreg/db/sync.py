@@ -43,6 +43,7 @@ from afsreg.db.connect import (
     connect,
     dialect_of,
     mask_url,
+    named_url,
     resolve_url,
     sqlite_path,
 )
@@ -148,19 +149,6 @@ def start_head(root: Path | None, rev: str) -> HeadQuery | None:
     return HeadQuery(parse, status, root)
 
 
-def _named_url(url: str | None) -> str | None:
-    """The database named by the caller or the environment (not the embedded default)."""
-    from afsreg.db.connect import ENV_VAR, FALLBACK_ENV_VAR
-
-    if url:
-        return url
-    for name in (ENV_VAR, FALLBACK_ENV_VAR):
-        env = os.environ.get(name, "").strip()
-        if env:
-            return env
-    return None
-
-
 def _status_paths(output: bytes) -> list[str]:
     """Model file paths of ``git status --porcelain=v1 -z`` (both sides of a rename)."""
     from afsreg.format.paths import is_model_path
@@ -239,7 +227,7 @@ def sync(
     head = None
     db: Database | None = None
     try:
-        named = _named_url(database_url)
+        named = named_url(database_url)
         if query is not None and not full and named and _database_exists(named):
             db = connect(named)  # psycopg's import and the connection, while git answers
         head = query.finish() if query is not None else None

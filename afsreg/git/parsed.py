@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.format.loader import YamlError, load_yaml
-from afsreg.git.store import store_dir
+from afsreg.git.store import select_in, store_dir
 from afsreg.version import __version__
 
 # The file is per afsreg version: a new release may parse or diff differently.
@@ -72,12 +72,9 @@ class ParsedCache:
             return found
         rest = [b for b in wanted if b not in found]
         try:
-            for start in range(0, len(rest), 500):
-                batch = rest[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT blob, data FROM parsed WHERE blob IN ({marks})"
-                for blob, data in db.execute(query, batch):
-                    found[blob] = json.loads(data) if data is not None else None
+            query = "SELECT blob, data FROM parsed WHERE blob IN ({marks})"
+            for blob, data in select_in(db, query, rest):
+                found[blob] = json.loads(data) if data is not None else None
         except (sqlite3.Error, ValueError):
             return found
         return found
@@ -94,13 +91,10 @@ class ParsedCache:
             return found
         commits = sorted({c for c, _ in wanted})
         try:
-            for start in range(0, len(commits), 500):
-                batch = commits[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT commit_sha, path, row FROM events WHERE commit_sha IN ({marks})"
-                for commit_sha, path, row in db.execute(query, batch):
-                    if (commit_sha, path) in wanted:
-                        found[(commit_sha, path)] = json.loads(row)
+            query = "SELECT commit_sha, path, row FROM events WHERE commit_sha IN ({marks})"
+            for commit_sha, path, row in select_in(db, query, commits):
+                if (commit_sha, path) in wanted:
+                    found[(commit_sha, path)] = json.loads(row)
         except (sqlite3.Error, ValueError):
             return {}
         return found

@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 STORE_NAME = "afsreg"
 
@@ -21,6 +24,19 @@ STORE_NAME = "afsreg"
 def store_dir(git_dir: Path | str) -> Path:
     """afsreg's folder inside the git directory ``git_dir``."""
     return Path(git_dir) / STORE_NAME
+
+
+def select_in(
+    db: sqlite3.Connection, query: str, keys: Sequence[str], params: Sequence[str] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``query`` for ``keys``: its ``{marks}`` becomes one ``?`` per key of a batch.
+
+    In batches of 500, under SQLite's limit on bound variables; ``params``
+    come before the keys in every batch.
+    """
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        yield from db.execute(query.format(marks=",".join("?" * len(batch))), [*params, *batch])
 
 
 def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
@@ -125,12 +141,9 @@ class Store:
             return found
         rest = [k for k in wanted if k not in found]
         try:
-            for start in range(0, len(rest), 900):
-                batch = rest[start : start + 900]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
-                for key, value in db.execute(query, [kind, *batch]):
-                    found[key] = json.loads(value)
+            query = "SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
+            for key, value in select_in(db, query, rest, [kind]):
+                found[key] = json.loads(value)
         except (sqlite3.Error, ValueError):
             pass  # an unreadable cache is a miss
         return found

@@ -21,23 +21,15 @@ from pathlib import Path
 from afsreg.errors import AfsregError
 from afsreg.git.repo import open_repo, resolve_commit
 from afsreg.git.sources import rev_files, tree_files
-from afsreg.problems import Problem
+from afsreg.problems import BySeverity, Problem
 from afsreg.registry import Registry
 
 
 @dataclass
-class Report:
+class Report(BySeverity):
     problems: list[Problem]
     files_checked: int
     versions: int
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
