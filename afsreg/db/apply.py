@@ -1,9 +1,9 @@
 """Write the desired rows into a shared database, touching only what afsreg owns.
 
-``apply_desired`` plans every write first (inserts, merges into adopted rows,
+``make_plan`` plans every write first (inserts, merges into adopted rows,
 removals, external references), checks the plan against the ownership rules
 (afsreg.db.ownership) and the host's schema (afsreg.db.preflight), and only
-then writes, so a refusal leaves the database as it was even before the
+then ``apply_plan`` writes, so a refusal leaves the database as it was even before the
 transaction rolls back. Order of writes, so that every foreign key holds:
 external references, new artifacts rows (self-references set after all are
 in), updated artifacts rows, model_versions rows, then removals
@@ -74,64 +74,26 @@ class Plan:
     known: set[tuple[str, str]] = field(default_factory=set)  # ownership records read
 
 
-@dataclass
-class Tally:
-    """A Report that only counts: what status plans without writing."""
-
-    database: str = ""
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    adopted: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    overwritten: list[str] = field(default_factory=list)
-    externals_added: list[str] = field(default_factory=list)
-    externals_removed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unchanged: int = 0
-
-
-def apply_desired(
+def apply_plan(
     db: Database,
+    plan: Plan,
     table_pair: tuple[Table, Table],
-    desired_artifacts: Mapping[str, Row],
-    desired_versions: Mapping[str, Row],
-    versions: Iterable[VersionLike],
-    candidates: set[str] | None,
     report: Report,
     schema: HostSchema,
-    options: Options,
-    outside_scope: Collection[str] = (),
     *,
+    overwrite: bool,
     collect_externals: bool = True,
 ) -> None:
-    """Write ``desired_*`` (all of the registry, or the part an incremental sync touches).
+    """Write a plan (make_plan): all of the registry, or the part an incremental sync touches.
 
-    ``candidates`` are the ids whose rows may have to go (incremental), or None
-    for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
-    are ids of registry versions that ``versions`` leaves out (an incremental
-    sync passes only the versions it projects) but that desired rows point at:
-    they are versions, not external references. A full sync written in
-    batches passes ``collect_externals=False`` but for its last call: an
-    external reference unused after one batch may be named by the next. Refuses, with
-    nothing written, an id collision, a value a host CHECK does not allow, or
-    (without ``options.overwrite``) a row changed in the database since.
+    Refuses, with nothing written, an id collision, a value a host CHECK does
+    not allow, or (without ``overwrite``) a row changed in the database since.
+    A full sync written in batches passes ``collect_externals=False`` but for
+    its last call: an external reference unused after one batch may be named
+    by the next.
     """
-    plan = make_plan(
-        db,
-        table_pair,
-        desired_artifacts,
-        desired_versions,
-        versions,
-        candidates,
-        report,
-        schema,
-        options,
-        outside_scope,
-    )
     refuse(db, plan.problems)
-    if not options.overwrite:
+    if not overwrite:
         own.refuse_outside_changes(plan.changes, report.database)
     overwritten = {f"{c.table} {c.row_id}" for c in plan.changes}
     report.overwritten = sorted(set(report.overwritten) | overwritten)
@@ -158,7 +120,14 @@ def make_plan(
     options: Options,
     outside_scope: Collection[str] = (),
 ) -> Plan:
-    """Every write a sync would make, and every reason it must not; reads only."""
+    """Every write a sync would make, and every reason it must not; reads only.
+
+    ``candidates`` are the ids whose rows may have to go (incremental), or None
+    for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
+    are ids of registry versions that ``versions`` leaves out (an incremental
+    sync passes only the versions it projects) but that desired rows point at:
+    they are versions, not external references.
+    """
     artifacts_t, versions_t = table_pair
     by_id = {v.artifact_id: v for v in versions}
     where = {i: v.path for i, v in by_id.items()}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
-from afsreg.db.apply import Options, apply_desired
+from afsreg.db.apply import Options, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.incremental import ModelLookup, events_for
 from afsreg.db.preflight import inspect
@@ -83,18 +83,12 @@ def sync_full(
                 break
             batch += sorted(_closure(registry, later, done | set(batch)))
         done.update(batch)
-        apply_desired(
-            db,
-            (artifacts_t, versions_t),
-            artifacts,
-            model_versions,
-            versions,
-            ids,
-            report,
-            schema,
-            options,
-            outside_scope=outside,
-            collect_externals=False,
+        pair = (artifacts_t, versions_t)
+        plan = make_plan(
+            db, pair, artifacts, model_versions, versions, ids, report, schema, options, outside
+        )
+        apply_plan(
+            db, plan, pair, report, schema, overwrite=options.overwrite, collect_externals=False
         )
         report.details += details.sync_details(db, registry, versions, lookup, repo, ids)
         for version in versions:
@@ -108,7 +102,9 @@ def sync_full(
         for r in db.query("SELECT row_id FROM afsreg_owned_rows WHERE role = 'version'")
         if str(r[0]) not in all_ids
     }
-    apply_desired(db, (artifacts_t, versions_t), {}, {}, [], gone, report, schema, options)
+    pair = (artifacts_t, versions_t)
+    plan = make_plan(db, pair, {}, {}, [], gone, report, schema, options)
+    apply_plan(db, plan, pair, report, schema, overwrite=options.overwrite)
     report.details += _drop_details(db, all_ids)
     if progress is not None:
         progress.advance(len(all_ids))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
-from afsreg.db.apply import Options, apply_desired
+from afsreg.db.apply import Options, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
 from afsreg.db.preflight import inspect
@@ -103,18 +103,12 @@ def sync_incremental(
     ids = scope_ids | old_ids
     if progress is not None:
         progress.start("writing", len(model_versions))
-    apply_desired(
-        db,
-        (artifacts_t, versions_t),
-        artifacts,
-        model_versions,
-        scope,
-        ids,
-        report,
-        inspect(db),
-        options,
-        outside_scope=_untouched_versions(db, referenced, touched),
+    pair, schema = (artifacts_t, versions_t), inspect(db)
+    outside = _untouched_versions(db, referenced, touched)
+    plan = make_plan(
+        db, pair, artifacts, model_versions, scope, ids, report, schema, options, outside
     )
+    apply_plan(db, plan, pair, report, schema, overwrite=options.overwrite)
     if progress is not None:
         progress.finish()
     report.details = details.sync_details(db, registry, scope, lookup, repo, ids)

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afsreg.db import details
-from afsreg.db.apply import Options, Plan, Tally, make_plan
+from afsreg.db.apply import Options, Plan, make_plan
 from afsreg.db.connect import connect, resolve_url
 from afsreg.db.desired import desired_full, registry_lookup
 from afsreg.db.migrate import pending
 from afsreg.db.ownership import read_owned
 from afsreg.db.preflight import inspect
 from afsreg.db.project import Row, differing_columns
+from afsreg.db.sync_report import SyncReport
 from afsreg.db.tables import Table, fetch, read_state, tables
 from afsreg.format.fields import same
 from afsreg.git.repo import open_repo, resolve_commit, resolve_root
@@ -188,7 +189,7 @@ def status(
             desired.model_versions,
             versions,
             None,
-            Tally(db.url),
+            SyncReport(db.url, report.rev, report.commit, "status", dry_run=True),  # counts only
             inspect(db),
             Options(),
         )

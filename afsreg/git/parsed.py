@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.format.loader import YamlError, load_yaml
-from afsreg.git.store import select_in, store_dir
+from afsreg.git.store import read_missing, select_in, store_dir
 from afsreg.version import __version__
 
 # The file is per afsreg version: a new release may parse or diff differently.
@@ -67,17 +67,8 @@ class ParsedCache:
     def get_many(self, blob_ids: Iterable[str]) -> dict[str, Parsed]:
         wanted = list(dict.fromkeys(blob_ids))
         found: dict[str, Parsed] = {b: self.pending[b] for b in wanted if b in self.pending}
-        db = self._connect()
-        if db is None:
-            return found
-        rest = [b for b in wanted if b not in found]
-        try:
-            query = "SELECT blob, data FROM parsed WHERE blob IN ({marks})"
-            for blob, data in select_in(db, query, rest):
-                found[blob] = json.loads(data) if data is not None else None
-        except (sqlite3.Error, ValueError):
-            return found
-        return found
+        query = "SELECT blob, data FROM parsed WHERE blob IN ({marks})"
+        return read_missing(self._connect(), query, wanted, found)
 
     def put(self, blob_id: str, data: Parsed) -> None:
         self.pending[blob_id] = data

@@ -39,6 +39,32 @@ def select_in(
         yield from db.execute(query.format(marks=",".join("?" * len(batch))), [*params, *batch])
 
 
+def read_missing(
+    db: sqlite3.Connection | None,
+    query: str,
+    wanted: Sequence[str],
+    found: dict[str, Any],
+    params: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``found`` plus, for the ``wanted`` keys it lacks, the JSON values ``query`` returns.
+
+    ``query`` selects (key, JSON text or NULL) with ``{marks}`` for the keys
+    (see select_in). A cache that cannot be read is a miss, never an error.
+    """
+    import json
+    import sqlite3
+
+    if db is None:
+        return found
+    rest = [k for k in wanted if k not in found]
+    try:
+        for key, value in select_in(db, query, rest, params):
+            found[key] = json.loads(value) if value is not None else None
+    except (sqlite3.Error, ValueError):
+        pass  # an unreadable cache is a miss
+    return found
+
+
 def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` (text as UTF-8) in one rename; the folder is made if missing.
 
@@ -131,22 +157,10 @@ class Store:
 
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
         """{key: value} for those of ``keys`` that are stored (pending writes included)."""
-        import json
-        import sqlite3
-
         wanted = list(dict.fromkeys(keys))
         found = {k: self.pending[(kind, k)] for k in wanted if (kind, k) in self.pending}
-        db = self._connect()
-        if db is None:
-            return found
-        rest = [k for k in wanted if k not in found]
-        try:
-            query = "SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
-            for key, value in select_in(db, query, rest, [kind]):
-                found[key] = json.loads(value)
-        except (sqlite3.Error, ValueError):
-            pass  # an unreadable cache is a miss
-        return found
+        query = "SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
+        return read_missing(self._connect(), query, wanted, found, [kind])
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store ``value`` (JSON-able) under (kind, key) at the next commit()."""
