@@ -17,10 +17,10 @@ from afsreg.format.paths import path_identity
 from afsreg.format.record import (
     Summary,
     overlapping,
-    pack_summary,
     parse_instant,
     summarize,
-    unpack_summary,
+    summary_from_json,
+    summary_to_json,
 )
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
@@ -37,12 +37,12 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> list[Any]:
-        packed = pack_summary(self.summary) if self.summary is not None else None
+        packed = summary_to_json(self.summary) if self.summary is not None else None
         return [packed, [list(p.as_dict().values()) for p in self.problems]]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> FileResult:
-        summary = unpack_summary(raw[0]) if raw[0] is not None else None
+        summary = summary_from_json(raw[0]) if raw[0] is not None else None
         return cls(summary, [Problem(*p) for p in raw[1]] if raw[1] else [])
 
 

@@ -82,11 +82,6 @@ def summary_from_json(row: object) -> Summary:
     return cast(Summary, summary)
 
 
-# The names the check cache used before; the encoding above is the only one.
-pack_summary = summary_to_json
-unpack_summary = summary_from_json
-
-
 def summarize(data: Any, name: str, version: str) -> Summary:
     """What cross-file rules and listings need from a file, type-checked leniently."""
     data = data if isinstance(data, dict) else {}
