@@ -182,3 +182,11 @@ def pg_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each dialect: an embedded SQLite file, then PostgreSQL (pg_url)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/projection.sqlite3"
+    return str(request.getfixturevalue("pg_url"))

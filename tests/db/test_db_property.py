@@ -19,23 +19,17 @@ from typing import Any
 
 import pytest
 from conftest import GitRegistry, dump, model_doc
+from db_fixtures import all_rows
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import afsreg.db.full
 from afsreg.db.connect import connect
-from afsreg.db.details import DETAIL_TABLES
 from afsreg.db.sync import sync
-from afsreg.db.tables import fetch, tables
 from afsreg.registry import Registry
 
 MODELS = ("a", "b")
 VERSIONS = ("v1", "v2", "v3", "v10")
-
-
-def snapshot(url: str) -> dict[str, Any]:
-    with connect(url) as db:
-        return {t.name: fetch(db, t) for t in (*tables(db), *DETAIL_TABLES)}
 
 
 # Every table afsreg writes, and the columns that say when rather than what.
@@ -272,7 +266,7 @@ def run_commits(data: st.DataObject, url: str, tmp: Path, same_dialect_url: str 
         report = sync(reg.root, url)
         fresh = f"sqlite:///{tmp}/full-{step}.sqlite3"
         sync(reg.root, fresh, full=True)
-        assert snapshot(url) == snapshot(fresh)
+        assert all_rows(url) == all_rows(fresh)
         if same_dialect_url is None:
             same_dialect_url = fresh
         else:

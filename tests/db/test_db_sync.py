@@ -24,13 +24,6 @@ DATA_TABLES = ("artifacts", "model_versions", "model_version_events")
 ALL_TABLES = ("afsreg_schema_migrations", *DATA_TABLES, "afsreg_sync_state", "afsreg_owned_rows")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/projection.sqlite3"
-    return str(request.getfixturevalue("pg_url"))
-
-
 def snapshot(url: str) -> dict[str, dict[Any, dict[str, Any]]]:
     """The three data tables as canonical rows (comparable across SQLite and PostgreSQL)."""
     with connect(url) as db:

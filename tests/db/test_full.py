@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import GitRegistry
+from db_fixtures import all_rows
 
 import afsreg.db.full
-from afsreg.db.connect import connect
-from afsreg.db.details import DETAIL_TABLES
 from afsreg.db.sync import sync
-from afsreg.db.tables import fetch, tables
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/projection.sqlite3"
-    return str(request.getfixturevalue("pg_url"))
-
-
-def snapshot(url: str) -> dict[str, Any]:
-    with connect(url) as db:
-        return {t.name: fetch(db, t) for t in (*tables(db), *DETAIL_TABLES)}
 
 
 def test_rows_pointing_into_a_later_batch_are_written_after_what_they_point_at(
@@ -48,14 +33,14 @@ def test_rows_pointing_into_a_later_batch_are_written_after_what_they_point_at(
     report = sync(reg.root, db_url, full=True)
 
     assert sorted(report.added) == ["a@v1", "m@v1", "y-eval", "z@v1"]
-    rows = snapshot(db_url)
+    rows = all_rows(db_url)
     assert rows["model_versions"]["a@v1"]["base_model_id"] == "z@v1"
     assert rows["model_versions"]["a@v1"]["eval_dataset_artifact_id"] == "y-eval"
     assert rows["artifacts"]["y-eval"]["origin_type"] == "internal"
     fresh = f"sqlite:///{tmp_path}/one-batch.sqlite3"
     monkeypatch.setattr(afsreg.db.full, "VERSION_BATCH", 1000)
     sync(reg.root, fresh, full=True)
-    assert rows == snapshot(fresh)
+    assert rows == all_rows(fresh)
 
 
 def test_a_version_gone_from_the_files_is_removed_after_every_batch(
@@ -75,7 +60,7 @@ def test_a_version_gone_from_the_files_is_removed_after_every_batch(
     report = sync(reg.root, db_url, full=True)
 
     assert report.removed == ["a@v1", "c@v1"]
-    rows = snapshot(db_url)
+    rows = all_rows(db_url)
     assert sorted(rows["model_versions"]) == ["b@v1"]
     # b still names a@v1 as its evaluation dataset: the row stays, as an external reference.
     assert rows["artifacts"]["a@v1"]["origin_type"] == "external"

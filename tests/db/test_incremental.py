@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
 from conftest import GitRegistry
+from db_fixtures import all_rows
 
-from afsreg.db.connect import connect
-from afsreg.db.details import DETAIL_TABLES
 from afsreg.db.sync import sync
-from afsreg.db.tables import fetch, tables
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/projection.sqlite3"
-    return str(request.getfixturevalue("pg_url"))
-
-
-def snapshot(url: str) -> dict[str, Any]:
-    with connect(url) as db:
-        return {t.name: fetch(db, t) for t in (*tables(db), *DETAIL_TABLES)}
 
 
 def test_a_fine_tune_in_an_untouched_model_follows_its_base_models_new_id(
@@ -45,13 +29,13 @@ def test_a_fine_tune_in_an_untouched_model_follows_its_base_models_new_id(
     assert report.mode == "incremental"
     assert sorted(report.added) == ["a-one"] and report.removed == ["a@v1"]
     assert report.updated == ["b@v1"]  # c@v1 was not projected again
-    rows = snapshot(db_url)
+    rows = all_rows(db_url)
     assert rows["model_versions"]["b@v1"]["base_model_id"] == "a-one"
     lineage = rows["afsreg_lineage"][("b@v1", "base_model", 0)]
     assert lineage["parent_artifact_id"] == "a-one"
     fresh = f"sqlite:///{tmp_path}/full.sqlite3"
     sync(reg.root, fresh, full=True)
-    assert rows == snapshot(fresh)
+    assert rows == all_rows(fresh)
 
 
 def test_several_commits_in_one_incremental_sync_write_every_commits_events(
@@ -69,6 +53,6 @@ def test_several_commits_in_one_incremental_sync_write_every_commits_events(
     report = sync(reg.root, db_url)
 
     assert report.mode == "incremental" and report.events == 2
-    events = snapshot(db_url)["model_version_events"]
+    events = all_rows(db_url)["model_version_events"]
     assert {(first, "models/a/v2.yaml"), (second, "models/a/v1.yaml")} <= set(events)
     assert sync(reg.root, db_url).mode == "noop"

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import GitRegistry, git
 
 from afsreg.db.connect import connect
 from afsreg.db.status import status
 from afsreg.db.sync import sync
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/projection.sqlite3"
-    return str(request.getfixturevalue("pg_url"))
 
 
 def event_count(url: str) -> int:
