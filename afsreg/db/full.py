@@ -16,7 +16,8 @@ Each version's changelog is read back from the events just written
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from afsreg.db import details
 from afsreg.db import events as events_mod
@@ -71,7 +72,7 @@ def sync_full(
         lookup = ModelLookup(registry.versions)
         while True:
             versions = [v for name in batch for v in lookup.load(name)]
-            prime_data(versions, _git_dir(repo))
+            prime_data(versions, Path(repo.path))
             ids = {v.artifact_id for v in versions}
             history = histories(events_for(db, events_t, ids))
             artifacts, model_versions = project_versions(versions, lookup, history)
@@ -109,12 +110,6 @@ def sync_full(
     if progress is not None:
         progress.advance(len(all_ids))
         progress.finish()
-
-
-def _git_dir(repo: pygit2.Repository) -> Any:
-    from pathlib import Path
-
-    return Path(repo.path)
 
 
 def _batches(registry: Registry, names: list[str], done: set[str]) -> Iterator[list[str]]:
