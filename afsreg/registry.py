@@ -17,7 +17,7 @@ rules across models run over compact facts of every version (``_Fact``).
 version (iteration, ``models()``, ``unreadable``) reads them all, still from
 the store.
 
-Why ~750 lines in one module: the read model of a tree is its constructors
+Why ~890 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
 with their caches (per blob, per folder, per registry), and the lookups,
 which share one index of versions; split, each part would reach into the

@@ -5,7 +5,7 @@ it has one, takes precedence, so a team can tighten the rules in a pull
 request. Two schemas compose: ``model_version.schema.json`` (the whole file)
 refers to ``model_artifact_metadata.json`` (seed 000's artifacts.metadata).
 
-Why ~500 lines in one module: loading, the fast compiled pass and the located
+Why ~630 lines in one module: loading, the fast compiled pass and the located
 jsonschema pass share the schema objects and the oneOf-branch choice; split, each
 half would need the other's internals.
 """
