@@ -48,7 +48,7 @@ import pygit2
 from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
-from afsreg.git.store import store_dir
+from afsreg.git.store import open_sqlite, store_dir
 from afsreg.version import __version__
 
 RENAME_THRESHOLD = 90
@@ -212,16 +212,8 @@ class HistoryStore:
     def open(cls, git_dir: Path) -> HistoryStore | None:
         """The store of the repository at ``git_dir``; None when it cannot be opened (read-only)."""
         path = store_dir(git_dir) / STORE_NAME
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            for statement in _SCHEMA:
-                db.execute(statement)
-        except (OSError, sqlite3.Error):
-            return None
-        return cls(db, path)
+        db = open_sqlite(path, _SCHEMA, across_threads=True)
+        return cls(db, path) if db is not None else None
 
     def index(self, repo: pygit2.Repository, tip: str, shallow: frozenset[str]) -> HistoryIndex:
         """The index of ``tip``: stored, or appended from the nearest indexed ancestor, or built."""

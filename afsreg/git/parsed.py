@@ -13,6 +13,7 @@ path): what a commit did to a file is fixed once the commit exists.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -20,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.format.loader import YamlError, load_yaml
-from afsreg.git.store import read_missing, select_in, store_dir
+from afsreg.git.store import open_sqlite, read_missing, select_in, store_dir
 from afsreg.version import __version__
 
 # The file is per afsreg version: a new release may parse or diff differently.
 CACHE_NAME = f"parsed-{__version__}.sqlite3"
 
 Parsed = dict[str, Any] | None
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT)",
+    "CREATE TABLE IF NOT EXISTS events (commit_sha TEXT, path TEXT, row TEXT,"
+    " PRIMARY KEY (commit_sha, path))",
+)
 
 
 def parse(content: bytes) -> Parsed:
@@ -49,19 +55,9 @@ class ParsedCache:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and self.path is not None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(self.path, timeout=30)
-                self._db.execute(
-                    "CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT)"
-                )
-                self._db.execute(
-                    "CREATE TABLE IF NOT EXISTS events (commit_sha TEXT, path TEXT, row TEXT,"
-                    " PRIMARY KEY (commit_sha, path))"
-                )
-            except sqlite3.Error:
+            self._db = open_sqlite(self.path, _SCHEMA)
+            if self._db is None:
                 self.path = None  # a cache that cannot be opened is simply not used
-                self._db = None
         return self._db
 
     def get_many(self, blob_ids: Iterable[str]) -> dict[str, Parsed]:
@@ -107,15 +103,17 @@ class ParsedCache:
             for (c, p), r in self.pending_events.items()
         ]
         try:
+            db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO parsed (blob, data) VALUES (?, ?)", rows)
             db.executemany(
                 "INSERT OR REPLACE INTO events (commit_sha, path, row) VALUES (?, ?, ?)", events
             )
-            db.commit()
+            db.execute("COMMIT")
             self.pending.clear()
             self.pending_events.clear()
         except sqlite3.Error:
-            db.rollback()
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.flush()

@@ -24,7 +24,7 @@ from typing import Any
 
 from afsreg.format.record import ModelVersion
 from afsreg.git.parsed import prime_data
-from afsreg.git.store import store_dir
+from afsreg.git.store import open_sqlite, store_dir
 from afsreg.version import __version__
 
 STORE_NAME = f"fields-{__version__}.sqlite3"
@@ -119,19 +119,14 @@ def _native(value: Any) -> bool:
 def _connect(git_directory: Path | None) -> sqlite3.Connection | None:
     if git_directory is None:
         return None
-    path = store_dir(git_directory) / STORE_NAME
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS field_values (field TEXT NOT NULL, blob TEXT NOT NULL,"
-            " is_json INTEGER NOT NULL, value, PRIMARY KEY (field, blob)) WITHOUT ROWID"
-        )
-    except (OSError, sqlite3.Error):
-        return None  # a store that cannot be opened (read-only clone) is simply not used
-    return db
+    # A store that cannot be opened (read-only clone) is simply not used.
+    return open_sqlite(store_dir(git_directory) / STORE_NAME, _SCHEMA)
+
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS field_values (field TEXT NOT NULL, blob TEXT NOT NULL,"
+    " is_json INTEGER NOT NULL, value, PRIMARY KEY (field, blob)) WITHOUT ROWID",
+)
 
 
 def _write(

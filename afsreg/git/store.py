@@ -86,11 +86,81 @@ def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) 
         raise
 
 
+def open_sqlite(
+    path: Path, schema: Sequence[str], *, across_threads: bool = False
+) -> sqlite3.Connection | None:
+    """The cache file ``path`` under ``.git/afsreg/``, with its tables; None when it cannot be used.
+
+    The connection is in autocommit mode (callers write with ``BEGIN
+    IMMEDIATE ... COMMIT``), in WAL mode, and waits up to 30 s for another
+    process's write. A file that does not exist yet is made whole elsewhere
+    and linked into place: switching a shared file to WAL fails at once with
+    SQLITE_BUSY when another process has it open (SQLite's busy timeout does
+    not cover it), which silently turned off the cache of one of two
+    processes started together. ``across_threads`` lets one connection be
+    used from several threads (the caller serialises the calls).
+    """
+    import sqlite3
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create_sqlite(path, schema)
+        db = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=not across_threads
+        )
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        db.execute("PRAGMA synchronous=NORMAL")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            # A file made another way (an older afsreg): WAL if no one else holds it now.
+            with contextlib.suppress(sqlite3.OperationalError):
+                db.execute("PRAGMA journal_mode=WAL")
+        for statement in schema:  # a file from before a table was added gains it here
+            db.execute(statement)
+    except sqlite3.Error:
+        db.close()
+        return None
+    return db
+
+
+def _create_sqlite(path: Path, schema: Sequence[str]) -> None:
+    """Make ``path`` as a WAL database with ``schema`` in one step; keep another process's file."""
+    import sqlite3
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # kept in the file's header
+            for statement in schema:
+                db.execute(statement)
+        finally:
+            db.close()
+        try:
+            os.link(tmp, path)  # fails if the file appeared meanwhile: that one is kept
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: open it the plain way
+            pass
+    finally:
+        for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+
+
 # -- the key-value store -----------------------------------------------------
 
 STORE_FILE = "store-v1.sqlite3"
 # Kinds whose entries only ever answer "the last few states": older ones are dropped.
 BOUNDED_KINDS = {"registry": 16, "registry-global": 16}
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " value TEXT NOT NULL, stamp INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (kind, key)) WITHOUT ROWID",
+)
 
 
 class Store:
@@ -128,27 +198,9 @@ class Store:
         return cls(store_dir(git_dir) / STORE_FILE if git_dir is not None else None)
 
     def _connect(self) -> Any:
-        if self._opened:
-            return self._db
-        self._opened = True
-        if self.path is None:
-            return None
-        import sqlite3
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL,"
-                " value TEXT NOT NULL, stamp INTEGER NOT NULL DEFAULT 0,"
-                " PRIMARY KEY (kind, key)) WITHOUT ROWID"
-            )
-            self._db = db
-        except (sqlite3.Error, OSError):
-            self._db = None
+        if not self._opened:
+            self._opened = True
+            self._db = open_sqlite(self.path, _SCHEMA) if self.path is not None else None
         return self._db
 
     def get(self, kind: str, key: str) -> Any:

@@ -122,3 +122,60 @@ def test_two_processes_write_the_same_store_at_once(tmp_path: Path) -> None:
     for who in ("one", "two"):
         found = store.get_many("test", [f"{who}-{i}" for i in range(200)])
         assert found == {f"{who}-{i}": {"i": i, "who": who} for i in range(200)}
+
+
+_OPENER = """
+import sys
+from pathlib import Path
+from afsreg.git.store import open_sqlite
+
+db = open_sqlite(Path(sys.argv[1]), ["CREATE TABLE IF NOT EXISTS t (who TEXT PRIMARY KEY)"])
+if db is None:
+    sys.exit(3)
+db.execute("INSERT INTO t VALUES (?)", (sys.argv[2],))
+"""
+
+
+def test_processes_opening_a_new_cache_file_together_all_get_it(tmp_path: Path) -> None:
+    # Switching a shared file to WAL fails at once (no busy wait) when another
+    # process has it open; every cache file under .git/afsreg/ opens through
+    # open_sqlite, which makes a new file whole before anyone can see it.
+    import sqlite3
+    import subprocess
+    import sys
+
+    for round_ in range(8):
+        path = tmp_path / f"round{round_}" / "cache.sqlite3"
+        openers = [
+            subprocess.Popen([sys.executable, "-c", _OPENER, str(path), f"p{i}"]) for i in range(4)
+        ]
+        assert [p.wait(timeout=60) for p in openers] == [0, 0, 0, 0]
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert sorted(r[0] for r in db.execute("SELECT who FROM t")) == ["p0", "p1", "p2", "p3"]
+        db.close()
+        assert sorted(p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_a_cache_file_from_an_older_afsreg_is_opened_and_gains_its_tables(tmp_path: Path) -> None:
+    import sqlite3
+
+    from afsreg.git.store import open_sqlite
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # rollback journal, one table
+    old.execute("CREATE TABLE a (x)")
+    old.commit()
+    old.close()
+    db = open_sqlite(path, ["CREATE TABLE IF NOT EXISTS a (x)", "CREATE TABLE IF NOT EXISTS b (y)"])
+    assert db is not None
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert names == {"a", "b"}
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_used(tmp_path: Path) -> None:
+    from afsreg.git.store import open_sqlite
+
+    (tmp_path / "file").write_text("a file where the folder should be")
+    assert open_sqlite(tmp_path / "file" / "cache.sqlite3", ["CREATE TABLE t (x)"]) is None
