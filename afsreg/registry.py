@@ -142,6 +142,12 @@ class Registry(BySeverity):
             by_name.setdefault(v.name, []).append(v)
         return by_name
 
+    def read_at(self) -> dict[str, object]:
+        """Where this registry was read (afsreg.git.asof.read_at), as answers report it."""
+        from afsreg.git.asof import read_at
+
+        return read_at(self.rev, self.commit_id, self.as_of)
+
     def _materialized(self) -> bool:
         return self._folders is None or "_by_name" in self.__dict__
 

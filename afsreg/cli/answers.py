@@ -38,18 +38,6 @@ def _open(root: Path | None, rev: str | None, at: str | None) -> Registry:
     return Registry.open(resolve_root(root), rev=rev, at=at)
 
 
-def read_at(registry: Registry) -> dict[str, Any]:
-    """Where an answer was read: the working tree, a commit, or a commit as of a time."""
-    found: dict[str, Any] = {
-        "rev": registry.rev,
-        "commit": registry.commit_id,
-        "working_tree": registry.commit_id is None,
-    }
-    if registry.as_of is not None:
-        found["as_of"] = registry.as_of.as_dict()
-    return found
-
-
 def _where(registry: Registry) -> str:
     if registry.as_of is not None:
         a = registry.as_of
@@ -86,22 +74,14 @@ def resolve_command(
     """
     from afsreg.errors import NotFoundError
     from afsreg.format.refs import parse_version_ref
-    from afsreg.read.resolve import resolve
-    from afsreg.registry import Registry
+    from afsreg.read.resolve import registry_for, resolve
 
     parsed = parse_version_ref(ref)
-    # Only the model's folder is read; the whole tree only to say "did you mean".
-    registry = Registry.open_model(parsed.name, resolve_root(root), rev=rev, at=at)
-    if not registry.versions(parsed.name):
-        as_of = registry.as_of
-        registry = _open(root, registry.commit_id or rev, None)
-        registry.as_of = as_of
-    result = resolve(registry, parsed).as_dict()
-    result["read_at"] = read_at(registry)
+    registry = registry_for(parsed, resolve_root(root), rev, at)
+    resolution = resolve(registry, parsed)
+    result = resolution.as_dict()
     if role is not None:
-        result["files"] = [f for f in result["files"] if f["role"] == role]
-        if not result["files"]:
-            raise NotFoundError(f"{result['name']}@{result['version']} has no {role} file")
+        result["files"] = resolution.files_of(role)
     if fmt == "uri":
         if not result["files"]:
             raise NotFoundError(f"{result['name']}@{result['version']} lists no files")
@@ -155,7 +135,7 @@ def deployments_command(
     now = [d for d in past if d.active]
     now.sort(key=lambda d: (d.model, d.env))
     data = {
-        "read_at": read_at(registry),
+        "read_at": registry.read_at(),
         "active": [d.as_dict() for d in now],
         "history": [d.as_dict() for d in past],
     }
@@ -281,7 +261,7 @@ def search_command(
             {
                 "expression": expression,
                 "order_by": [str(k) for k in keys],
-                "read_at": read_at(registry),
+                "read_at": registry.read_at(),
                 "count": len(rows),
                 "versions": rows,
             },

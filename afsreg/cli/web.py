@@ -47,20 +47,14 @@ def card_command(ref: str, output: Path | None, rev: str, root: Path | None) -> 
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    import os
-    import tempfile
+    from afsreg.git.store import write_atomically
 
     path = path.resolve()
     if not path.parent.is_dir():
         raise AfsregError(f"{path.parent}: no such directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # A file replaced keeps its permissions; a new one is readable by all, as a README is.
+    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
+    write_atomically(path, text, mode=mode)
 
 
 @click.command("site")

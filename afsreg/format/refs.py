@@ -104,7 +104,7 @@ def parse_selector(selector: str, text: str | None = None) -> tuple[SelectorKind
     if is_valid_version(selector):
         return "version", selector
     if selector in KEYWORDS:
-        return selector, selector  # type: ignore[return-value]
+        return selector, selector  # type: ignore[return-value]  # `in KEYWORDS` does not narrow str
     env = selector[len(ENV_PREFIX) :] if selector.startswith(ENV_PREFIX) else selector
     if ENV_RE.match(env) and len(env) <= 100:
         return "env", env

@@ -54,6 +54,14 @@ class AsOf:
         }
 
 
+def read_at(rev: str | None, commit: str | None, as_of: AsOf | None) -> dict[str, object]:
+    """Where an answer was read: the working tree (no commit), a commit, or a commit as of WHEN."""
+    found: dict[str, object] = {"rev": rev, "commit": commit, "working_tree": commit is None}
+    if as_of is not None:
+        found["as_of"] = as_of.as_dict()
+    return found
+
+
 def parse_when(text: str) -> datetime | None:
     """A UTC datetime when ``text`` is a date or date-time, else None (a revision)."""
     text = text.strip()

@@ -517,7 +517,7 @@ class _StoreCommits(Sequence[str]):
     def __len__(self) -> int:
         return self.length
 
-    def __getitem__(self, seq: int) -> str:  # type: ignore[override]
+    def __getitem__(self, seq: int) -> str:  # type: ignore[override]  # no slices: read by index
         if not 0 <= seq < self.length:
             raise IndexError(seq)
         known = self.shas.get(seq)

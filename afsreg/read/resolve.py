@@ -12,13 +12,14 @@ tree, a commit, a branch, a time: ``Registry.open(root, at="2026-01-15T00:00Z")`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from afsreg.errors import NotFoundError
 from afsreg.format.fields import metrics
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
-from afsreg.git.asof import AsOf
+from afsreg.git.asof import AsOf, read_at
 from afsreg.registry import Registry
 
 FILE_ROLES = ("lora", "gguf", "checkpoint", "config")
@@ -51,15 +52,17 @@ class Resolution:
             "promotion_state": v.promotion_state,
             "status": v.status,
             "deployed": v.active_envs,
-            "read_at": {
-                "rev": self.rev,
-                "commit": self.commit,
-                "working_tree": self.commit is None,
-                **({"as_of": self.as_of.as_dict()} if self.as_of else {}),
-            },
+            "read_at": read_at(self.rev, self.commit, self.as_of),
             "metrics": metrics(v.data),
             "files": self.files,
         }
+
+    def files_of(self, role: str) -> list[dict[str, Any]]:
+        """The files of one role (lora, gguf, ...); NotFoundError when the version has none."""
+        found = [f for f in self.files if f["role"] == role]
+        if not found:
+            raise NotFoundError(f"{self.version.ref} has no {role} file")
+        return found
 
 
 def version_files(version: ModelVersion) -> list[dict[str, Any]]:
@@ -103,3 +106,17 @@ def resolve(registry: Registry, ref: str | Ref | VersionRef) -> Resolution:
             raise
         raise NotFoundError(f"{exc} {as_of.describe()}") from None
     return Resolution(parsed, version, registry.rev, registry.commit_id, as_of)
+
+
+def registry_for(
+    ref: VersionRef, root: Path, rev: str | None = None, at: str | None = None
+) -> Registry:
+    """The registry that answers ``ref``: its model's folder alone, which is all resolving
+    needs; the whole tree only when the model is not there, so the error can say "did you
+    mean"."""
+    registry = Registry.open_model(ref.name, root, rev=rev, at=at)
+    if registry.versions(ref.name):
+        return registry
+    whole = Registry.open(root, rev=registry.commit_id or rev)
+    whole.as_of = registry.as_of
+    return whole

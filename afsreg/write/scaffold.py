@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import stat
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +9,7 @@ import pygit2
 
 from afsreg.errors import AfsregError
 from afsreg.git.repo import git_dir, hooks_dir
+from afsreg.git.store import write_atomically
 
 PRE_COMMIT_CONFIG = """\
 # afsreg checks every model file on commit: the schema, the cross-file rules,
@@ -98,8 +96,5 @@ def install_hooks(root: Path, force: bool = False) -> Path:
             f"{target} already exists; pass --force to replace it "
             "(or use the pre-commit framework with .pre-commit-config.yaml)"
         )
-    tmp = target.with_suffix(".afsreg-tmp")
-    shutil.copyfile(source, tmp)
-    os.chmod(tmp, os.stat(tmp).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    os.replace(tmp, target)
+    write_atomically(target, source.read_bytes(), mode=0o755)
     return target

@@ -99,6 +99,8 @@ def test_install_hooks_follows_core_hooks_path(git_registry: GitRegistry) -> Non
     result = run_afsreg(["install-hooks"], git_registry.root)
     assert result.returncode == 0, result
     assert (git_registry.root / ".githooks" / "pre-commit").is_file()
+    assert os.access(git_registry.root / ".githooks" / "pre-commit", os.X_OK)
+    assert [p.name for p in (git_registry.root / ".githooks").iterdir()] == ["pre-commit"]
     assert not (git_registry.root / ".git" / "hooks" / "pre-commit").exists()
     git_registry.write("models/m/v2.yaml", BROKEN)
     git_registry.git("add", "-A")

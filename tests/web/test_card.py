@@ -104,3 +104,15 @@ def test_card_without_history_or_graph() -> None:
     reg = Registry.open(REPO_ROOT)
     card = build_card(reg.get("majora@v2"))
     assert card.text().startswith("---\n") and card.metadata["base_model"] == ["majora@v1"]
+
+
+def test_a_card_file_is_readable_by_all_and_a_replaced_one_keeps_its_mode(
+    registry: GitRegistry, tmp_path: Path
+) -> None:
+    out = tmp_path / "README.md"
+    assert run_afsreg(["card", "coder@promoted", "-o", str(out)], cwd=registry.root).returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o644  # a model card is published, not private
+    out.chmod(0o600)
+    assert run_afsreg(["card", "coder@promoted", "-o", str(out)], cwd=registry.root).returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]  # no temporary left
