@@ -170,6 +170,12 @@ def canonical_ts(value: Any, where: str = "", field: str = "") -> str | None:
     return moment.astimezone(UTC).isoformat()
 
 
+# The one text afsreg writes for a JSON value, and digests (afsreg.db.ownership): keys
+# sorted, no spaces, UTF-8. One encoder object: json.dumps with options builds one a call.
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+json_text = _JSON.encode
+
+
 def to_db(value: Any, kind: Kind) -> Any:
     """A canonical value as a driver parameter (JSON as text: both databases parse it)."""
     if value is None:
@@ -180,7 +186,7 @@ def to_db(value: Any, kind: Kind) -> Any:
         raw = value.value
         return json.dumps(raw, ensure_ascii=False) if isinstance(raw, (dict, list)) else raw
     if kind == "json":
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json_text(value)
     if kind == "int":
         return int(value)
     if kind == "bool":
@@ -216,6 +222,28 @@ def row_values(
     row: Mapping[str, Any], columns: Mapping[str, Kind], names: Sequence[str]
 ) -> tuple[Any, ...]:
     return tuple(to_db(row.get(name), columns[name]) for name in names)
+
+
+# A value of exactly this class is its own driver parameter in a column of this kind.
+_AS_IS: dict[Kind, type | None] = {"text": str, "ts": str, "int": int, "json": None, "bool": None}
+
+
+def rows_values(
+    rows: Iterable[Mapping[str, Any]], columns: Mapping[str, Kind], names: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``row_values`` of many rows; the common values (text, ints, NULL) pass without a call."""
+    spec = [(name, _AS_IS[columns[name]], columns[name]) for name in names]
+    return [
+        tuple(
+            [
+                value
+                if (value := row.get(name)) is None or value.__class__ is as_is
+                else to_db(value, kind)
+                for name, as_is, kind in spec
+            ]
+        )
+        for row in rows
+    ]
 
 
 def differing_columns(desired: Row, actual: Row, columns: Iterable[str]) -> list[str]:

@@ -22,6 +22,7 @@ from afsreg.db.project import (
     Row,
     from_db,
     row_values,
+    rows_values,
 )
 
 CHUNK = 500
@@ -104,12 +105,14 @@ def fetch(
 
 def insert(db: Database, table: Table, rows: Sequence[Row]) -> None:
     """Insert ``rows``; a NULL for a NOT NULL column with a default is left out so the default applies."""
+    defaulted = [c for c in table.columns if c in table.defaulted]
     groups: dict[tuple[str, ...], list[Row]] = {}
     for row in rows:
-        names = tuple(c for c in table.columns if not (c in table.defaulted and row.get(c) is None))
-        groups.setdefault(names, []).append(row)
-    for names, group in groups.items():
-        db.insert_rows(table.name, names, [row_values(r, table.columns, names) for r in group])
+        left_out = tuple(c for c in defaulted if row.get(c) is None) if defaulted else ()
+        groups.setdefault(left_out, []).append(row)
+    for left_out, group in groups.items():
+        names = tuple(c for c in table.columns if c not in left_out)
+        db.insert_rows(table.name, names, rows_values(group, table.columns, names))
 
 
 def update_columns(db: Database, table: Table, row_id: Any, values: Mapping[str, Any]) -> None:
