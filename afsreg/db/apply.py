@@ -125,6 +125,8 @@ def make_plan(
     schema: HostSchema,
     options: Options,
     outside_scope: Collection[str] = (),
+    *,
+    all_externals: bool = True,
 ) -> Plan:
     """Every write a sync would make, and every reason it must not; reads only.
 
@@ -132,7 +134,11 @@ def make_plan(
     for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
     are ids of registry versions that ``versions`` leaves out (an incremental
     sync passes only the versions it projects) but that desired rows point at:
-    they are versions, not external references.
+    they are versions, not external references. ``all_externals`` reads every
+    external reference afsreg owns, which ``apply_plan`` collects when unused;
+    a batch of a full sync, which leaves that to its last call, passes False
+    (the records of the ids it names are read with the rest of its scope): a
+    scan of the ownership table per batch grew with the square of the registry.
     """
     artifacts_t, versions_t = table_pair
     by_id = {v.artifact_id: v for v in versions}
@@ -141,7 +147,7 @@ def make_plan(
     needed -= set(by_id) | set(outside_scope)
     scope = set(desired_versions) | (candidates or set()) | needed
     owned = own.read_owned(db) if candidates is None else own.read_owned(db, scope)
-    externals = own.read_owned(db, role="external")
+    externals = own.read_owned(db, role="external") if all_externals else {}
     owned.update(externals)
     ids = scope | {k[1] for k in owned}
     current = {

@@ -198,7 +198,17 @@ def _sync_batch(
     outside = {i for i in pointed_at(model_versions) if i in facts.owner and i not in ids}
     pair = (artifacts_t, versions_t)
     plan = make_plan(
-        db, pair, artifacts, model_versions, versions, ids, report, schema, options, outside
+        db,
+        pair,
+        artifacts,
+        model_versions,
+        versions,
+        ids,
+        report,
+        schema,
+        options,
+        outside,
+        all_externals=False,  # collected by the last pass only (apply_plan below)
     )
 
     def later(ident: str) -> bool:

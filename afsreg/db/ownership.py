@@ -129,11 +129,8 @@ def read_owned(
     select = f"SELECT {', '.join(OWNED_COLUMNS)} FROM {OWNED_TABLE}"
     if ids is not None:
         rows: list[tuple[Any, ...]] = []
-        wanted = sorted(set(ids))
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ", ".join("?" for _ in part)
-            rows += db.query(f"{select} WHERE row_id IN ({marks})", part)
+        for condition, params in db.where_in("row_id", ids):
+            rows += db.query(f"{select} WHERE {condition}", params)
     elif role is not None:
         rows = db.query(f"{select} WHERE role = ?", (role,))
     else:

@@ -25,7 +25,6 @@ from afsreg.db.project import (
     rows_values,
 )
 
-CHUNK = 500
 STATE_TABLE = "afsreg_sync_state"
 
 
@@ -36,11 +35,6 @@ class Table:
     columns: dict[str, Kind]  # the columns afsreg writes that the table actually has
     # NOT NULL columns with a default: an insert leaves them out when afsreg's value is NULL.
     defaulted: frozenset[str] = frozenset()
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def tables(db: Database) -> tuple[Table, Table, Table]:
@@ -94,10 +88,8 @@ def fetch(
             row = _to_row(table, names, values)
             result[_key_of(table, row)] = row
         return result
-    wanted = sorted(set(ids))
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        for values in db.query(f"{select} WHERE {table.key[0]} IN ({marks})", part):
+    for condition, params in db.where_in(table.key[0], ids):
+        for values in db.query(f"{select} WHERE {condition}", params):
             row = _to_row(table, names, values)
             result[_key_of(table, row)] = row
     return result
@@ -160,28 +152,23 @@ def delete(db: Database, table: Table, keys: Iterable[Any]) -> None:
     if not wanted:
         return
     if len(table.key) == 1:
-        for part in chunks(wanted):
-            marks = ", ".join("?" for _ in part)
-            db.execute(f"DELETE FROM {table.name} WHERE {table.key[0]} IN ({marks})", part)
+        for condition, params in db.where_in(table.key[0], wanted):
+            db.execute(f"DELETE FROM {table.name} WHERE {condition}", params)
         return
     condition = " AND ".join(f"{k} = ?" for k in table.key)
     db.executemany(f"DELETE FROM {table.name} WHERE {condition}", wanted)
 
 
 def delete_where_in(db: Database, table: str, column: str, values: Iterable[Any]) -> None:
-    wanted = sorted(set(values))
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
+    for condition, params in db.where_in(column, values):
+        db.execute(f"DELETE FROM {table} WHERE {condition}", params)
 
 
 def select_in(db: Database, sql: str, column: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
     """``sql`` (a SELECT with no WHERE) restricted to ``column IN values``, chunked."""
-    wanted = sorted(set(values))
     rows: list[tuple[Any, ...]] = []
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        rows.extend(db.query(f"{sql} WHERE {column} IN ({marks})", part))
+    for condition, params in db.where_in(column, values):
+        rows.extend(db.query(f"{sql} WHERE {condition}", params))
     return rows
 
 
