@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from afsreg.db import ownership as own
@@ -282,11 +283,11 @@ def _plan_row(
 
 def _cut(row: Row, table_t: Table) -> Row:
     """The columns of ``row`` afsreg writes in this table: those it has, less a NULL a default replaces."""
-    return {
-        c: row.get(c)
-        for c in table_t.columns
-        if not (c in table_t.defaulted and row.get(c) is None)
-    }
+    cut = {c: row.get(c) for c in table_t.columns}
+    for c in table_t.defaulted:
+        if cut.get(c, 0) is None:
+            del cut[c]
+    return cut
 
 
 def _record(
@@ -299,8 +300,6 @@ def _record(
     adopted_at: str | None = None,
     role: str = "version",
 ) -> own.Owned:
-    from datetime import UTC, datetime
-
     if origin == "adopted" and adopted_at is None:
         adopted_at = datetime.now(UTC).isoformat()
     return own.Owned(
