@@ -9,7 +9,7 @@ external references, new artifacts rows (self-references set after all are
 in), updated artifacts rows, model_versions rows, then removals
 (model_versions before artifacts) and unused external references.
 
-Why ~480 lines in one module: the write of every table goes through the same
+Why ~520 lines in one module: the write of every table goes through the same
 ownership checks; splitting insert, update and delete apart would split the
 rules a DBA needs to read together.
 """

@@ -6,7 +6,7 @@ SQL is written with ``?`` placeholders and rewritten to ``%s`` for psycopg.
 
 Every message names the database with its password masked (``mask_url``).
 
-Why ~410 lines in one module: URL parsing, masking and both drivers' connections
+Why ~450 lines in one module: URL parsing, masking and both drivers' connections
 and locks belong together, so that no message can print a URL unmasked.
 """
 

@@ -12,7 +12,7 @@ so base_model_id and eval_dataset_artifact_id are always valid foreign keys:
 ``external:dataset:<name>[@<revision>]`` for a dataset named by the file, or
 the dataset's own ``artifact_id`` when the file gives one.
 
-Why ~420 lines in one module: it is the one pure mapping of a file to its rows
+Why ~500 lines in one module: it is the one pure mapping of a file to its rows
 (both tables, external references, canonical values); splitting it would
 split a column's meaning across files.
 """

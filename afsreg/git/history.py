@@ -27,7 +27,7 @@ Renames are followed only at 90% similarity: version files look alike, and at
 git's default 50% a new sibling version copied from an old one (with the old one
 deleted) is taken for a rename of it.
 
-Why ~680 lines: the index (its read API), the `git log` parser and the store that
+Why ~720 lines: the index (its read API), the `git log` parser and the store that
 appends to it are one format, read together.
 """
 
