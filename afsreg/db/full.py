@@ -44,10 +44,10 @@ from afsreg.db.project import (
     Lookup,
     Row,
     differing_columns,
-    from_db,
     histories,
     pointed_at,
     project_versions,
+    row_reader,
 )
 from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import Table, insert, select_in, tables
@@ -248,6 +248,7 @@ def _sync_events(
     written = 0
     names = list(events_t.columns)
     select = f"SELECT {', '.join(names)} FROM {events_t.name}"
+    to_row = row_reader(events_t.columns, names)
     for changes in batches:
         rows = events_mod.event_rows(repo, changes, progress.advance if progress else None)
         wanted = {(e["commit_sha"], e["path"]): e for e in rows}
@@ -255,7 +256,7 @@ def _sync_events(
         seen |= commits
         existing: dict[tuple[str, str], Row] = {}
         for values in select_in(db, select, "commit_sha", commits):
-            row = {n: from_db(v, events_t.columns[n]) for n, v in zip(names, values, strict=True)}
+            row = to_row(values)
             existing[(row["commit_sha"], row["path"])] = row
         stale = {
             key

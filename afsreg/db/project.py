@@ -20,7 +20,8 @@ split a column's meaning across files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -194,6 +195,10 @@ def to_db(value: Any, kind: Kind) -> Any:
     return value
 
 
+# A timestamp as canonical_ts writes it: UTC, to the second, microseconds only when not 0.
+_CANONICAL_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.(?!000000)\d{6})?\+00:00")
+
+
 def from_db(value: Any, kind: Kind) -> Any:
     """A value read from either database, in canonical form."""
     if value is None:
@@ -209,6 +214,8 @@ def from_db(value: Any, kind: Kind) -> Any:
     if kind == "bool":
         return int(bool(value))
     if kind == "ts":
+        if value.__class__ is str and _CANONICAL_TS.fullmatch(value):
+            return value  # what canonical_ts gives back for it (or, not a date, str(value))
         try:
             return canonical_ts(value)
         except ValidationError:
@@ -216,6 +223,32 @@ def from_db(value: Any, kind: Kind) -> Any:
     if kind == "int":
         return int(value)
     return str(value)
+
+
+# A value of exactly this class read from a column of this kind is already canonical.
+_READ_AS_IS: dict[Kind, type | None] = {
+    "text": str,
+    "int": int,
+    "ts": None,
+    "json": None,
+    "bool": None,
+}
+
+
+def row_reader(columns: Mapping[str, Kind], names: Sequence[str]) -> Callable[[Sequence[Any]], Row]:
+    """What turns one row as a driver returns it (``names`` order) into a canonical Row.
+
+    ``from_db`` of every value; a text or an int that is already one passes without a call.
+    """
+    spec = [(name, columns[name], _READ_AS_IS[columns[name]]) for name in names]
+
+    def read(values: Sequence[Any]) -> Row:
+        return {
+            name: value if value is None or value.__class__ is as_is else from_db(value, kind)
+            for (name, kind, as_is), value in zip(spec, values, strict=True)
+        }
+
+    return read
 
 
 def row_values(

@@ -21,6 +21,7 @@ from afsreg.db.project import (
     Kind,
     Row,
     from_db,
+    row_reader,
     row_values,
     rows_values,
 )
@@ -68,10 +69,6 @@ def tables(db: Database) -> tuple[Table, Table, Table]:
     )
 
 
-def _to_row(table: Table, names: Sequence[str], values: Sequence[Any]) -> Row:
-    return {n: from_db(v, table.columns[n]) for n, v in zip(names, values, strict=True)}
-
-
 def _key_of(table: Table, row: Mapping[str, Any]) -> Any:
     return row[table.key[0]] if len(table.key) == 1 else tuple(row[k] for k in table.key)
 
@@ -82,15 +79,16 @@ def fetch(
     """Rows of ``table`` by key: all of them, those whose single-column key is in ``ids``, or ``where``."""
     names = list(table.columns)
     select = f"SELECT {', '.join(names)} FROM {table.name}"
+    to_row = row_reader(table.columns, names)
     result: dict[Any, Row] = {}
     if ids is None:
         for values in db.query(select + (f" WHERE {where}" if where else "")):
-            row = _to_row(table, names, values)
+            row = to_row(values)
             result[_key_of(table, row)] = row
         return result
     for condition, params in db.where_in(table.key[0], ids):
         for values in db.query(f"{select} WHERE {condition}", params):
-            row = _to_row(table, names, values)
+            row = to_row(values)
             result[_key_of(table, row)] = row
     return result
 

@@ -13,7 +13,6 @@ import afsreg.db.events
 import afsreg.db.full
 import afsreg.git.history
 from afsreg.db.connect import connect
-from afsreg.db.project import Kind, NotJson, Verbatim, row_values, rows_values
 from afsreg.db.sync import sync
 from afsreg.registry import Registry
 
@@ -188,31 +187,3 @@ def test_batches_hold_whole_models_in_order_and_stay_bounded(
     assert [m for batch in found for m in batch] == list(sizes)
     for batch in found:
         assert sum(sizes[m] for m in batch) <= 4 - 1 + sizes[batch[-1]]
-
-
-@pytest.mark.parametrize(
-    "kind, value",
-    [
-        ("text", "x"),
-        ("text", None),
-        ("text", 1.5),
-        ("text", NotJson("{bad")),
-        ("text", Verbatim({"a": 1})),
-        ("ts", "2026-01-02T00:00:00+00:00"),
-        ("int", 3),
-        ("int", True),
-        ("int", "4"),
-        ("bool", 1),
-        ("json", {"b": [1, "é"], "a": None}),
-        ("json", ["x"]),
-        ("json", "text"),
-        ("json", NotJson("{bad")),
-    ],
-)
-def test_rows_values_gives_what_row_values_gives(kind: Kind, value: Any) -> None:
-    columns: dict[str, Kind] = {"k": "text", "v": kind}
-    rows = [{"k": "one", "v": value}, {"k": "two"}]
-    expected = [row_values(r, columns, ["v", "k"]) for r in rows]
-    got = rows_values(rows, columns, ["v", "k"])
-    assert got == expected
-    assert [[type(x) for x in row] for row in got] == [[type(x) for x in row] for row in expected]
