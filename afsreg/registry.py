@@ -17,7 +17,7 @@ rules across models run over compact facts of every version (``_Fact``).
 version (iteration, ``models()``, ``unreadable``) reads them all, still from
 the store.
 
-Why ~890 lines in one module: the read model of a tree is its constructors
+Why ~940 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
 with their caches (per blob, per folder, per registry), and the lookups,
 which share one index of versions; split, each part would reach into the
@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pygit2
 
@@ -700,6 +700,50 @@ class Registry(BySeverity):
             return list(self._by_name.get(name, []))
         return list(self._model_versions(name))
 
+    def model_facts(self) -> Iterator[tuple[str, list[VersionFact]]]:
+        """Every model (sorted) with its versions' compact facts, a few models at a time.
+
+        For a caller that must see every version once without holding the
+        registry (a full sync orders its batches by these): read from the
+        store by the folders' tree ids, the facts the rules across models
+        read; no version is built and nothing is kept. Models whose files are
+        all unreadable have no versions and are left out, as in ``models()``.
+        """
+        if self._materialized():
+            for name, versions in self._by_name.items():
+                yield name, [VersionFact(v.version, v.artifact_id, v.base_refs) for v in versions]
+            return
+        assert self._folders is not None
+        names = sorted(self._folders.keys)
+        for start in range(0, len(names), _FACT_MODELS):
+            part = names[start : start + _FACT_MODELS]
+            entries = self._model_entries(part)
+            for name in part:
+                # A row: [path, blob id, version, artifact id, parent, base refs] (_model_entry).
+                facts = [VersionFact(r[2], r[3], r[5]) for r in entries[name]["facts"]]
+                if facts:
+                    yield name, facts
+
+    def read_models(self, names: Iterable[str]) -> dict[str, list[ModelVersion]]:
+        """The versions of each named model, as ``versions`` gives them, read for the caller only.
+
+        ``versions`` keeps every model it reads; a caller that walks the whole
+        registry a batch of models at a time (a full sync) reads them here, so
+        it holds one batch and never the registry.
+        """
+        wanted = list(dict.fromkeys(names))
+        if self._materialized():
+            return {name: list(self._by_name.get(name, [])) for name in wanted}
+        assert self._folders is not None
+        present = [name for name in wanted if name in self._folders.keys]
+        listings = self._listings(present)
+        results = self._check_files([f for name in present for f in listings[name]])
+        self._save()
+        found: dict[str, list[ModelVersion]] = {name: [] for name in wanted}
+        for name in present:
+            found[name] = self._build_versions(listings[name], results)
+        return found
+
     def latest(self, name: str) -> ModelVersion | None:
         """The highest version of a model that is not a pre-release, else the highest."""
         versions = self.versions(name)
@@ -797,8 +841,18 @@ class Registry(BySeverity):
 
 # Files checked together when folders are missing from the cache (cold runs).
 _BATCH_FILES = 4000
+# Model folders whose facts ``model_facts`` reads from the store at once.
+_FACT_MODELS = 200
 # At most this many changed folders are swapped into the last answer (else: all facts).
 _INCREMENTAL_FOLDERS = 64
+
+
+class VersionFact(NamedTuple):
+    """What ``model_facts`` gives of one version: enough to order and link, nothing parsed."""
+
+    version: str
+    artifact_id: str
+    base_refs: list[str]  # the in-registry base models, as name@version
 
 
 class _Fact:

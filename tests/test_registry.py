@@ -226,3 +226,52 @@ def test_incremental_problems_equal_a_full_recomputation(tmp_path_factory: Any) 
             assert len(incremental) == len(full)
 
     run()
+
+
+def test_model_facts_and_read_models_read_every_version_and_keep_none(
+    git_registry: GitRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import afsreg.registry
+    from afsreg.registry import VersionFact
+
+    reg = git_registry
+    reg.write_model("a", "v1")
+    reg.write_model("a", "v10", lineage={"parent": "v1"})
+    reg.write_model("a", "v2", artifact_id="a-two")
+    reg.write_model(
+        "b", "v1", lineage={"base_models": [{"model": "a@v2", "relation": "fine-tune"}]}
+    )
+    reg.write("models/c/v1.yaml", "title: [unclosed\n")  # no version: left out, as by models()
+    reg.commit("three models")
+    repo = pygit2.Repository(str(reg.root))
+    head = repo.head.peel(pygit2.Commit)
+    monkeypatch.setattr(afsreg.registry, "_FACT_MODELS", 1)  # one folder read at a time
+
+    def by_folders() -> Registry:
+        return Registry.at_commit(reg.root, repo, head, "HEAD")
+
+    def by_files() -> Registry:
+        return Registry(reg.root, tree_files(repo, head.tree), commit_id=str(head.id))
+
+    for make in (by_folders, by_files):
+        expected = make()
+        want = {
+            name: [
+                VersionFact(v.version, v.artifact_id, v.base_refs) for v in expected.versions(name)
+            ]
+            for name in expected.models()
+        }
+        assert list(want) == ["a", "b"]
+        assert [v.version for v in expected.versions("a")] == ["v1", "v2", "v10"]
+        registry = make()
+        assert dict(registry.model_facts()) == want
+        read = registry.read_models(["b", "a", "nope"])
+        assert list(read) == ["b", "a", "nope"]
+        assert read["nope"] == []
+        for name in ("a", "b"):
+            got = [(v.path, v.blob_id, v.summary) for v in read[name]]
+            assert got == [(v.path, v.blob_id, v.summary) for v in expected.versions(name)]
+        if make is by_folders:
+            # Nothing read above stays with the registry: versions() would keep it.
+            assert "_by_name" not in registry.__dict__
+            assert not registry.__dict__.get("_loaded")

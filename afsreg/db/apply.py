@@ -9,15 +9,16 @@ external references, new artifacts rows (self-references set after all are
 in), updated artifacts rows, model_versions rows, then removals
 (model_versions before artifacts) and unused external references.
 
-Why ~480 lines in one module: the write of every table goes through the same
+Why ~520 lines in one module: the write of every table goes through the same
 ownership checks; splitting insert, update and delete apart would split the
 rules a DBA needs to read together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from afsreg.db import ownership as own
@@ -72,6 +73,8 @@ class Plan:
     current: dict[str, dict[Any, Row]] = field(default_factory=dict)  # the rows as they are
     externals: dict[tuple[str, str], own.Owned] = field(default_factory=dict)
     known: set[tuple[str, str]] = field(default_factory=set)  # ownership records read
+    # (artifact id, column, value) of model_versions pointers written later (apply_plan's defer).
+    deferred: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def apply_plan(
@@ -83,6 +86,7 @@ def apply_plan(
     *,
     overwrite: bool,
     collect_externals: bool = True,
+    defer: Callable[[str], bool] | None = None,
 ) -> None:
     """Write a plan (make_plan): all of the registry, or the part an incremental sync touches.
 
@@ -90,7 +94,10 @@ def apply_plan(
     not allow, or (without ``overwrite``) a row changed in the database since.
     A full sync written in batches passes ``collect_externals=False`` but for
     its last call: an external reference unused after one batch may be named
-    by the next.
+    by the next. It also passes ``defer``: which artifact ids a later batch
+    writes. A model_versions pointer (base model, evaluation dataset) to one
+    of them is left out of this write and listed in ``plan.deferred``, for
+    ``write_deferred`` once that artifact exists (foreign keys).
     """
     refuse(db, plan.problems)
     if not overwrite:
@@ -98,7 +105,7 @@ def apply_plan(
     overwritten = {f"{c.table} {c.row_id}" for c in plan.changes}
     report.overwritten = sorted(set(report.overwritten) | overwritten)
     tables = {"artifacts": table_pair[0], "model_versions": table_pair[1]}
-    _write(db, plan, tables, schema)
+    _write(db, plan, tables, schema, defer)
     report.removed += plan.removed
     report.kept += _remove(db, plan, schema, tables)
     if collect_externals:
@@ -119,6 +126,8 @@ def make_plan(
     schema: HostSchema,
     options: Options,
     outside_scope: Collection[str] = (),
+    *,
+    all_externals: bool = True,
 ) -> Plan:
     """Every write a sync would make, and every reason it must not; reads only.
 
@@ -126,7 +135,11 @@ def make_plan(
     for a full sync, where every row afsreg owns is a candidate. ``outside_scope``
     are ids of registry versions that ``versions`` leaves out (an incremental
     sync passes only the versions it projects) but that desired rows point at:
-    they are versions, not external references.
+    they are versions, not external references. ``all_externals`` reads every
+    external reference afsreg owns, which ``apply_plan`` collects when unused;
+    a batch of a full sync, which leaves that to its last call, passes False
+    (the records of the ids it names are read with the rest of its scope): a
+    scan of the ownership table per batch grew with the square of the registry.
     """
     artifacts_t, versions_t = table_pair
     by_id = {v.artifact_id: v for v in versions}
@@ -135,7 +148,7 @@ def make_plan(
     needed -= set(by_id) | set(outside_scope)
     scope = set(desired_versions) | (candidates or set()) | needed
     owned = own.read_owned(db) if candidates is None else own.read_owned(db, scope)
-    externals = own.read_owned(db, role="external")
+    externals = own.read_owned(db, role="external") if all_externals else {}
     owned.update(externals)
     ids = scope | {k[1] for k in owned}
     current = {
@@ -270,11 +283,11 @@ def _plan_row(
 
 def _cut(row: Row, table_t: Table) -> Row:
     """The columns of ``row`` afsreg writes in this table: those it has, less a NULL a default replaces."""
-    return {
-        c: row.get(c)
-        for c in table_t.columns
-        if not (c in table_t.defaulted and row.get(c) is None)
-    }
+    cut = {c: row.get(c) for c in table_t.columns}
+    for c in table_t.defaulted:
+        if cut.get(c, 0) is None:
+            del cut[c]
+    return cut
 
 
 def _record(
@@ -287,8 +300,6 @@ def _record(
     adopted_at: str | None = None,
     role: str = "version",
 ) -> own.Owned:
-    from datetime import UTC, datetime
-
     if origin == "adopted" and adopted_at is None:
         adopted_at = datetime.now(UTC).isoformat()
     return own.Owned(
@@ -383,7 +394,13 @@ def _plan_external(
 # -- writing -----------------------------------------------------------------------
 
 
-def _write(db: Database, plan: Plan, tables: Mapping[str, Table], schema: HostSchema) -> None:
+def _write(
+    db: Database,
+    plan: Plan,
+    tables: Mapping[str, Table],
+    schema: HostSchema,
+    defer: Callable[[str], bool] | None,
+) -> None:
     artifacts_t = tables["artifacts"]
     pointers = schema.self_references() & set(artifacts_t.columns)
     new_artifacts = plan.inserts["artifacts"]
@@ -398,9 +415,39 @@ def _write(db: Database, plan: Plan, tables: Mapping[str, Table], schema: HostSc
         insert(db, artifacts_t, new_artifacts)
     for ident, values in plan.updates["artifacts"]:
         update_columns(db, artifacts_t, ident, values)
-    insert(db, tables["model_versions"], plan.inserts["model_versions"])
-    for ident, values in plan.updates["model_versions"]:
+    inserts, updates = plan.inserts["model_versions"], plan.updates["model_versions"]
+    if defer is not None:
+        # Left out of a row, a pointer is NULL on insert and unchanged on update.
+        inserts = [_without_later(plan, row["artifact_id"], row, defer) for row in inserts]
+        updates = [(i, _without_later(plan, i, values, defer)) for i, values in updates]
+    insert(db, tables["model_versions"], inserts)
+    for ident, values in updates:
         update_columns(db, tables["model_versions"], ident, values)
+
+
+POINTERS = ("base_model_id", "eval_dataset_artifact_id")  # model_versions -> artifacts
+
+
+def _without_later(plan: Plan, ident: str, values: Row, defer: Callable[[str], bool]) -> Row:
+    """``values`` less its pointers to artifacts not written yet, which go to ``plan.deferred``."""
+    later = [c for c in POINTERS if isinstance(values.get(c), str) and defer(values[c])]
+    if not later:
+        return values
+    plan.deferred += [(ident, c, values[c]) for c in later]
+    return {c: v for c, v in values.items() if c not in later}
+
+
+def write_deferred(
+    db: Database, versions_t: Table, deferred: Iterable[tuple[str, str, str]]
+) -> None:
+    """Set the model_versions pointers ``apply_plan`` deferred, now that what they name exists."""
+    by_column: dict[str, list[tuple[str, str]]] = {}
+    for ident, column, value in deferred:
+        by_column.setdefault(column, []).append((value, ident))
+    for column, pairs in sorted(by_column.items()):
+        db.executemany(
+            f"UPDATE {versions_t.name} SET {column} = ? WHERE {versions_t.key[0]} = ?", pairs
+        )
 
 
 def _remove(db: Database, plan: Plan, schema: HostSchema, tables: Mapping[str, Table]) -> list[str]:

@@ -6,7 +6,7 @@ SQL is written with ``?`` placeholders and rewritten to ``%s`` for psycopg.
 
 Every message names the database with its password masked (``mask_url``).
 
-Why ~410 lines in one module: URL parsing, masking and both drivers' connections
+Why ~450 lines in one module: URL parsing, masking and both drivers' connections
 and locks belong together, so that no message can print a URL unmasked.
 """
 
@@ -35,6 +35,7 @@ SQLITE_FILE = "registry.sqlite3"
 LOCK_TIMEOUT = 60.0
 # pg_advisory_xact_lock key shared by every afsreg process writing to one database.
 ADVISORY_LOCK_KEY = zlib.crc32(b"afsreg sync")
+IN_BATCH = 500  # values bound per SQLite IN list (Database.where_in)
 
 
 class DatabaseError(AfsregError):
@@ -195,6 +196,24 @@ class Database:
             if _is_driver_error(exc):
                 raise self._fail(exc, _first_words(sql)) from None
             raise
+
+    def where_in(self, column: str, values: Iterable[Any]) -> Iterator[tuple[str, list[Any]]]:
+        """``column IN values`` as (SQL condition, parameters), a batch at a time; none when empty.
+
+        SQLite binds one parameter per value, IN_BATCH at a time (under its
+        limit on bound variables). PostgreSQL binds the whole list as one
+        array (``column = ANY(?)``): a short statement psycopg parses once,
+        where hundreds of placeholders cost it and the server milliseconds a query.
+        """
+        wanted = sorted(set(values))
+        if not wanted:
+            return
+        if self.dialect == "postgresql":
+            yield f"{column} = ANY(?)", [wanted]
+            return
+        for start in range(0, len(wanted), IN_BATCH):
+            part = wanted[start : start + IN_BATCH]
+            yield f"{column} IN ({', '.join('?' for _ in part)})", part
 
     def script(self, sql: str) -> None:
         """Run a migration script (several statements, no parameters) inside the transaction."""

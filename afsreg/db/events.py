@@ -8,7 +8,7 @@ rename being one row on the new path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,26 @@ def index_changes(index: HistoryIndex, skip_commits: Iterable[str] = ()) -> list
     ]
     renamed_away = {(c.commit, c.old_path) for c in changes if c.status == "R"}
     return [c for c in changes if not (c.status == "D" and (c.commit, c.path) in renamed_away)]
+
+
+def history_batches(
+    repo: pygit2.Repository, commit_id: str, size: int
+) -> tuple[int, Iterator[list[FileChange]]]:
+    """The changes ``new_changes(repo, commit_id, None)`` lists, oldest commit first, a batch at a time.
+
+    Batches of about ``size`` changes, never splitting a commit (so a rename's
+    source, dropped as ``index_changes`` drops it, is always in its batch);
+    with an upper bound of their number, for progress. Nothing holds the
+    whole history.
+    """
+    index = history_index(repo, commit_id)
+
+    def batches() -> Iterator[list[FileChange]]:
+        for batch in index.commit_batches(size):
+            renamed_away = {(c.commit, c.old_path) for c in batch if c.status == "R"}
+            yield [c for c in batch if not (c.status == "D" and (c.commit, c.path) in renamed_away)]
+
+    return index.change_count(), batches()
 
 
 def history_index(repo: pygit2.Repository, commit_id: str) -> HistoryIndex:

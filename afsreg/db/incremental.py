@@ -30,7 +30,14 @@ from afsreg.db.apply import Options, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
 from afsreg.db.preflight import inspect
-from afsreg.db.project import Lookup, Row, from_db, histories, pointed_at, project_versions
+from afsreg.db.project import (
+    Lookup,
+    Row,
+    histories,
+    pointed_at,
+    project_versions,
+    row_reader,
+)
 from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import Table, insert, select_in, tables
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id
@@ -200,7 +207,5 @@ def events_for(db: Database, events_t: Table, artifact_ids: set[str]) -> list[Ro
     rows = select_in(
         db, f"SELECT {', '.join(names)} FROM {events_t.name}", "artifact_id", artifact_ids
     )
-    return [
-        {n: from_db(v, events_t.columns[n]) for n, v in zip(names, values, strict=True)}
-        for values in rows
-    ]
+    to_row = row_reader(events_t.columns, names)
+    return [to_row(values) for values in rows]

@@ -19,14 +19,13 @@ wrote (``written``) and, for an adopted row, what those columns held before
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from afsreg.db.connect import Database
-from afsreg.db.project import Row, Verbatim, from_db, to_db
+from afsreg.db.project import Row, Verbatim, from_db, json_text, to_db
 from afsreg.errors import AfsregError
 from afsreg.format.fields import same
 
@@ -107,11 +106,12 @@ class OutsideChange:
 
 
 def digest(written: Mapping[str, Any]) -> str:
-    return hashlib.sha256(_json(written).encode("utf-8")).hexdigest()
+    return _digest_of(json_text(written))
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _digest_of(text: str) -> str:
+    """The digest of ``written`` from its JSON text (json_text: what written_json stores)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # -- the ownership table -------------------------------------------------------------
@@ -129,11 +129,8 @@ def read_owned(
     select = f"SELECT {', '.join(OWNED_COLUMNS)} FROM {OWNED_TABLE}"
     if ids is not None:
         rows: list[tuple[Any, ...]] = []
-        wanted = sorted(set(ids))
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ", ".join("?" for _ in part)
-            rows += db.query(f"{select} WHERE row_id IN ({marks})", part)
+        for condition, params in db.where_in("row_id", ids):
+            rows += db.query(f"{select} WHERE {condition}", params)
     elif role is not None:
         rows = db.query(f"{select} WHERE role = ?", (role,))
     else:
@@ -171,10 +168,10 @@ def save_owned(db: Database, records: Sequence[Owned], *, replace: bool = True) 
     if replace:
         forget(db, [r.key for r in records])
     now = datetime.now(UTC).isoformat()
-    db.insert_rows(
-        OWNED_TABLE,
-        OWNED_COLUMNS,
-        [
+    rows = []
+    for r in records:
+        written = json_text(r.written)  # to_db(r.written, "json"): encoded once for both columns
+        rows.append(
             (
                 r.table,
                 r.row_id,
@@ -183,15 +180,14 @@ def save_owned(db: Database, records: Sequence[Owned], *, replace: bool = True) 
                 r.model_name,
                 r.version,
                 r.path,
-                digest(r.written),
-                to_db(r.written, "json"),
+                _digest_of(written),
+                written,
                 to_db(r.previous, "json"),
                 r.adopted_at,
                 now,
             )
-            for r in records
-        ],
-    )
+        )
+    db.insert_rows(OWNED_TABLE, OWNED_COLUMNS, rows)
 
 
 def forget(db: Database, keys: Iterable[tuple[str, str]]) -> None:

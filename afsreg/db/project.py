@@ -12,7 +12,7 @@ so base_model_id and eval_dataset_artifact_id are always valid foreign keys:
 ``external:dataset:<name>[@<revision>]`` for a dataset named by the file, or
 the dataset's own ``artifact_id`` when the file gives one.
 
-Why ~420 lines in one module: it is the one pure mapping of a file to its rows
+Why ~500 lines in one module: it is the one pure mapping of a file to its rows
 (both tables, external references, canonical values); splitting it would
 split a column's meaning across files.
 """
@@ -20,7 +20,8 @@ split a column's meaning across files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -170,6 +171,12 @@ def canonical_ts(value: Any, where: str = "", field: str = "") -> str | None:
     return moment.astimezone(UTC).isoformat()
 
 
+# The one text afsreg writes for a JSON value, and digests (afsreg.db.ownership): keys
+# sorted, no spaces, UTF-8. One encoder object: json.dumps with options builds one a call.
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+json_text = _JSON.encode
+
+
 def to_db(value: Any, kind: Kind) -> Any:
     """A canonical value as a driver parameter (JSON as text: both databases parse it)."""
     if value is None:
@@ -180,12 +187,16 @@ def to_db(value: Any, kind: Kind) -> Any:
         raw = value.value
         return json.dumps(raw, ensure_ascii=False) if isinstance(raw, (dict, list)) else raw
     if kind == "json":
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json_text(value)
     if kind == "int":
         return int(value)
     if kind == "bool":
         return bool(value)
     return value
+
+
+# A timestamp as canonical_ts writes it: UTC, to the second, microseconds only when not 0.
+_CANONICAL_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.(?!000000)\d{6})?\+00:00")
 
 
 def from_db(value: Any, kind: Kind) -> Any:
@@ -203,6 +214,8 @@ def from_db(value: Any, kind: Kind) -> Any:
     if kind == "bool":
         return int(bool(value))
     if kind == "ts":
+        if value.__class__ is str and _CANONICAL_TS.fullmatch(value):
+            return value  # what canonical_ts gives back for it (or, not a date, str(value))
         try:
             return canonical_ts(value)
         except ValidationError:
@@ -212,10 +225,58 @@ def from_db(value: Any, kind: Kind) -> Any:
     return str(value)
 
 
+# A value of exactly this class read from a column of this kind is already canonical.
+_READ_AS_IS: dict[Kind, type | None] = {
+    "text": str,
+    "int": int,
+    "ts": None,
+    "json": None,
+    "bool": None,
+}
+
+
+def row_reader(columns: Mapping[str, Kind], names: Sequence[str]) -> Callable[[Sequence[Any]], Row]:
+    """What turns one row as a driver returns it (``names`` order) into a canonical Row.
+
+    ``from_db`` of every value; a text or an int that is already one passes without a call.
+    """
+    spec = [(name, columns[name], _READ_AS_IS[columns[name]]) for name in names]
+
+    def read(values: Sequence[Any]) -> Row:
+        return {
+            name: value if value is None or value.__class__ is as_is else from_db(value, kind)
+            for (name, kind, as_is), value in zip(spec, values, strict=True)
+        }
+
+    return read
+
+
 def row_values(
     row: Mapping[str, Any], columns: Mapping[str, Kind], names: Sequence[str]
 ) -> tuple[Any, ...]:
     return tuple(to_db(row.get(name), columns[name]) for name in names)
+
+
+# A value of exactly this class is its own driver parameter in a column of this kind.
+_AS_IS: dict[Kind, type | None] = {"text": str, "ts": str, "int": int, "json": None, "bool": None}
+
+
+def rows_values(
+    rows: Iterable[Mapping[str, Any]], columns: Mapping[str, Kind], names: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``row_values`` of many rows; the common values (text, ints, NULL) pass without a call."""
+    spec = [(name, _AS_IS[columns[name]], columns[name]) for name in names]
+    return [
+        tuple(
+            [
+                value
+                if (value := row.get(name)) is None or value.__class__ is as_is
+                else to_db(value, kind)
+                for name, as_is, kind in spec
+            ]
+        )
+        for row in rows
+    ]
 
 
 def differing_columns(desired: Row, actual: Row, columns: Iterable[str]) -> list[str]:

@@ -21,10 +21,11 @@ from afsreg.db.project import (
     Kind,
     Row,
     from_db,
+    row_reader,
     row_values,
+    rows_values,
 )
 
-CHUNK = 500
 STATE_TABLE = "afsreg_sync_state"
 
 
@@ -35,11 +36,6 @@ class Table:
     columns: dict[str, Kind]  # the columns afsreg writes that the table actually has
     # NOT NULL columns with a default: an insert leaves them out when afsreg's value is NULL.
     defaulted: frozenset[str] = frozenset()
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def tables(db: Database) -> tuple[Table, Table, Table]:
@@ -73,10 +69,6 @@ def tables(db: Database) -> tuple[Table, Table, Table]:
     )
 
 
-def _to_row(table: Table, names: Sequence[str], values: Sequence[Any]) -> Row:
-    return {n: from_db(v, table.columns[n]) for n, v in zip(names, values, strict=True)}
-
-
 def _key_of(table: Table, row: Mapping[str, Any]) -> Any:
     return row[table.key[0]] if len(table.key) == 1 else tuple(row[k] for k in table.key)
 
@@ -87,29 +79,30 @@ def fetch(
     """Rows of ``table`` by key: all of them, those whose single-column key is in ``ids``, or ``where``."""
     names = list(table.columns)
     select = f"SELECT {', '.join(names)} FROM {table.name}"
+    to_row = row_reader(table.columns, names)
     result: dict[Any, Row] = {}
     if ids is None:
         for values in db.query(select + (f" WHERE {where}" if where else "")):
-            row = _to_row(table, names, values)
+            row = to_row(values)
             result[_key_of(table, row)] = row
         return result
-    wanted = sorted(set(ids))
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        for values in db.query(f"{select} WHERE {table.key[0]} IN ({marks})", part):
-            row = _to_row(table, names, values)
+    for condition, params in db.where_in(table.key[0], ids):
+        for values in db.query(f"{select} WHERE {condition}", params):
+            row = to_row(values)
             result[_key_of(table, row)] = row
     return result
 
 
 def insert(db: Database, table: Table, rows: Sequence[Row]) -> None:
     """Insert ``rows``; a NULL for a NOT NULL column with a default is left out so the default applies."""
+    defaulted = [c for c in table.columns if c in table.defaulted]
     groups: dict[tuple[str, ...], list[Row]] = {}
     for row in rows:
-        names = tuple(c for c in table.columns if not (c in table.defaulted and row.get(c) is None))
-        groups.setdefault(names, []).append(row)
-    for names, group in groups.items():
-        db.insert_rows(table.name, names, [row_values(r, table.columns, names) for r in group])
+        left_out = tuple(c for c in defaulted if row.get(c) is None) if defaulted else ()
+        groups.setdefault(left_out, []).append(row)
+    for left_out, group in groups.items():
+        names = tuple(c for c in table.columns if c not in left_out)
+        db.insert_rows(table.name, names, rows_values(group, table.columns, names))
 
 
 def update_columns(db: Database, table: Table, row_id: Any, values: Mapping[str, Any]) -> None:
@@ -157,28 +150,23 @@ def delete(db: Database, table: Table, keys: Iterable[Any]) -> None:
     if not wanted:
         return
     if len(table.key) == 1:
-        for part in chunks(wanted):
-            marks = ", ".join("?" for _ in part)
-            db.execute(f"DELETE FROM {table.name} WHERE {table.key[0]} IN ({marks})", part)
+        for condition, params in db.where_in(table.key[0], wanted):
+            db.execute(f"DELETE FROM {table.name} WHERE {condition}", params)
         return
     condition = " AND ".join(f"{k} = ?" for k in table.key)
     db.executemany(f"DELETE FROM {table.name} WHERE {condition}", wanted)
 
 
 def delete_where_in(db: Database, table: str, column: str, values: Iterable[Any]) -> None:
-    wanted = sorted(set(values))
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
+    for condition, params in db.where_in(column, values):
+        db.execute(f"DELETE FROM {table} WHERE {condition}", params)
 
 
 def select_in(db: Database, sql: str, column: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
     """``sql`` (a SELECT with no WHERE) restricted to ``column IN values``, chunked."""
-    wanted = sorted(set(values))
     rows: list[tuple[Any, ...]] = []
-    for part in chunks(wanted):
-        marks = ", ".join("?" for _ in part)
-        rows.extend(db.query(f"{sql} WHERE {column} IN ({marks})", part))
+    for condition, params in db.where_in(column, values):
+        rows.extend(db.query(f"{sql} WHERE {condition}", params))
     return rows
 
 

@@ -27,7 +27,7 @@ Renames are followed only at 90% similarity: version files look alike, and at
 git's default 50% a new sibling version copied from an old one (with the old one
 deleted) is taken for a rename of it.
 
-Why ~600 lines: the index (its read API), the `git log` parser and the store that
+Why ~720 lines: the index (its read API), the `git log` parser and the store that
 appends to it are one format, read together.
 """
 
@@ -143,6 +143,38 @@ class HistoryIndex:
             current = next_path
         return result
 
+    def change_count(self) -> int:
+        """How many changes the index holds (a rename counts twice: the rename and its source)."""
+        if isinstance(self.paths, _StorePaths):
+            return self.paths.change_count()
+        return sum(len(entries) for entries in self.paths.values())
+
+    def commit_batches(self, size: int) -> Iterator[list[FileChange]]:
+        """Every change, oldest commit first, in lists of about ``size`` changes; a commit is never split.
+
+        Read from the store as the caller goes (one query), so a walk over the
+        whole history (a full sync) holds one list at a time, never the history.
+        """
+        if isinstance(self.paths, _StorePaths):
+            rows: Iterable[tuple[int, str, Entry]] = self.paths.by_commit()
+        else:
+            rows = sorted(
+                (
+                    (entry[0], path, entry)
+                    for path in sorted(self.paths)
+                    for entry in self.paths[path]
+                ),
+                key=lambda row: row[0],
+            )
+        batch: list[FileChange] = []
+        for seq, path, entry in rows:
+            if len(batch) >= size and batch[-1].seq != seq:
+                yield batch
+                batch = []
+            batch.append(self._change(path, entry))
+        if batch:
+            yield batch
+
     def _change(self, path: str, entry: Entry) -> FileChange:
         seq, status, old_path, merge = entry
         commit = self.commits[seq]
@@ -236,6 +268,19 @@ class HistoryStore:
     def query(self, sql: str, args: Sequence[object]) -> list[tuple[Any, ...]]:
         with self.lock:
             return self.db.execute(sql, args).fetchall()
+
+    def stream(
+        self, sql: str, args: Sequence[object], size: int = 2000
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` read as the caller goes, ``size`` at a time (a query over a whole line)."""
+        with self.lock:
+            cursor = self.db.execute(sql, args)
+        while True:
+            with self.lock:
+                rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            yield from rows
 
     def _tip(self, tip: str, key: str) -> tuple[int, int] | None:
         rows = self.query(
@@ -468,6 +513,26 @@ class _StorePaths(Mapping[str, list[Entry]]):
                 whole.setdefault(_dec(path), []).append(entry)
             self.whole = whole
         return self.whole
+
+    def change_count(self) -> int:
+        rows = self.store.query(
+            "SELECT COUNT(*) FROM changes WHERE line = ? AND seq < ?", (self.line, self.length)
+        )
+        return int(rows[0][0])
+
+    def by_commit(self) -> Iterator[tuple[int, str, Entry]]:
+        """(seq, path, entry) of every change, oldest commit first, read as the caller goes."""
+        # CROSS JOIN keeps changes the outer loop: walked in seq order through the commits'
+        # key, SQLite would scan every change of the line once per commit.
+        rows = self.store.stream(
+            "SELECT c.seq, c.path, c.status, c.old_path, c.merge, m.sha FROM changes c"
+            " CROSS JOIN commits m ON m.line = c.line AND m.seq = c.seq"
+            " WHERE c.line = ? AND c.seq < ? ORDER BY c.seq, c.path, c.ord",
+            (self.line, self.length),
+        )
+        for seq, path, status, old, merge, sha in rows:
+            self.shas[seq] = sha
+            yield seq, _dec(path), (seq, status, None if old is None else _dec(old), bool(merge))
 
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str):

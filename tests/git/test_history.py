@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -294,6 +295,8 @@ def _assert_same_as_scratch(repo: pygit2.Repository, *, linear: bool) -> None:
     assert set(stored.commits) == set(scratch.commits)
     assert len(stored.commits) == len(scratch.commits)
     assert _answers(stored) == _answers(scratch)
+    for index in (load_history(repo), scratch):
+        _assert_commit_batches_cover(index)
     by_key = load_history(repo)  # read path by path, not whole
     assert history.model_file_paths(by_key, "m") == history.model_file_paths(scratch, "m")
     for path in scratch.all_paths():
@@ -308,6 +311,24 @@ def _assert_same_as_scratch(repo: pygit2.Repository, *, linear: bool) -> None:
             for i, later in enumerate(commits):
                 for earlier in commits[i + 1 :]:
                     assert earlier == later or not repo.descendant_of(earlier, later)
+
+
+def _assert_commit_batches_cover(index: history.HistoryIndex) -> None:
+    """commit_batches: every change once, oldest commit first, no commit split across batches."""
+
+    def key(c: history.FileChange) -> tuple[Any, ...]:
+        return (c.seq, c.path, c.status, c.old_path or "", c.merge, c.truncated, c.commit)
+
+    every = sorted((c for path in index.all_paths() for c in index.changes(path)), key=key)
+    assert index.change_count() == len(every)
+    for size in (1, 2, 5):
+        batches = list(index.commit_batches(size))
+        assert sorted((c for batch in batches for c in batch), key=key) == every
+        seqs = [[c.seq for c in batch] for batch in batches]
+        assert all(s == sorted(s) for s in seqs)
+        assert all(a[-1] < b[0] for a, b in itertools.pairwise(seqs))  # a commit is never split
+        assert all(len(s) >= size for s in seqs[:-1])
+        assert all(len(s) - s.count(s[-1]) < size for s in seqs)  # cut at the first boundary
 
 
 _FILES = [f"models/m/v{i}.yaml" for i in range(1, 5)] + ["models/n/v1.yaml"]
