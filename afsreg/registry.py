@@ -13,19 +13,24 @@ ids of its model folders (afsreg.git.objects.Folders) and read lazily.
 those ids; on a miss, only folders missing from the store are listed and
 checked (their files' own problems and the rules inside one model), and the
 rules across models run over compact facts of every version (``_Fact``).
-``versions(name)`` and ``get()`` read one folder. Anything that needs every
-version (iteration, ``models()``, ``unreadable``) reads them all, still from
-the store.
+``versions(name)`` and ``get()`` read one folder. ``models()`` and
+``unreadable`` read a small outline per folder. What a listing needs of every
+model (a ``list`` row, a search's column of one field, deployment records)
+is ``per_model()``: a value computed from one folder's versions alone, stored
+by the folder's tree id and read back by key, a batch of models at a time.
+Anything else that needs every version (iteration) reads them all, still
+from the store.
 
-Why ~940 lines in one module: the read model of a tree is its constructors
+Why ~1,150 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
-with their caches (per blob, per folder, per registry), and the lookups,
-which share one index of versions; split, each part would reach into the
-others' private state.
+with their caches (per blob, per folder, per registry), the values per model
+folder, and the lookups, which share one index of versions; split, each part
+would reach into the others' private state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
@@ -38,7 +43,7 @@ from afsreg.checks.cross_file import cross_file_problems, global_problems, model
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.paths import MODELS_DIR, is_model_path, model_path
-from afsreg.format.record import ModelVersion
+from afsreg.format.record import ModelVersion, summary_from_json, summary_to_json
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
@@ -500,7 +505,8 @@ class Registry(BySeverity):
         wanted = self.models() if names is None else sorted(set(names) & set(self.models()))
         for start in range(0, len(wanted), _VALUES_BATCH):
             chunk = wanted[start : start + _VALUES_BATCH]
-            found = self._values(chunk, computes)
+            with _collector_paused():
+                found = self._values(chunk, computes)
             for name in chunk:
                 yield name, {kind: found[kind][name] for kind in computes}
 
@@ -533,13 +539,45 @@ class Registry(BySeverity):
         return found
 
     def _folder_versions(self, names: list[str]) -> Iterator[dict[str, list[ModelVersion]]]:
-        """The versions of the named folders, a batch of folders at a time (let go after)."""
+        """The versions of the named folders, a batch of folders at a time (let go after).
+
+        Each folder's versions (path, blob id, summary) are stored by its key
+        (kind ``versions``), so a value no caller asked for before reads a
+        small entry per folder, not every file's check result.
+        """
         if self._materialized():
             if names:
                 yield {name: list(self._by_name.get(name, [])) for name in names}
             return
-        for batch in self._read_folders(names):
-            yield {name: self._build_versions(*pair) for name, pair in batch.items()}
+        assert self._folders is not None
+        store, read = self._cache.store, self._folders.read
+        for start in range(0, len(names), _VERSIONS_BATCH):
+            chunk = names[start : start + _VERSIONS_BATCH]
+            keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in chunk}
+            stored = store.get_many("versions", keys.values())
+            batch = {}
+            for name, key in keys.items():
+                # Not stored, or not in this form: a miss.
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    batch[name] = [
+                        ModelVersion(
+                            SourceFile(path, None, blob, load=Read(read, path, blob)),
+                            summary_from_json(summary),
+                        )
+                        for path, blob, summary in stored[key]
+                    ]
+            missing = [name for name in chunk if name not in batch]
+            for found in self._read_folders(missing):
+                for name, (files, results) in found.items():
+                    batch[name] = self._build_versions(files, results)
+                    self._put_versions(keys[name], batch[name])
+            if missing:
+                self._save()
+            yield {name: batch[name] for name in chunk}
+
+    def _put_versions(self, key: str, versions: list[ModelVersion]) -> None:
+        rows = [[v.path, v.blob_id, summary_to_json(v.summary)] for v in versions]
+        self._cache.store.put("versions", key, rows)
 
     def _read_folders(
         self, names: list[str]
@@ -568,18 +606,32 @@ class Registry(BySeverity):
         names = sorted(self._folders.keys)
         keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
         stored = store.get_many("outline", keys.values())
-        found = {name: stored[key] for name, key in keys.items() if key in stored}
+        found = {
+            name: stored[key]
+            for name, key in keys.items()
+            if isinstance(stored.get(key), dict)
+            and stored[key].keys() == {"versions", "unreadable"}
+        }
         missing = [name for name in names if name not in found]
+        with _collector_paused():
+            self._outline_missing(missing, keys, found)
+        return {name: found[name] for name in names}
+
+    def _outline_missing(
+        self, missing: list[str], keys: Mapping[str, str], found: dict[str, dict[str, Any]]
+    ) -> None:
+        """Outline the ``missing`` folders into ``found``, storing them (and their versions)."""
+        store = self._cache.store
         for batch in self._read_folders(missing):
             for name, (files, results) in batch.items():
+                versions = self._build_versions(files, results)
+                self._put_versions(keys[name], versions)  # what per_model reads on a miss
                 found[name] = {
-                    "versions": len(self._build_versions(files, results)),
+                    "versions": len(versions),
                     "unreadable": [_packed(p) for p in _unreadable(files, results)],
                 }
                 store.put("outline", keys[name], found[name])
-        if missing:
-            self._save()
-        return {name: found[name] for name in names}
+            self._save()  # free what is written before the next batch
 
     def select(self, refs: Iterable[tuple[str, str]]) -> list[ModelVersion]:
         """The versions ``(name, version)`` names exactly, in that order (those that exist).
@@ -968,9 +1020,31 @@ _FACT_MODELS = 200
 _INCREMENTAL_FOLDERS = 64
 # Models read from the store at once by per_model (a streaming caller holds this many).
 _VALUES_BATCH = 200
+# Folders whose versions are built at once when per_model computes a value (~5,000 at 100k).
+_VERSIONS_BATCH = 50
 
 # What per_model computes: a batch of models (name -> versions) -> a JSON-able value per name.
 ModelValues = Callable[[Mapping[str, list[ModelVersion]]], Mapping[str, Any]]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a batch is read and built.
+
+    What is read (JSON lists and dicts, versions) holds no cycles, so
+    reference counting frees it; the collector would only walk every young
+    object again and again (1 s of 2.6 s when 100,000 versions were read).
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def latest_of(versions: list[ModelVersion]) -> ModelVersion | None:

@@ -11,6 +11,7 @@ The library API (the CLI, the web site and the MLflow endpoints all use it):
     matches(expr, version, registry=None) -> bool
     parse_order_by("metrics.accuracy desc, name") -> list[OrderKey]
     search(registry, expr, order_by=None, limit=None) -> list[ModelVersion]
+    search_values(...) -> [(version, {field: value})]   the same, with the values it read
 
 **Fields** are dotted paths into the file (``training.trained_by``,
 ``evaluation_metrics.rouge.rouge1``, ``files.gguf.uri``); a path through a
@@ -44,9 +45,14 @@ field, a null and an empty list.
 **Order**: ``--order-by FIELD [asc|desc], ...``; versions without the
 field come last either way; ties are in (name, version) order.
 
-Why ~770 lines in one module: it is one language (tokens, parser, the field
-table, three-valued evaluation, ordering), read together; split, the meaning of
-one operator would be spread over files.
+**Cost**: a search reads, per model, one stored column of values per field
+it names (Registry.per_model, keyed by the model folder's tree id), evaluates
+the expression a column at a time, and builds versions only for the matches:
+O(versions) small steps, with memory flat as the registry grows.
+
+Why ~1,000 lines in one module: it is one language (tokens, parser, the field
+table, three-valued evaluation, ordering, the columns a search reads), read
+together; split, the meaning of one operator would be spread over files.
 """
 
 from __future__ import annotations
@@ -971,6 +977,8 @@ def _project(
 
 def _as_read(value: Any) -> Any:
     """``value`` as JSON reads it back; as it is when JSON cannot write it (as the field store does)."""
+    if value is None or isinstance(value, str | int | float):
+        return value  # the same after a round trip (bool is an int)
     try:
         return json.loads(json.dumps(value, separators=(",", ":")))
     except (TypeError, ValueError):
