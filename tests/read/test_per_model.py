@@ -190,6 +190,12 @@ def test_entries_are_read_by_tree_id_and_an_old_one_is_never_used(
     after = _entries(g.root, kind)
     assert set(before) < set(after)  # the old key is left, never read for the new tree
 
+    # An entry of another shape (a damaged or foreign cache) is a miss, not an answer.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE entries SET value = '\"junk\"' WHERE kind IN ('outline', 'versions')")
+        db.execute("DELETE FROM entries WHERE kind = ?", (kind,))
+    assert model_rows(Registry.open(g.root)) == [expected[0], rows[1]]
+
     # Deleting the store changes no answer.
     shutil.rmtree(g.root / ".git" / "afsreg")
     assert model_rows(Registry.open(g.root))[0] == expected[0]
