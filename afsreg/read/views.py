@@ -1,11 +1,14 @@
-"""What the read commands show, as plain data (the CLI only formats it)."""
+"""What the read commands show, as plain data (the CLI only formats it).
+
+The field helpers (afsreg.format.fields, which imports the YAML loader) are
+imported where used: a warm ``list`` reads stored rows and parses nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from afsreg.format.fields import MISSING, field_changes, metrics
 from afsreg.format.record import ModelVersion
 from afsreg.registry import ModelValues, Registry, latest_of
 
@@ -66,6 +69,7 @@ def metrics_of(
     registry: Registry, versions: list[ModelVersion], *, prune: bool = True
 ) -> dict[str, dict[str, Any]]:
     """blob id -> the version's numeric metrics, flattened (afsreg.format.fields.metrics)."""
+    from afsreg.format.fields import metrics
     from afsreg.git.projections import project
     from afsreg.git.repo import git_dir
 
@@ -78,6 +82,8 @@ def version_row(
     v: ModelVersion, *, with_metrics: bool = False, known: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """One version as a row; ``known`` is its metrics when the caller has them (metrics_of)."""
+    from afsreg.format.fields import metrics
+
     row: dict[str, Any] = {
         "version": v.version,
         "title": v.title,
@@ -109,6 +115,8 @@ def show(v: ModelVersion) -> dict[str, Any]:
 
 def compare(a: ModelVersion, b: ModelVersion) -> dict[str, Any]:
     """Metrics side by side with deltas, then every other field that differs."""
+    from afsreg.format.fields import field_changes, metrics
+
     ma, mb = metrics(a.data), metrics(b.data)
     metric_rows = []
     for metric in sorted(ma.keys() | mb.keys()):
@@ -125,6 +133,8 @@ def compare(a: ModelVersion, b: ModelVersion) -> dict[str, Any]:
 
 
 def _present(value: Any) -> Any:
+    from afsreg.format.fields import MISSING
+
     return None if value is MISSING else value
 
 
