@@ -505,8 +505,7 @@ class Registry(BySeverity):
         wanted = self.models() if names is None else sorted(set(names) & set(self.models()))
         for start in range(0, len(wanted), _VALUES_BATCH):
             chunk = wanted[start : start + _VALUES_BATCH]
-            with _collector_paused():
-                found = self._values(chunk, computes)
+            found = self._values(chunk, computes)
             for name in chunk:
                 yield name, {kind: found[kind][name] for kind in computes}
 
@@ -520,9 +519,10 @@ class Registry(BySeverity):
         store = self._cache.store
         keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
         found: dict[str, dict[str, Any]] = {}
-        for kind in computes:
-            stored = store.get_many(f"per-model:{kind}", keys.values())
-            found[kind] = {name: stored[key] for name, key in keys.items() if key in stored}
+        with _collector_paused():
+            for kind in computes:
+                stored = store.get_many(f"per-model:{kind}", keys.values())
+                found[kind] = {name: stored[key] for name, key in keys.items() if key in stored}
         missing = [name for name in names if any(name not in found[k] for k in computes)]
         for batch in self._folder_versions(missing):
             for kind, compute in computes.items():
@@ -554,18 +554,19 @@ class Registry(BySeverity):
         for start in range(0, len(names), _VERSIONS_BATCH):
             chunk = names[start : start + _VERSIONS_BATCH]
             keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in chunk}
-            stored = store.get_many("versions", keys.values())
             batch = {}
-            for name, key in keys.items():
-                # Not stored, or not in this form: a miss.
-                with contextlib.suppress(KeyError, TypeError, ValueError):
-                    batch[name] = [
-                        ModelVersion(
-                            SourceFile(path, None, blob, load=Read(read, path, blob)),
-                            summary_from_json(summary),
-                        )
-                        for path, blob, summary in stored[key]
-                    ]
+            with _collector_paused():
+                stored = store.get_many("versions", keys.values())
+                for name, key in keys.items():
+                    # Not stored, or not in this form: a miss.
+                    with contextlib.suppress(KeyError, TypeError, ValueError):
+                        batch[name] = [
+                            ModelVersion(
+                                SourceFile(path, None, blob, load=Read(read, path, blob)),
+                                summary_from_json(summary),
+                            )
+                            for path, blob, summary in stored[key]
+                        ]
             missing = [name for name in chunk if name not in batch]
             for found in self._read_folders(missing):
                 for name, (files, results) in found.items():
@@ -613,8 +614,7 @@ class Registry(BySeverity):
             and stored[key].keys() == {"versions", "unreadable"}
         }
         missing = [name for name in names if name not in found]
-        with _collector_paused():
-            self._outline_missing(missing, keys, found)
+        self._outline_missing(missing, keys, found)
         return {name: found[name] for name in names}
 
     def _outline_missing(
@@ -1029,11 +1029,13 @@ ModelValues = Callable[[Mapping[str, list[ModelVersion]]], Mapping[str, Any]]
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a batch is read and built.
+    """Python's cyclic garbage collector off while stored entries are decoded and built.
 
     What is read (JSON lists and dicts, versions) holds no cycles, so
     reference counting frees it; the collector would only walk every young
     object again and again (1 s of 2.6 s when 100,000 versions were read).
+    Never around parsing or checking files: a YAML loader is a cycle, and
+    worker processes forked meanwhile would inherit the pause.
     """
     import gc
 

@@ -738,7 +738,7 @@ def _test(expr: Predicate) -> Callable[[Any], Truth]:
 
 
 def _truths(expr: Expr, columns: Mapping[tuple[str, ...], list[Any]]) -> list[Truth]:
-    """``truth`` for each of ``size`` rows, a column at a time (the same answers, fewer calls)."""
+    """``truth`` for every row of ``columns``, a column at a time (the same answers, fewer calls)."""
     if isinstance(expr, And | Or):
         left = _truths(expr.left, columns)
         right = _truths(expr.right, columns)
@@ -918,8 +918,10 @@ def _search_in_memory(
     return [(v, {f: field_value(v, f, context) for f in fields}) for v in found]
 
 
-# The per-model values a search reads (afsreg.registry.Registry.per_model).
-_VERSIONS_KIND = "search:versions"
+# The per-model values a search reads (afsreg.registry.Registry.per_model): each
+# model's version names, and a column per field ("search:" and the field; no field
+# can be named like the first).
+_VERSIONS_KIND = "search/versions"
 
 
 def column_kind(field: tuple[str, ...]) -> str:

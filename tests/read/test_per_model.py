@@ -213,3 +213,18 @@ def test_a_folder_of_unreadable_files_is_no_model_and_is_named(git_registry: Git
         assert [p.path for p in registry.unreadable] == ["models/z/v1.yaml"]
         assert [r["name"] for r in model_rows(registry)] == ["a"]
     assert fresh_answers(g.root) == answers(Registry.open(g.root))
+
+
+def test_a_file_field_named_like_a_stored_column_is_searched_as_itself(
+    git_registry: GitRegistry,
+) -> None:
+    """A search stores each model's version names beside its field columns: no field shadows them."""
+    g = git_registry
+    g.write_model("m", "v1", versions=2)  # not a field of the schema: still searchable
+    g.write_model("m", "v2")
+    g.commit("two versions")
+    for _ in range(2):  # cold, then from the store
+        registry = Registry.open(g.root)
+        found = search_values(registry, "versions = 2")
+        assert [(v.ref_text, values) for v, values in found] == [("m@v1", {("versions",): 2})]
+        assert [v.ref_text for v, _ in search_values(registry, "versions IS NULL")] == ["m@v2"]
