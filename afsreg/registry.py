@@ -497,8 +497,10 @@ class Registry(BySeverity):
         version order) and returns a JSON-able value per model, computed from
         those versions' files alone: so a value is stored by the folder's key
         (its tree id; kind ``per-model:<kind>``) and read back by key, and a
-        folder whose tree id changed is a new key, never a stale answer. Values
-        come back as JSON reads them back, stored or not (cold equals warm).
+        folder whose tree id changed is a new key, never a stale answer (the
+        key also names the afsreg version and the schemas; a caller renames
+        its kind when what it computes changes). Values come back as JSON
+        reads them back, stored or not (cold equals warm).
         Models are read a batch at a time, so a caller can stream 100,000
         versions; only folders missing from the store are listed and computed.
         """

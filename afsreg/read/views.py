@@ -33,7 +33,7 @@ def model_rows(registry: Registry, *, with_metrics: bool = False) -> list[dict[s
     return rows
 
 
-# Names of the per-model values of a listing (their meaning changes with the afsreg version).
+# Names of the per-model values of a listing; rename one when what it computes changes.
 ROW_KIND = "views:model-row"
 METRICS_KIND = "views:latest-metrics"
 
