@@ -154,8 +154,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     On a terminal the table is made to fit its width, narrowing the widest
     columns first; piped, each cell is at most MAX_CELL characters.
     """
-    from tabulate import tabulate
-
     if not rows:
         return "(none)"
     columns = list(columns or rows[0].keys())
@@ -173,7 +171,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     # tabulate pads headers by two more by default, which would undo the fitting.
     padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0
     try:
-        return str(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
+        return str(
+            tabulate_module.tabulate(
+                cells, headers=headers, tablefmt="simple", disable_numparse=True
+            )
+        )
     finally:
         tabulate_module.MIN_PADDING = padding
 
