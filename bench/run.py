@@ -439,6 +439,10 @@ class Bench:
         ]
         for case, args in cases:
             self.measure(case, key, self.afsreg_cmd(*args), root=root, warmup=True)
+        # What every read of the working tree pays to learn which folders changed
+        # (afsreg.git.objects.worktree_delta): it stats every file, so it grows with them.
+        status = ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=matching"]
+        self.floor(report.GIT_STATUS, key, ["git", *status, "--", "models"], root)
 
     def floor_cases(self, key: str, root: Path) -> None:
         python = self.python
