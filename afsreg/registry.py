@@ -454,9 +454,8 @@ class Registry(BySeverity):
         if name not in self._folders.keys:
             return []
         if name not in self._loaded:
-            files = self._listings([name])[name]
-            self._loaded[name] = self._build_versions(files, self._check_files(files))
-            self._save()
+            # One stored entry per folder (see _folder_versions), not a result per file.
+            self._loaded[name] = next(self._folder_versions([name]))[name]
         return self._loaded[name]
 
     def changed_folders(self, repo: pygit2.Repository, tree: pygit2.Tree) -> list[str] | None:
