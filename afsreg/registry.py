@@ -21,7 +21,7 @@ by the folder's tree id and read back by key, a batch of models at a time.
 Anything else that needs every version (iteration) reads them all, still
 from the store.
 
-Why ~1,150 lines in one module: the read model of a tree is its constructors
+Why ~1,200 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
 with their caches (per blob, per folder, per registry), the values per model
 folder, and the lookups, which share one index of versions; split, each part
