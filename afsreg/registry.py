@@ -13,19 +13,24 @@ ids of its model folders (afsreg.git.objects.Folders) and read lazily.
 those ids; on a miss, only folders missing from the store are listed and
 checked (their files' own problems and the rules inside one model), and the
 rules across models run over compact facts of every version (``_Fact``).
-``versions(name)`` and ``get()`` read one folder. Anything that needs every
-version (iteration, ``models()``, ``unreadable``) reads them all, still from
-the store.
+``versions(name)`` and ``get()`` read one folder. ``models()`` and
+``unreadable`` read a small outline per folder. What a listing needs of every
+model (a ``list`` row, a search's column of one field, deployment records)
+is ``per_model()``: a value computed from one folder's versions alone, stored
+by the folder's tree id and read back by key, a batch of models at a time.
+Anything else that needs every version (iteration) reads them all, still
+from the store.
 
-Why ~940 lines in one module: the read model of a tree is its constructors
+Why ~1,200 lines in one module: the read model of a tree is its constructors
 (open, open_model, at_commit, staged, with_changes, as of a time), the checks
-with their caches (per blob, per folder, per registry), and the lookups,
-which share one index of versions; split, each part would reach into the
-others' private state.
+with their caches (per blob, per folder, per registry), the values per model
+folder, and the lookups, which share one index of versions; split, each part
+would reach into the others' private state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
@@ -37,8 +42,8 @@ import pygit2
 from afsreg.checks.cross_file import cross_file_problems, global_problems, model_problems
 from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
-from afsreg.format.paths import MODELS_DIR, is_model_path
-from afsreg.format.record import ModelVersion
+from afsreg.format.paths import MODELS_DIR, is_model_path, model_path
+from afsreg.format.record import ModelVersion, summary_from_json, summary_to_json
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.format.schema import Schemas
 from afsreg.format.versions import is_valid_name, version_key
@@ -449,9 +454,8 @@ class Registry(BySeverity):
         if name not in self._folders.keys:
             return []
         if name not in self._loaded:
-            files = self._listings([name])[name]
-            self._loaded[name] = self._build_versions(files, self._check_files(files))
-            self._save()
+            # One stored entry per folder (see _folder_versions), not a result per file.
+            self._loaded[name] = next(self._folder_versions([name]))[name]
         return self._loaded[name]
 
     def changed_folders(self, repo: pygit2.Repository, tree: pygit2.Tree) -> list[str] | None:
@@ -480,6 +484,174 @@ class Registry(BySeverity):
         listings = self._listings(wanted)
         self._save()
         return [f for name in wanted for f in listings[name]]
+
+    # -- answers per model, cached by the folder's tree id (listings) -------
+
+    def per_model(
+        self, computes: Mapping[str, ModelValues], names: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(name, {kind: value})`` for every model (or each of ``names`` that is one), in name order.
+
+        ``computes[kind]`` takes a batch of models (name -> versions, in
+        version order) and returns a JSON-able value per model, computed from
+        those versions' files alone: so a value is stored by the folder's key
+        (its tree id; kind ``per-model:<kind>``) and read back by key, and a
+        folder whose tree id changed is a new key, never a stale answer (the
+        key also names the afsreg version and the schemas; a caller renames
+        its kind when what it computes changes). Values come back as JSON
+        reads them back, stored or not (cold equals warm).
+        Models are read a batch at a time, so a caller can stream 100,000
+        versions; only folders missing from the store are listed and computed.
+        """
+        wanted = self.models() if names is None else sorted(set(names) & set(self.models()))
+        for start in range(0, len(wanted), _VALUES_BATCH):
+            chunk = wanted[start : start + _VALUES_BATCH]
+            found = self._values(chunk, computes)
+            for name in chunk:
+                yield name, {kind: found[kind][name] for kind in computes}
+
+    def _values(
+        self, names: list[str], computes: Mapping[str, ModelValues]
+    ) -> dict[str, dict[str, Any]]:
+        """kind -> name -> value for ``names``: from the store, computing the missing ones."""
+        if self._folders is None:
+            batch = {name: self.versions(name) for name in names}
+            return {kind: _as_read(compute(batch))[0] for kind, compute in computes.items()}
+        store = self._cache.store
+        keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
+        found: dict[str, dict[str, Any]] = {}
+        with _collector_paused():
+            for kind in computes:
+                stored = store.get_many(f"per-model:{kind}", keys.values())
+                found[kind] = {name: stored[key] for name, key in keys.items() if key in stored}
+        missing = [name for name in names if any(name not in found[k] for k in computes)]
+        for batch in self._folder_versions(missing):
+            for kind, compute in computes.items():
+                todo = {name: vs for name, vs in batch.items() if name not in found[kind]}
+                if not todo:
+                    continue
+                values, storable = _as_read(compute(todo))
+                for name in todo:
+                    found[kind][name] = values[name]
+                    if storable[name]:
+                        store.put(f"per-model:{kind}", keys[name], values[name])
+        if missing:
+            self._save()
+        return found
+
+    def _folder_versions(self, names: list[str]) -> Iterator[dict[str, list[ModelVersion]]]:
+        """The versions of the named folders, a batch of folders at a time (let go after).
+
+        Each folder's versions (path, blob id, summary) are stored by its key
+        (kind ``versions``), so a value no caller asked for before reads a
+        small entry per folder, not every file's check result.
+        """
+        if self._materialized():
+            if names:
+                yield {name: list(self._by_name.get(name, [])) for name in names}
+            return
+        assert self._folders is not None
+        store, read = self._cache.store, self._folders.read
+        for start in range(0, len(names), _VERSIONS_BATCH):
+            chunk = names[start : start + _VERSIONS_BATCH]
+            keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in chunk}
+            batch = {}
+            with _collector_paused():
+                stored = store.get_many("versions", keys.values())
+                for name, key in keys.items():
+                    # Not stored, or not in this form: a miss.
+                    with contextlib.suppress(KeyError, TypeError, ValueError):
+                        batch[name] = [
+                            ModelVersion(
+                                SourceFile(path, None, blob, load=Read(read, path, blob)),
+                                summary_from_json(summary),
+                            )
+                            for path, blob, summary in stored[key]
+                        ]
+            missing = [name for name in chunk if name not in batch]
+            for found in self._read_folders(missing):
+                for name, (files, results) in found.items():
+                    batch[name] = self._build_versions(files, results)
+                    self._put_versions(keys[name], batch[name])
+            if missing:
+                self._save()
+            yield {name: batch[name] for name in chunk}
+
+    def _put_versions(self, key: str, versions: list[ModelVersion]) -> None:
+        rows = [[v.path, v.blob_id, summary_to_json(v.summary)] for v in versions]
+        self._cache.store.put("versions", key, rows)
+
+    def _read_folders(
+        self, names: list[str]
+    ) -> Iterator[dict[str, tuple[list[SourceFile], dict[str, FileResult]]]]:
+        """Each named folder's files and their check results, ~_BATCH_FILES files at a time."""
+        assert self._folders is not None
+        batch: dict[str, list[SourceFile]] = {}
+        size = 0
+        for index, name in enumerate(names):
+            batch[name] = self._listings([name])[name] if name in self._folders.keys else []
+            size += len(batch[name])
+            if size >= _BATCH_FILES or index == len(names) - 1:
+                results = self._check_files([f for files in batch.values() for f in files])
+                yield {n: (files, results) for n, files in batch.items()}
+                batch, size = {}, 0
+
+    @cached_property
+    def _outlines(self) -> dict[str, dict[str, Any]]:
+        """name -> {versions: how many, unreadable: its files' unreadable problems}, every folder.
+
+        Stored by the folder's key (kind ``outline``), so ``models()`` and
+        ``unreadable`` read one small entry per folder, not every file's result.
+        """
+        assert self._folders is not None
+        store = self._cache.store
+        names = sorted(self._folders.keys)
+        keys = {name: f"{self._cache.key}:{self._folders.keys[name]}" for name in names}
+        stored = store.get_many("outline", keys.values())
+        found = {
+            name: stored[key]
+            for name, key in keys.items()
+            if isinstance(stored.get(key), dict)
+            and stored[key].keys() == {"versions", "unreadable"}
+        }
+        missing = [name for name in names if name not in found]
+        self._outline_missing(missing, keys, found)
+        return {name: found[name] for name in names}
+
+    def _outline_missing(
+        self, missing: list[str], keys: Mapping[str, str], found: dict[str, dict[str, Any]]
+    ) -> None:
+        """Outline the ``missing`` folders into ``found``, storing them (and their versions)."""
+        store = self._cache.store
+        for batch in self._read_folders(missing):
+            for name, (files, results) in batch.items():
+                versions = self._build_versions(files, results)
+                self._put_versions(keys[name], versions)  # what per_model reads on a miss
+                found[name] = {
+                    "versions": len(versions),
+                    "unreadable": [_packed(p) for p in _unreadable(files, results)],
+                }
+                store.put("outline", keys[name], found[name])
+            self._save()  # free what is written before the next batch
+
+    def select(self, refs: Iterable[tuple[str, str]]) -> list[ModelVersion]:
+        """The versions ``(name, version)`` names exactly, in that order (those that exist).
+
+        Before anything has read the whole registry, only these files' check
+        results are read (a search's matches), not their folders' other versions.
+        """
+        wanted = list(refs)
+        if self._folders is None or self._materialized() or not wanted:
+            known = {(v.name, v.version): v for v in self._ordered}
+            return [known[ref] for ref in wanted if ref in known]
+        names = sorted({name for name, _ in wanted if name in self._folders.keys})
+        listings = self._listings(names)
+        paths = {model_path(name, version) for name, version in wanted}
+        files = [f for name in names for f in listings[name] if f.path in paths]
+        results = self._check_files(files)
+        self._save()
+        known = {(v.name, v.version): v for v in self._build_versions(files, results)}
+        return [known[ref] for ref in wanted if ref in known]
 
     @cached_property
     def _answer(self) -> dict[str, Any]:
@@ -667,8 +839,14 @@ class Registry(BySeverity):
         return next((v for v in self.versions(ref.name) if _safe_key(v.version) == key), None)
 
     def models(self) -> list[str]:
-        """Every model name, sorted."""
-        return sorted(self._by_name)
+        """Every model name (a folder with at least one version), sorted.
+
+        Before anything has read the whole registry, answered from each
+        folder's outline in the store (see ``per_model``), not from every file.
+        """
+        if self._materialized():
+            return sorted(self._by_name)
+        return [name for name, outline in self._outlines.items() if outline["versions"]]
 
     def require_model(self, name: str) -> list[ModelVersion]:
         """The versions of ``name``; NotFoundError (with "did you mean") when there is no such model."""
@@ -746,9 +924,7 @@ class Registry(BySeverity):
 
     def latest(self, name: str) -> ModelVersion | None:
         """The highest version of a model that is not a pre-release, else the highest."""
-        versions = self.versions(name)
-        releases = [v for v in versions if "-" not in v.version] or versions
-        return releases[-1] if releases else None
+        return latest_of(self.versions(name))
 
     def promoted(self, name: str) -> ModelVersion | None:
         return next((v for v in self.versions(name) if v.promotion_state == "promoted"), None)
@@ -767,14 +943,12 @@ class Registry(BySeverity):
         """One problem per model file that could not be read as a version (the first error).
 
         Such a file is left out of every view; read commands name it on stderr.
+        Before the files' results are read, answered from each folder's outline.
         """
-        found = []
-        for source in self.files:
-            result = self._results[source.path]
-            if result.summary is None and is_model_path(source.path):
-                errors = [p for p in result.problems if p.severity == "error"]
-                found.append(errors[0] if errors else Problem(source.path, 1, 1, "", "unreadable"))
-        return found
+        if self._folders is not None and "_results" not in self.__dict__:
+            packed = [p for outline in self._outlines.values() for p in outline["unreadable"]]
+            return sorted((Problem(*p) for p in packed), key=lambda p: p.path)
+        return _unreadable(self.files, self._results)
 
     def unreadable_file(self, name: str, version: str | None = None) -> Problem | None:
         """The problem of a model file for ``name`` (and ``version``) that does not parse."""
@@ -845,6 +1019,70 @@ _BATCH_FILES = 4000
 _FACT_MODELS = 200
 # At most this many changed folders are swapped into the last answer (else: all facts).
 _INCREMENTAL_FOLDERS = 64
+# Models read from the store at once by per_model (a streaming caller holds this many).
+_VALUES_BATCH = 200
+# Folders whose versions are built at once when per_model computes a value (~5,000 at 100k).
+_VERSIONS_BATCH = 50
+
+# What per_model computes: a batch of models (name -> versions) -> a JSON-able value per name.
+ModelValues = Callable[[Mapping[str, list[ModelVersion]]], Mapping[str, Any]]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while stored entries are decoded and built.
+
+    What is read (JSON lists and dicts, versions) holds no cycles, so
+    reference counting frees it; the collector would only walk every young
+    object again and again (1 s of 2.6 s when 100,000 versions were read).
+    Never around parsing or checking files: a YAML loader is a cycle, and
+    worker processes forked meanwhile would inherit the pause.
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def latest_of(versions: list[ModelVersion]) -> ModelVersion | None:
+    """The highest version that is not a pre-release, else the highest (``versions`` in order)."""
+    releases = [v for v in versions if "-" not in v.version] or versions
+    return releases[-1] if releases else None
+
+
+def _unreadable(files: list[SourceFile], results: Mapping[str, FileResult]) -> list[Problem]:
+    """One problem per model file that did not give a version: its first error."""
+    found = []
+    for source in files:
+        result = results[source.path]
+        if result.summary is None and is_model_path(source.path):
+            errors = [p for p in result.problems if p.severity == "error"]
+            found.append(errors[0] if errors else Problem(source.path, 1, 1, "", "unreadable"))
+    return found
+
+
+def _as_read(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, bool]]:
+    """Each value as JSON reads it back (what the store gives warm), and whether it can be stored.
+
+    A value JSON cannot write is kept as it is, and not stored.
+    """
+    import json
+
+    found: dict[str, Any] = {}
+    storable: dict[str, bool] = {}
+    for name, value in values.items():
+        try:
+            found[name] = json.loads(json.dumps(value, separators=(",", ":")))
+            storable[name] = True
+        except (TypeError, ValueError):
+            found[name], storable[name] = value, False
+    return found, storable
 
 
 class VersionFact(NamedTuple):

@@ -30,6 +30,11 @@ HOOK_FRAMEWORK = "pre-commit, framework hook (validate --against HEAD FILE), 1 c
 HOOK_FRAMEWORK_COLD = "pre-commit, framework hook, 1 changed file, cold cache"
 HOOK_GIT = "pre-commit, plain git hook (--staged --against HEAD), 1 changed file"
 LIST_WARM = "list warm"
+LIST_JSON = "list --format json warm"
+VERSIONS = "versions NAME (the largest model) warm"
+DEPLOYMENTS = "deployments (every model) warm"
+FIELD_VALUES = "floor: start-up + one field of every version, one SQLite query"
+GIT_STATUS = "floor: git status -- models/ (what a working-tree read asks git)"
 RESOLVE = "resolve NAME@production warm"
 RESOLVE_AT = "resolve NAME@production --at DATE warm"
 SEARCH = "search metric > x ORDER BY metric warm"
@@ -49,6 +54,7 @@ def sync_case(dialect: str, kind: str) -> str:
 
 
 INCREMENTAL = (
+    LIST_WARM,  # a row per model, read by the folders' tree ids: grows with the models, not the versions
     VALIDATE_WARM,
     HOOK_FRAMEWORK,
     HOOK_GIT,

@@ -425,7 +425,24 @@ class Bench:
         self.precommit_cases(key, root)
         sqlite_file = self.sync_cases(key, root)
         self.measure(report.LIST_WARM, key, self.afsreg_cmd("list"), root=root, warmup=True)
+        self.listing_cases(key, root)
         self.answer_cases(key, root, sqlite_file)
+
+    def listing_cases(self, key: str, root: Path) -> None:
+        """The other read commands that look at every model (or a large one), warm."""
+        chain = str(self.info(key).get("chain_head") or "")
+        largest = chain.split("@")[0] if chain else sorted(os.listdir(root / "models"))[0]
+        cases = [
+            (report.LIST_JSON, ["list", "--format", "json"]),
+            (report.VERSIONS, ["versions", largest]),
+            (report.DEPLOYMENTS, ["deployments"]),
+        ]
+        for case, args in cases:
+            self.measure(case, key, self.afsreg_cmd(*args), root=root, warmup=True)
+        # What every read of the working tree pays to learn which folders changed
+        # (afsreg.git.objects.worktree_delta): it stats every file, so it grows with them.
+        status = ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=matching"]
+        self.floor(report.GIT_STATUS, key, ["git", *status, "--", "models"], root)
 
     def floor_cases(self, key: str, root: Path) -> None:
         python = self.python
@@ -641,6 +658,14 @@ class Bench:
         ]  # fmt: skip
         for case, args, codes in cases:
             self.measure(case, key, self.afsreg_cmd(*args), root=root, warmup=True, ok_codes=codes)
+        # What search cannot go below: one field of every version, read in one query
+        # from the field store the search just filled (afsreg.git.projections).
+        field_values = (
+            "import glob, sqlite3; db = sqlite3.connect(glob.glob('.git/afsreg/fields-*.sqlite3')[0]);"
+            " print(len(db.execute('SELECT blob, is_json, value FROM field_values WHERE field = ?',"
+            " ('search:metrics.accuracy',)).fetchall()))"
+        )
+        self.floor(report.FIELD_VALUES, key, [self.python, "-c", field_values], root)
         if sqlite_file is None:
             database = WORK_DIR / f"answers-{key}.sqlite3"
             database.unlink(missing_ok=True)

@@ -171,13 +171,22 @@ def deployments_command(
 
 
 def search_row(
-    version: Any, fields: list[tuple[str, ...]], registry: Registry, context: Any = None
+    version: Any,
+    fields: list[tuple[str, ...]],
+    registry: Registry,
+    context: Any = None,
+    values: dict[tuple[str, ...], Any] | None = None,
 ) -> dict[str, Any]:
-    """One search result as data: identity, states, metrics, and the fields the query named."""
+    """One search result as data: identity, states, metrics, and the fields the query named.
+
+    ``values`` are the fields' values the search read (afsreg.read.search.search_values).
+    """
     from afsreg.format.fields import metrics
     from afsreg.read.search import Context, field_text, field_value
 
-    context = context or Context(registry)
+    if values is None:
+        context = context or Context(registry)
+        values = {f: field_value(version, f, context) for f in fields}
     return {
         "ref": version.ref_text,
         "name": version.name,
@@ -190,7 +199,7 @@ def search_row(
         "deployed": version.active_envs,
         "path": version.path,
         "metrics": metrics(version.data),
-        "fields": {field_text(f): field_value(version, f, context) for f in fields},
+        "fields": {field_text(f): values[f] for f in fields},
     }
 
 
@@ -234,28 +243,28 @@ def search_command(
     import difflib
 
     from afsreg.read.search import (
-        Context,
         field_text,
         fields_of,
         known_fields,
         parse,
         parse_order_by,
-        search,
+        search_values,
         unknown_fields,
     )
 
     tree = parse(expression) if expression else None
     keys = parse_order_by(list(order_by))
     registry = _open(root, rev, at)
-    found = search(registry, tree, keys, limit)
-    registry.prime(found)  # each row shows its metrics: parse only the versions shown
+    found = search_values(registry, tree, keys, limit)
+    registry.prime(
+        [v for v, _ in found]
+    )  # each row shows its metrics: parse only the versions shown
     for name in unknown_fields(registry, tree, keys):
         close = difflib.get_close_matches(name, known_fields(registry), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         click.echo(f"warning: no version has the field {safe_text(name)}{hint}", err=True)
     named = sorted((fields_of(tree) if tree else set()) | {k.field for k in keys})
-    context = Context(registry)
-    rows = [search_row(v, named, registry, context) for v in found]
+    rows = [search_row(v, named, registry, values=values) for v, values in found]
     if fmt != "table":
         emit(
             {

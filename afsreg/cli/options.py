@@ -154,8 +154,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     On a terminal the table is made to fit its width, narrowing the widest
     columns first; piped, each cell is at most MAX_CELL characters.
     """
-    from tabulate import tabulate
-
     if not rows:
         return "(none)"
     columns = list(columns or rows[0].keys())
@@ -165,14 +163,47 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
         widths = fit_widths(columns, cells, terminal_width())
         cells = [[clip(cell, w) for cell, w in zip(row, widths, strict=True)] for row in cells]
         headers = [clip(h, w) for h, w in zip(columns, widths, strict=True)]
+    plain = plain_table(headers, cells)
+    if plain is not None:
+        return plain
     import tabulate as tabulate_module
 
     # tabulate pads headers by two more by default, which would undo the fitting.
     padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0
     try:
-        return str(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
+        return str(
+            tabulate_module.tabulate(
+                cells, headers=headers, tablefmt="simple", disable_numparse=True
+            )
+        )
     finally:
         tabulate_module.MIN_PADDING = padding
+
+
+def plain_table(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> str | None:
+    """tabulate's "simple" table of text cells, written directly; None unless all is printable ASCII.
+
+    What ``table`` prints for the common case without importing tabulate or
+    inferring a type per cell (0.1 s for 1,000 rows): columns as wide as
+    their widest cell or header, cells stripped and left-aligned, two spaces
+    between columns, no trailing spaces. Printable ASCII is where every
+    width is the length and nothing is an escape code or a line break, so
+    the two agree (a test holds them together); any other text goes to tabulate.
+    """
+    text = "".join(headers) + "".join("".join(row) for row in cells)
+    if not headers or not (text.isascii() and text.isprintable()):
+        return None
+    stripped = [[cell.strip(" ") for cell in row] for row in cells]
+    widths = [max([len(h), *(len(row[i]) for row in stripped)]) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths).rstrip(),
+    ]
+    lines += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in stripped
+    ]
+    return "\n".join(lines)
 
 
 MAX_CELL = 72

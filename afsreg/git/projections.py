@@ -24,7 +24,7 @@ from typing import Any
 
 from afsreg.format.record import ModelVersion
 from afsreg.git.parsed import prime_data
-from afsreg.git.store import open_sqlite, store_dir
+from afsreg.git.store import open_sqlite, select_in, store_dir
 from afsreg.version import __version__
 
 STORE_NAME = f"fields-{__version__}.sqlite3"
@@ -38,11 +38,16 @@ def project(
     versions: Iterable[ModelVersion],
     fields: Mapping[str, Callable[[ModelVersion], Any]],
     git_directory: Path | None,
+    *,
+    prune: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """For each field key: blob id -> the value ``fields[key]`` computes from that version.
 
     ``fields[key]`` reads ``version.data`` (and nothing that is not a function
     of the blob); it runs only for blobs whose value is not stored yet.
+    ``versions`` are the whole set the caller answers for, and the rows of
+    other blobs are dropped once they outnumber them; with ``prune=False``
+    they are a part of it (a batch), only their rows are read and none dropped.
     """
     by_blob = {v.blob_id: v for v in versions}
     found: dict[str, dict[str, Any]] = {key: {} for key in fields}
@@ -52,9 +57,7 @@ def project(
         try:
             for key in fields:
                 values = found[key]
-                for blob, is_json, value in db.execute(
-                    "SELECT blob, is_json, value FROM field_values WHERE field = ?", (key,)
-                ):
+                for blob, is_json, value in _stored_rows(db, key, list(by_blob), prune):
                     if blob in by_blob:
                         values[blob] = json.loads(value) if is_json else value
                     else:
@@ -73,6 +76,16 @@ def project(
             _write(db, rows, stale)
         db.close()
     return found
+
+
+def _stored_rows(
+    db: sqlite3.Connection, key: str, blobs: list[str], every: bool
+) -> Iterable[tuple[str, int, Any]]:
+    """(blob, is_json, value) of one field: every stored row, or only those of ``blobs``."""
+    if every:
+        return db.execute("SELECT blob, is_json, value FROM field_values WHERE field = ?", (key,))
+    query = "SELECT blob, is_json, value FROM field_values WHERE field = ? AND blob IN ({marks})"
+    return select_in(db, query, blobs, [key])
 
 
 def _compute(

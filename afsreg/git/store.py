@@ -168,8 +168,9 @@ class Store:
 
     The one cache file afsreg reads by key: per-blob check results
     (``file``), the stat cache (``stat``), everything about one model folder
-    by its tree id (``model``), the whole registry's answer by the digest of
-    its model folders (``registry``); other modules may add kinds. Keys are
+    by its tree id (``model``; ``outline``, ``versions`` and ``per-model:*``
+    for listings), the whole registry's answer by the digest of its model
+    folders (``registry``); other modules may add kinds. Keys are
     the caller's (a git object id plus whatever else the value depends on,
     such as the schema digest); the file name carries afsreg's cache format.
 

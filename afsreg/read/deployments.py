@@ -12,7 +12,7 @@ are pure functions over a Registry (and, for the commits, its repository).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -129,28 +129,67 @@ def history(
     """Every deployment record (of ``name``, in ``env``), oldest first.
 
     Ordered by (deployed_at, model, env, version); an active record comes
-    after an ended one at the same time.
+    after an ended one at the same time. Without ``name``, each model's
+    records are read from the store by its folder's tree id (Registry.per_model),
+    not from every version.
     """
-    versions = list(_versions(registry, name))
-    listed = _deployments_of(registry, versions)
-    found = [
-        d
-        for v in versions
-        for d in records(v, listed.get(v.blob_id))
-        if env is None or d.env == env
-    ]
+    if name is None:
+        computes = {RECORDS_KIND: lambda batch: _model_records(registry, batch)}
+        found = [
+            Deployment(**dict(zip(_FILE_FIELDS, row, strict=True)))
+            for _, values in registry.per_model(computes)
+            for row in values[RECORDS_KIND]
+        ]
+    else:
+        versions = list(_versions(registry, name))
+        listed = _deployments_of(registry, versions)
+        found = [d for v in versions for d in records(v, listed.get(v.blob_id))]
+    found = [d for d in found if env is None or d.env == env]
     found.sort(key=lambda d: (_utc(d.deployed_at or ""), d.model, d.env, d.active, d.version))
     return found
 
 
-def _deployments_of(registry: Registry, versions: list[ModelVersion]) -> dict[str, Any]:
+# The per-model value of every deployment record of a model's versions, in version order.
+RECORDS_KIND = "deployments:model-records"
+# The fields of a Deployment a file gives (the commits come from git, later).
+_FILE_FIELDS = (
+    "model",
+    "version",
+    "artifact_id",
+    "env",
+    "deployed_at",
+    "deployed_by",
+    "undeployed_at",
+    "undeployed_by",
+    "reason",
+    "path",
+)
+
+
+def _model_records(
+    registry: Registry, batch: Mapping[str, list[ModelVersion]]
+) -> dict[str, list[list[Any]]]:
+    """Each model's deployment records as rows of _FILE_FIELDS."""
+    listed = _deployments_of(registry, [v for vs in batch.values() for v in vs], prune=False)
+    return {
+        name: [
+            [getattr(d, f) for f in _FILE_FIELDS]
+            for v in versions
+            for d in records(v, listed.get(v.blob_id))
+        ]
+        for name, versions in batch.items()
+    }
+
+
+def _deployments_of(
+    registry: Registry, versions: list[ModelVersion], *, prune: bool = True
+) -> dict[str, Any]:
     """blob id -> the file's ``deployments`` value, one stored value per file (no file parsed)."""
     from afsreg.git.projections import project
 
     key = "deployments:records"
-    return project(versions, {key: lambda v: v.data.get("deployments")}, git_dir(registry.root))[
-        key
-    ]
+    compute = {key: lambda v: v.data.get("deployments")}
+    return project(versions, compute, git_dir(registry.root), prune=prune)[key]
 
 
 def active(registry: Registry, name: str | None = None, env: str | None = None) -> list[Deployment]:

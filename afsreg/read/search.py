@@ -11,6 +11,7 @@ The library API (the CLI, the web site and the MLflow endpoints all use it):
     matches(expr, version, registry=None) -> bool
     parse_order_by("metrics.accuracy desc, name") -> list[OrderKey]
     search(registry, expr, order_by=None, limit=None) -> list[ModelVersion]
+    search_values(...) -> [(version, {field: value})]   the same, with the values it read
 
 **Fields** are dotted paths into the file (``training.trained_by``,
 ``evaluation_metrics.rouge.rouge1``, ``files.gguf.uri``); a path through a
@@ -44,21 +45,27 @@ field, a null and an empty list.
 **Order**: ``--order-by FIELD [asc|desc], ...``; versions without the
 field come last either way; ties are in (name, version) order.
 
-Why ~770 lines in one module: it is one language (tokens, parser, the field
-table, three-valued evaluation, ordering), read together; split, the meaning of
-one operator would be spread over files.
+**Cost**: a search reads, per model, one stored column of values per field
+it names (Registry.per_model, keyed by the model folder's tree id), evaluates
+the expression a column at a time, and builds versions only for the matches:
+O(versions) small steps, with memory flat as the registry grows.
+
+Why ~1,000 lines in one module: it is one language (tokens, parser, the field
+table, three-valued evaluation, ordering, the columns a search reads), read
+together; split, the meaning of one operator would be spread over files.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from afsreg.errors import AfsregError
 from afsreg.format.record import ModelVersion
@@ -67,6 +74,8 @@ from afsreg.format.versions import is_valid_version, version_key
 if TYPE_CHECKING:
     from afsreg.read.lineage import LineageGraph
     from afsreg.registry import Registry
+
+T = TypeVar("T")
 
 
 class SearchSyntaxError(AfsregError):
@@ -575,6 +584,7 @@ Truth = bool | None
 _VERSION_FIELDS = {("version",), ("parent",), ("lineage", "parent")}
 
 
+@lru_cache(maxsize=4096)  # a search compares the same few texts (states, names) 100,000 times
 def _timestamp(value: str) -> datetime | None:
     from afsreg.git.asof import parse_when
 
@@ -582,22 +592,6 @@ def _timestamp(value: str) -> datetime | None:
         return parse_when(value)
     except AfsregError:
         return None
-
-
-def _typed_pair(field: tuple[str, ...], a: Any, b: Literal) -> tuple[Any, Any] | None:
-    """``a`` and ``b`` made comparable, or None when their types differ."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return (a, b) if isinstance(a, bool) and isinstance(b, bool) else None
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a, b
-    if isinstance(a, str) and isinstance(b, str):
-        if field in _VERSION_FIELDS and is_valid_version(a) and is_valid_version(b):
-            return version_key(a), version_key(b)
-        ta, tb = _timestamp(a), _timestamp(b)
-        if ta is not None and tb is not None:
-            return ta, tb
-        return a, b
-    return None
 
 
 # The comparison operators, shared with the MLflow filter grammar (afsreg.web.mlflow).
@@ -611,13 +605,40 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _compare_one(field: tuple[str, ...], op: str, a: Any, b: Literal) -> Truth:
-    if a is None or b is None:
-        return None
-    pair = _typed_pair(field, a, b)
-    if pair is None:
-        return None
-    return COMPARISONS[op](*pair)
+@lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three literals
+def _comparer(field: tuple[str, ...], op: str, b: Literal) -> Callable[[Any], Truth]:
+    """``a OP b`` as a function of ``a``: typed comparison, unknown (None) when types differ.
+
+    Numbers compare as numbers, booleans only with booleans, text as
+    versions (``version``, ``parent``), else as times when both are
+    timestamps, else as text; anything else, or a null, is unknown. What
+    depends on ``b`` alone is worked out once, not for every version.
+    """
+    compare = COMPARISONS[op]
+    if b is None:
+        return lambda a: None
+    if isinstance(b, bool):
+        return lambda a: compare(a, b) if isinstance(a, bool) else None
+    if isinstance(b, int | float):
+        return lambda a: (
+            compare(a, b) if isinstance(a, int | float) and not isinstance(a, bool) else None
+        )
+    text = b
+    b_version = version_key(text) if field in _VERSION_FIELDS and is_valid_version(text) else None
+    b_time = _timestamp(text)
+
+    def compare_text(a: Any) -> Truth:
+        if not isinstance(a, str):
+            return None
+        if b_version is not None and is_valid_version(a):
+            return compare(version_key(a), b_version)
+        if b_time is not None:
+            a_time = _timestamp(a)
+            if a_time is not None:
+                return compare(a_time, b_time)
+        return compare(a, text)
+
+    return compare_text
 
 
 def _any(items: list[Any], test: Callable[[Any], Truth]) -> Truth:
@@ -648,46 +669,91 @@ def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
 
 def evaluate(expr: Expr, version: ModelVersion, context: Context | None = None) -> Truth:
     """True, False, or None (unknown) for one version."""
+    return truth(expr, lambda field: field_value(version, field, context))
+
+
+def truth(expr: Expr, value_of: Callable[[tuple[str, ...]], Any]) -> Truth:
+    """True, False, or None (unknown), reading each field's value with ``value_of``.
+
+    The one evaluation of an expression: over a version (``evaluate``) or
+    over a compact row of the values a search read (``search_values``).
+    """
     if isinstance(expr, And | Or):
         # A false operand decides an AND, a true one an OR; else unknown if either is.
         decisive = isinstance(expr, Or)
-        left = evaluate(expr.left, version, context)
+        left = truth(expr.left, value_of)
         if left is decisive:
             return decisive
-        right = evaluate(expr.right, version, context)
+        right = truth(expr.right, value_of)
         if right is decisive:
             return decisive
         return None if left is None or right is None else not decisive
     if isinstance(expr, Not):
-        inner = evaluate(expr.operand, version, context)
+        inner = truth(expr.operand, value_of)
         return None if inner is None else not inner
-    value = field_value(version, expr.field, context)
+    return _test(expr)(value_of(expr.field))
+
+
+Predicate = Compare | Like | In | IsNull
+
+
+@lru_cache(maxsize=256)
+def _test(expr: Predicate) -> Callable[[Any], Truth]:
+    """One predicate as a function of its field's value: the meaning of every operator."""
     if isinstance(expr, IsNull):
-        empty = value is None or value == [] or value == {}
-        return not empty if expr.negated else empty
-    items = value if isinstance(value, list) else [value]
-    if isinstance(value, list) and not value:
-        return None
-    result: Truth
+        negated = expr.negated
+
+        def is_null(value: Any) -> Truth:
+            empty = value is None or value == [] or value == {}
+            return not empty if negated else empty
+
+        return is_null
+    item: Callable[[Any], Truth]
+    negated = expr.op == "!=" if isinstance(expr, Compare) else expr.negated
     if isinstance(expr, Compare):
-        if expr.op == "!=":
-            result = _any(items, lambda a: _compare_one(expr.field, "=", a, expr.value))
-            return None if result is None else not result
-        return _any(items, lambda a: _compare_one(expr.field, expr.op, a, expr.value))
-    if isinstance(expr, Like):
+        item = _comparer(expr.field, "=" if expr.op == "!=" else expr.op, expr.value)
+    elif isinstance(expr, Like):
         regex = _like_regex(expr.pattern, expr.insensitive)
-        result = _any(
-            items,
-            lambda a: None if not isinstance(a, str) else regex.fullmatch(a) is not None,
-        )
+
+        def item(a: Any) -> Truth:
+            return None if not isinstance(a, str) else regex.fullmatch(a) is not None
     else:
-        result = _any(
-            items,
-            lambda a: _any(list(expr.values), lambda b: _compare_one(expr.field, "=", a, b)),
-        )
-    if expr.negated:
-        return None if result is None else not result
-    return result
+        equals = [_comparer(expr.field, "=", b) for b in expr.values]
+
+        def item(a: Any) -> Truth:
+            return _any(equals, lambda equal: equal(a))
+
+    def test(value: Any) -> Truth:
+        if isinstance(value, list):
+            if not value:
+                return None
+            result = _any(value, item)
+        else:
+            result = item(value)  # SQL's ANY over one item is that item's answer
+        if negated:
+            return None if result is None else not result
+        return result
+
+    return test
+
+
+def _truths(expr: Expr, columns: Mapping[tuple[str, ...], list[Any]]) -> list[Truth]:
+    """``truth`` for every row of ``columns``, a column at a time (the same answers, fewer calls)."""
+    if isinstance(expr, And | Or):
+        left = _truths(expr.left, columns)
+        right = _truths(expr.right, columns)
+        decisive = isinstance(expr, Or)
+        return [
+            decisive
+            if a is decisive or b is decisive
+            else None
+            if a is None or b is None
+            else not decisive
+            for a, b in zip(left, right, strict=True)
+        ]
+    if isinstance(expr, Not):
+        return [None if t is None else not t for t in _truths(expr.operand, columns)]
+    return list(map(_test(expr), columns[expr.field]))
 
 
 def matches(expr: Expr | str, version: ModelVersion, registry: Registry | None = None) -> bool:
@@ -758,12 +824,19 @@ def order(
     versions: list[ModelVersion], keys: Sequence[OrderKey], context: Context | None = None
 ) -> list[ModelVersion]:
     """Sorted by the keys (stable: ties keep the given order); missing values last."""
-    result = list(versions)
+    return _ordered(versions, keys, lambda v, field: field_value(v, field, context))
+
+
+def _ordered(
+    items: list[T], keys: Sequence[OrderKey], value_of: Callable[[T, tuple[str, ...]], Any]
+) -> list[T]:
+    """``items`` sorted by the keys, each item's value of a field read with ``value_of``."""
+    result = list(items)
     for key in reversed(keys):
-        values = [(v, _sort_value(key.field, field_value(v, key.field, context))) for v in result]
-        present = [(v, s) for v, s in values if s is not None]
-        present.sort(key=lambda item: item[1], reverse=key.descending)
-        result = [v for v, _ in present] + [v for v, s in values if s is None]
+        values = [(item, _sort_value(key.field, value_of(item, key.field))) for item in result]
+        present = [(item, s) for item, s in values if s is not None]
+        present.sort(key=lambda pair: pair[1], reverse=key.descending)
+        result = [item for item, _ in present] + [item for item, s in values if s is None]
     return result
 
 
@@ -774,6 +847,27 @@ def search(
     limit: int | None = None,
 ) -> list[ModelVersion]:
     """The versions of ``registry`` matching ``expr`` (all when None), ordered, at most ``limit``."""
+    return [version for version, _ in search_values(registry, expr, order_by, limit)]
+
+
+Values = dict[tuple[str, ...], Any]
+
+
+def search_values(
+    registry: Registry,
+    expr: Expr | str | None = None,
+    order_by: str | Sequence[str] | Sequence[OrderKey] | None = None,
+    limit: int | None = None,
+) -> list[tuple[ModelVersion, Values]]:
+    """``search``, each match with its values of the fields the expression and ORDER BY read.
+
+    Every field but ``derived_from`` depends on one model's files alone, so
+    the values of a field are read per model, as a column stored by the
+    model folder's tree id (Registry.per_model; a file field is computed from
+    the field store by blob id on a miss). The expression runs over compact
+    rows of those values, a batch of models at a time; only the matches
+    become versions.
+    """
     tree = parse(expr) if isinstance(expr, str) else expr
     keys: list[OrderKey]
     if order_by is None or isinstance(order_by, str):
@@ -782,7 +876,36 @@ def search(
         keys = [k if isinstance(k, OrderKey) else parse_order_by(k)[0] for k in order_by]
     if limit is not None and limit < 0:
         raise AfsregError(f"limit must be 0 or more, not {limit}")
-    fields = (fields_of(tree) if tree is not None else set()) | {k.field for k in keys}
+    fields = sorted((fields_of(tree) if tree is not None else set()) | {k.field for k in keys})
+    if ("derived_from",) in fields:  # it depends on other models: the whole registry in memory
+        return _search_in_memory(registry, tree, keys, limit, fields)
+    matched: list[tuple[tuple[str, str], Values]] = []
+    computes = {
+        _VERSIONS_KIND: _version_names,
+        **{column_kind(f): column(registry, f) for f in fields},
+    }
+    for name, found in registry.per_model(computes):
+        names = found[_VERSIONS_KIND]
+        columns = {f: found[column_kind(f)] for f in fields}
+        truths = _truths(tree, columns) if tree is not None else [True] * len(names)
+        for index, version in enumerate(names):
+            if truths[index] is True:
+                matched.append(((name, version), {f: columns[f][index] for f in fields}))
+    matched = _ordered(matched, keys, lambda item, field: item[1][field])
+    if limit is not None:
+        matched = matched[:limit]
+    versions = {(v.name, v.version): v for v in registry.select(ref for ref, _ in matched)}
+    return [(versions[ref], row) for ref, row in matched if ref in versions]
+
+
+def _search_in_memory(
+    registry: Registry,
+    tree: Expr | None,
+    keys: list[OrderKey],
+    limit: int | None,
+    fields: list[tuple[str, ...]],
+) -> list[tuple[ModelVersion, Values]]:
+    """search_values over every version in memory (what a field across models needs)."""
     context = Context(registry)
     context.project(fields)  # only the file fields named, from the store: no file parsed
     found = (
@@ -791,7 +914,77 @@ def search(
         else [v for v in registry if evaluate(tree, v, context) is True]
     )
     found = order(found, keys, context)
-    return found if limit is None else found[:limit]
+    found = found if limit is None else found[:limit]
+    return [(v, {f: field_value(v, f, context) for f in fields}) for v in found]
+
+
+# The per-model values a search reads (afsreg.registry.Registry.per_model): each
+# model's version names, and a column per field ("search:" and the field; no field
+# can be named like the first).
+_VERSIONS_KIND = "search/versions"
+
+
+def column_kind(field: tuple[str, ...]) -> str:
+    """The name a field's column is stored under, per model."""
+    return f"search:{field_text(field)}"
+
+
+def _version_names(batch: Mapping[str, list[ModelVersion]]) -> dict[str, list[str]]:
+    return {name: [v.version for v in versions] for name, versions in batch.items()}
+
+
+def column(
+    registry: Registry, field: tuple[str, ...]
+) -> Callable[[Mapping[str, list[ModelVersion]]], dict[str, list[Any]]]:
+    """What computes a field's values for a batch of models: name -> a value per version.
+
+    Each value is what ``field_value`` gives with the registry's context, as
+    JSON reads it back (a file field's value comes from the field store, read
+    back the same way): so a stored column answers as the computation would.
+    """
+
+    def compute(batch: Mapping[str, list[ModelVersion]]) -> dict[str, list[Any]]:
+        from afsreg.registry import latest_of
+
+        context = Context(None)
+        if reads_file(field):
+            versions = [v for vs in batch.values() for v in vs]
+            context.values[field] = _project(registry, field, versions)
+        found = {}
+        for name, versions in batch.items():
+            if field == ("latest",):
+                latest = latest_of(versions)
+                values = [latest is not None and v.ref_text == latest.ref_text for v in versions]
+            else:
+                values = [field_value(v, field, context) for v in versions]
+            found[name] = [_as_read(value) for value in values]
+        return found
+
+    return compute
+
+
+def _project(
+    registry: Registry, field: tuple[str, ...], versions: list[ModelVersion]
+) -> dict[str, Any]:
+    """blob id -> the field's value for ``versions`` (a batch), through the field store."""
+    from afsreg.git.projections import project
+    from afsreg.git.repo import git_dir
+
+    def compute(version: ModelVersion) -> Any:
+        return field_value(version, field)
+
+    key = f"search:{field_text(field)}"
+    return project(versions, {key: compute}, git_dir(registry.root), prune=False)[key]
+
+
+def _as_read(value: Any) -> Any:
+    """``value`` as JSON reads it back; as it is when JSON cannot write it (as the field store does)."""
+    if value is None or isinstance(value, str | int | float):
+        return value  # the same after a round trip (bool is an int)
+    try:
+        return json.loads(json.dumps(value, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return value
 
 
 def known_fields(registry: Registry, sample: int = 200) -> list[str]:
@@ -799,10 +992,20 @@ def known_fields(registry: Registry, sample: int = 200) -> list[str]:
     from afsreg.format.fields import flatten
 
     names = set(ALIASES)
-    for v in list(registry)[:sample]:
+    for v in _first_versions(registry, sample):
         names.update(flatten(v.data))
         names.update(f"metrics.{k}" for k in flatten(v.data.get("evaluation_metrics") or {}))
     return sorted(names)
+
+
+def _first_versions(registry: Registry, count: int) -> list[ModelVersion]:
+    """The first ``count`` versions in registry order, reading only the models they are in."""
+    found: list[ModelVersion] = []
+    for name in registry.models():
+        if len(found) >= count:
+            break
+        found.extend(registry.versions(name))
+    return found[:count]
 
 
 ALIASES = {*SUMMARY_FIELDS, "ref", "path", "deployed", "tags", "base_models", *REGISTRY_FIELDS}
@@ -811,14 +1014,23 @@ ALIASES = {*SUMMARY_FIELDS, "ref", "path", "deployed", "tags", "base_models", *R
 def unknown_fields(
     registry: Registry, expr: Expr | None, keys: Sequence[OrderKey] = ()
 ) -> list[str]:
-    """Fields no version of the registry has (likely mistyped), for a warning."""
+    """Fields no version of the registry has (likely mistyped), for a warning.
+
+    Read from the same per-model columns as a search, stopping at the first
+    model that has a value for every field in question.
+    """
     fields = (fields_of(expr) if expr is not None else set()) | {k.field for k in keys}
-    context = Context(registry)
-    context.project(fields)
-    return [
-        field_text(field)
+    asked = [
+        field
         for field in sorted(fields)
         if not (len(field) == 1 and field[0] in ALIASES)
         and not (field[0] == "tags" and len(field) == 2)
-        and not any(field_value(v, field, context) is not None for v in registry)
     ]
+    seen: set[tuple[str, ...]] = set()
+    if asked:
+        computes = {column_kind(f): column(registry, f) for f in asked}
+        for _, found in registry.per_model(computes):
+            seen.update(f for f in asked if any(v is not None for v in found[column_kind(f)]))
+            if len(seen) == len(asked):
+                break
+    return [field_text(field) for field in asked if field not in seen]
