@@ -21,7 +21,7 @@ from typing import Any
 
 from afsreg.git.repo import git_dir
 from afsreg.git.sources import RACY_MARGIN_NS
-from afsreg.git.store import Store
+from afsreg.git.store import Store, cache_file
 from afsreg.version import __version__
 
 # What the entries hold changes with this number (as with the afsreg version).
@@ -94,4 +94,4 @@ class CheckCache:
 def cache_path(root: Path) -> Path | None:
     """The store file the cache lives in (None outside git)."""
     directory = git_dir(root)
-    return Store.at(directory).path if directory else None
+    return cache_file(directory) if directory else None

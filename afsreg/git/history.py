@@ -1,8 +1,8 @@
 """Which commits touched which model file: the index behind `afsreg log`, `blame` and `diff`.
 
 One `git log --name-status` over `models/` lists, for every model file, the commits
-that added, modified, renamed or deleted it.  The index is kept in a SQLite file
-under the git directory (``afsreg/history-<afsreg version>.sqlite3``, WAL) and read
+that added, modified, renamed or deleted it.  The index is kept in tables of afsreg's
+cache file under the git directory (afsreg.git.store: keyed by the afsreg version, WAL) and read
 by key: one query for one path's changes, never the whole index.
 
 It is append-only.  The store holds a few *lines*: a line is a sequence of commits
@@ -48,12 +48,10 @@ import pygit2
 from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR, stem
 from afsreg.git import repo as gitutil
-from afsreg.git.store import open_sqlite, store_dir
-from afsreg.version import __version__
+from afsreg.git.store import cache_file, open_cache
 
 RENAME_THRESHOLD = 90
 # A store written by another afsreg version is not read (docs/history.md: keyed by version).
-STORE_NAME = f"history-{__version__}.sqlite3"
 LINES_KEEP = 4
 # How many of the most recently indexed tips are tried as the base of a new tip.
 TIPS_TRIED = 32
@@ -232,7 +230,7 @@ def shallow_key(repo: pygit2.Repository) -> str:
 
 
 class HistoryStore:
-    """The history lines in ``.git/afsreg/history-<version>.sqlite3``: read by key, appended to."""
+    """The history lines in the tables of the cache file: read by key, appended to."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
@@ -243,9 +241,8 @@ class HistoryStore:
     @classmethod
     def open(cls, git_dir: Path) -> HistoryStore | None:
         """The store of the repository at ``git_dir``; None when it cannot be opened (read-only)."""
-        path = store_dir(git_dir) / STORE_NAME
-        db = open_sqlite(path, _SCHEMA, across_threads=True)
-        return cls(db, path) if db is not None else None
+        db = open_cache(git_dir, _SCHEMA, across_threads=True)
+        return cls(db, cache_file(git_dir)) if db is not None else None
 
     def index(self, repo: pygit2.Repository, tip: str, shallow: frozenset[str]) -> HistoryIndex:
         """The index of ``tip``: stored, or appended from the nearest indexed ancestor, or built."""
@@ -636,6 +633,11 @@ def git_log(repo: pygit2.Repository, revs: list[str]) -> bytes:
         # Merges list only files that differ from every parent: conflict resolutions.
         # Changes a merge brings in are credited to the commits that made them.
         "--diff-merges=dense-combined",
+        # Every commit that changed a file, also on a side a merge then discarded:
+        # git's default simplification would drop it from a log of the merge, but
+        # not from `git log TIP ^OLD` appended to an index of OLD, so the index
+        # would depend on when it was built (the property test found it).
+        "--full-history",
         "--topo-order",
         "--format=%x01%H %P",
         *revs,
@@ -680,7 +682,11 @@ def parse_log(output: bytes) -> Iterator[tuple[str, list[str], list[tuple[str, s
                     letter = "A"
                 changes.append((letter, path, None))
                 i += 2
-        yield commit, parents, changes
+        # A merge that resolved nothing under models/ changed no file of it. Whether git
+        # lists it depends on the range asked for (a merge whose parents are both
+        # already indexed is left out of `git log TIP ^INDEXED`), so it is never kept.
+        if changes or len(parents) <= 1:
+            yield commit, parents, changes
 
 
 def _append_log(index: HistoryIndex, output: bytes) -> None:

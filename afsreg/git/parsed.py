@@ -3,7 +3,7 @@
 Parsing YAML is the slowest step of afsreg (libyaml composes in C but calls
 back into Python for every scalar). A blob id names its bytes forever, so
 what a blob parses to never changes: ``sync``, ``status`` and ``log`` keep
-the result in ``.git/afsreg/parsed-v1.sqlite3`` and never parse a blob twice.
+the result in the cache file (afsreg.git.store) and never parse a blob twice.
 Values are stored as JSON text (never pickled): reading the cache cannot run
 code. Unparseable blobs are stored as null.
 
@@ -21,11 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.format.loader import YamlError, load_yaml
-from afsreg.git.store import open_sqlite, read_missing, select_in, store_dir
-from afsreg.version import __version__
-
-# The file is per afsreg version: a new release may parse or diff differently.
-CACHE_NAME = f"parsed-{__version__}.sqlite3"
+from afsreg.git.store import open_cache, read_missing, select_in
 
 Parsed = dict[str, Any] | None
 _SCHEMA = (
@@ -45,19 +41,19 @@ def parse(content: bytes) -> Parsed:
 
 
 class ParsedCache:
-    """blob id -> parsed data, in a SQLite file in the git directory (or in memory)."""
+    """blob id -> parsed data, in the cache file of the git directory (or in memory)."""
 
     def __init__(self, git_dir: Path | None) -> None:
-        self.path = store_dir(git_dir) / CACHE_NAME if git_dir is not None else None
+        self.git_dir = git_dir
         self._db: sqlite3.Connection | None = None
         self.pending: dict[str, Parsed] = {}
         self.pending_events: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _connect(self) -> sqlite3.Connection | None:
-        if self._db is None and self.path is not None:
-            self._db = open_sqlite(self.path, _SCHEMA)
+        if self._db is None and self.git_dir is not None:
+            self._db = open_cache(self.git_dir, _SCHEMA)
             if self._db is None:
-                self.path = None  # a cache that cannot be opened is simply not used
+                self.git_dir = None  # a cache that cannot be opened is simply not used
         return self._db
 
     def get_many(self, blob_ids: Iterable[str]) -> dict[str, Parsed]:

@@ -1,11 +1,11 @@
-"""Single fields of parsed model files, by (field, blob id), in ``.git/afsreg/fields-*.sqlite3``.
+"""Single fields of parsed model files, by (field, blob id), in the cache file (afsreg.git.store).
 
 A search on ``metrics.accuracy`` or a listing of every deployment needs one or
 two fields of every version, not whole documents: decoding 10,000 documents
 from the parsed cache takes ~0.75 s, reading 10,000 stored values of one field
 a few tens of milliseconds. A field's value depends only on the blob's bytes
 and on how the caller reads the field, which the caller's key names (and the
-afsreg version names the file), so a stored value is kept for as long as the
+afsreg version names the cache file), so a stored value is kept for as long as the
 blob exists. Misses are computed from the parsed data (afsreg.git.parsed:
 the parsed cache, else parsed on every core) and written in one transaction.
 Values are SQLite's own (null, text, numbers) or JSON text, never pickled; a
@@ -24,10 +24,8 @@ from typing import Any
 
 from afsreg.format.record import ModelVersion
 from afsreg.git.parsed import prime_data
-from afsreg.git.store import open_sqlite, select_in, store_dir
-from afsreg.version import __version__
+from afsreg.git.store import open_cache, select_in
 
-STORE_NAME = f"fields-{__version__}.sqlite3"
 # Rows of blobs no longer asked for are dropped once they outnumber the live ones this much.
 STALE_FACTOR = 2
 # Missing values are computed this many documents at a time (100,000 parsed at once is ~1.5 GB).
@@ -133,7 +131,7 @@ def _connect(git_directory: Path | None) -> sqlite3.Connection | None:
     if git_directory is None:
         return None
     # A store that cannot be opened (read-only clone) is simply not used.
-    return open_sqlite(store_dir(git_directory) / STORE_NAME, _SCHEMA)
+    return open_cache(git_directory, _SCHEMA)
 
 
 _SCHEMA = (

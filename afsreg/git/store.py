@@ -1,9 +1,12 @@
 """``.git/afsreg/``: the one place afsreg keeps its caches, and how a file is written there.
 
 Everything in it is an optimisation keyed by git object ids and the afsreg
-version (docs/architecture.md): deleting the folder changes no answer. Files
-are replaced atomically, so a reader sees the old file or the new one, never
-half of one.
+version (docs/architecture.md): deleting the folder changes no answer. The
+caches are the tables of one SQLite file, ``cache_file()``: the key-value
+``entries`` here, the parsed blobs (``parsed.py``), the history index
+(``history.py``) and single fields (``projections.py``). Other files are
+replaced atomically, so a reader sees the old file or the new one, never half
+of one.
 """
 
 from __future__ import annotations
@@ -15,15 +18,62 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from afsreg.version import __version__
+
 if TYPE_CHECKING:
     import sqlite3
 
 STORE_NAME = "afsreg"
+# Bump when the layout of any table in the cache file changes: the file name
+# then changes, and the old file is removed when the new one is made.
+CACHE_FORMAT = 2
+CACHE_FILE = f"cache-{__version__}-{CACHE_FORMAT}.sqlite3"
+# Cache files of earlier afsreg versions and formats (one file per cache before
+# format 2); removed when the current file is made.
+_OLD_CACHE_FILES = (
+    "cache-*.sqlite3",
+    "store-v*.sqlite3",
+    "history-*.sqlite3",
+    "parsed-*.sqlite3",
+    "fields-*.sqlite3",
+)
 
 
 def store_dir(git_dir: Path | str) -> Path:
     """afsreg's folder inside the git directory ``git_dir``."""
     return Path(git_dir) / STORE_NAME
+
+
+def cache_file(git_dir: Path | str) -> Path:
+    """The one SQLite file of afsreg's caches in the git directory ``git_dir``."""
+    return store_dir(git_dir) / CACHE_FILE
+
+
+def open_cache(
+    git_dir: Path | str, schema: Sequence[str], *, across_threads: bool = False
+) -> sqlite3.Connection | None:
+    """``cache_file(git_dir)`` with the tables of ``schema`` (see open_sqlite).
+
+    The first process to make the file removes the cache files of earlier
+    afsreg versions and formats, so an upgrade does not leave them behind.
+    """
+    path = cache_file(git_dir)
+    made = not path.exists()
+    db = open_sqlite(path, schema, across_threads=across_threads)
+    if made and db is not None:
+        remove_old_caches(path.parent)
+    return db
+
+
+def remove_old_caches(folder: Path) -> None:
+    """Remove the cache files in ``folder`` that are not the current one (and their journals)."""
+    for pattern in _OLD_CACHE_FILES:
+        for old in folder.glob(pattern):
+            if old.name == CACHE_FILE:
+                continue
+            for leftover in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
 
 def select_in(
@@ -153,7 +203,6 @@ def _create_sqlite(path: Path, schema: Sequence[str]) -> None:
 
 # -- the key-value store -----------------------------------------------------
 
-STORE_FILE = "store-v1.sqlite3"
 # Kinds whose entries only ever answer "the last few states": older ones are dropped.
 BOUNDED_KINDS = {"registry": 16, "registry-global": 16}
 _SCHEMA = (
@@ -187,8 +236,8 @@ class Store:
         store.commit()                            # one transaction; also on close()
     """
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, git_dir: Path | None) -> None:
+        self.git_dir = git_dir
         self._db: Any = None
         self._opened = False
         self.pending: dict[tuple[str, str], Any] = {}
@@ -196,12 +245,12 @@ class Store:
     @classmethod
     def at(cls, git_dir: Path | str | None) -> Store:
         """The store of the git directory ``git_dir``; an in-memory one when None."""
-        return cls(store_dir(git_dir) / STORE_FILE if git_dir is not None else None)
+        return cls(Path(git_dir) if git_dir is not None else None)
 
     def _connect(self) -> Any:
         if not self._opened:
             self._opened = True
-            self._db = open_sqlite(self.path, _SCHEMA) if self.path is not None else None
+            self._db = open_cache(self.git_dir, _SCHEMA) if self.git_dir is not None else None
         return self._db
 
     def get(self, kind: str, key: str) -> Any:

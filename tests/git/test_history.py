@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from afsreg.errors import AfsregError
 from afsreg.git import history
 from afsreg.git.history import load_history, parse_log
+from afsreg.git.store import cache_file
 
 BOB = "Bob Builder <bob@example.com>"
 CAROL = "Carol Reviewer <carol@example.com>"
@@ -150,7 +151,7 @@ def test_cache_is_reused_and_extended_with_only_new_commits(
     c1 = g.commit("add v1")
     repo = _repo(g)
     first = load_history(repo)
-    store = Path(repo.path) / "afsreg" / history.STORE_NAME
+    store = cache_file(repo.path)
     assert store.exists()
     assert first.tip == c1
 
@@ -468,7 +469,7 @@ def test_corrupt_store_is_ignored(git_registry: GitRegistry) -> None:
     g.write(_FILES[0], _content(1))
     c1 = g.commit("add v1")
     repo = _repo(g)
-    store = Path(repo.path) / "afsreg" / history.STORE_NAME
+    store = cache_file(repo.path)
     store.parent.mkdir(parents=True, exist_ok=True)
     store.write_bytes(b"not a database" * 100)
     assert _statuses(load_history(repo), _FILES[0]) == [(c1, "A")]

@@ -14,6 +14,7 @@ from afsreg.format.record import ModelVersion, summarize
 from afsreg.git import projections
 from afsreg.git.projections import project
 from afsreg.git.sources import SourceFile, git_blob_id
+from afsreg.git.store import cache_file
 
 VALUES: list[Any] = [
     None,
@@ -86,7 +87,7 @@ def test_no_store_and_a_deleted_store_give_the_same_answer(git_registry: GitRegi
 def test_a_corrupt_store_is_ignored(git_registry: GitRegistry) -> None:
     git_dir = Path(git_registry.root) / ".git"
     (git_dir / "afsreg").mkdir(parents=True, exist_ok=True)
-    (git_dir / "afsreg" / projections.STORE_NAME).write_bytes(b"not a database" * 100)
+    cache_file(git_dir).write_bytes(b"not a database" * 100)
     versions = [_version(1, "x")]
     assert project(versions, {"value": _counting([])}, git_dir) == {
         "value": {versions[0].blob_id: "x"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from afsreg.git.store import store_dir, write_atomically
+from afsreg.git.store import cache_file, store_dir, write_atomically
 
 
 def test_store_dir_is_afsreg_inside_the_git_directory(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_store_reads_by_key_and_writes_on_commit(tmp_path: Path) -> None:
     assert again.get("file", "a") == {"x": [1, 2]}
     assert again.get("model", "a") is None  # kinds are separate
     assert again.get_many("file", ["a", "b"]) == {"a": {"x": [1, 2]}}
-    assert (store_dir(tmp_path) / "store-v1.sqlite3").is_file()
+    assert cache_file(tmp_path).is_file()
 
 
 def test_an_in_memory_store_keeps_nothing(tmp_path: Path) -> None:
@@ -82,10 +82,10 @@ def test_an_in_memory_store_keeps_nothing(tmp_path: Path) -> None:
 
 
 def test_a_broken_store_file_is_a_miss_not_an_error(tmp_path: Path) -> None:
-    from afsreg.git.store import STORE_FILE, Store
+    from afsreg.git.store import Store
 
     store_dir(tmp_path).mkdir()
-    (store_dir(tmp_path) / STORE_FILE).write_bytes(b"not a database" * 100)
+    cache_file(tmp_path).write_bytes(b"not a database" * 100)
     store = Store.at(tmp_path)
     assert store.get("file", "a") is None
     store.put("file", "a", 1)
@@ -179,3 +179,37 @@ def test_a_cache_folder_that_cannot_be_written_is_not_used(tmp_path: Path) -> No
 
     (tmp_path / "file").write_text("a file where the folder should be")
     assert open_sqlite(tmp_path / "file" / "cache.sqlite3", ["CREATE TABLE t (x)"]) is None
+
+
+def test_one_cache_file_holds_every_cache_and_replaces_older_ones(tmp_path: Path) -> None:
+    from afsreg.git import history, parsed, projections
+    from afsreg.git.store import open_cache
+
+    folder = store_dir(tmp_path)
+    folder.mkdir()
+    older = [
+        "store-v1.sqlite3",
+        "history-0.0.9.sqlite3",
+        "parsed-0.0.9.sqlite3-wal",
+        "fields-0.0.9.sqlite3",
+        "cache-0.0.9-1.sqlite3",
+        "cache-0.0.9-1.sqlite3-shm",
+    ]
+    for name in older:
+        (folder / name).write_bytes(b"old")
+    (folder / "notes.txt").write_text("not a cache")  # nothing else is touched
+
+    for schema in (history._SCHEMA, parsed._SCHEMA, projections._SCHEMA):
+        db = open_cache(tmp_path, schema)
+        assert db is not None
+        db.close()
+    db = open_cache(tmp_path, ["CREATE TABLE IF NOT EXISTS probe (x)"])
+    assert db is not None
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    db.close()
+
+    assert {"lines", "tips", "commits", "changes", "parsed", "events", "field_values"} <= tables
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        cache_file(tmp_path).name,
+        "notes.txt",
+    ]

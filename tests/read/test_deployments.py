@@ -6,7 +6,7 @@ import shutil
 
 from conftest import GitRegistry
 
-from afsreg.git import projections
+from afsreg.git.store import cache_file
 from afsreg.read.deployments import active, attach_commits, history
 from afsreg.registry import Registry
 
@@ -49,7 +49,7 @@ def test_history_is_the_same_cold_warm_without_the_store_and_after_an_edit(
         ("m@v2", "production", "2026-01-02T00:00:00Z", None, first),
     ]
     assert _rows(Registry.open(g.root)) == expected
-    assert (g.root / ".git" / "afsreg" / projections.STORE_NAME).exists()
+    assert (cache_file(g.root / ".git")).exists()
     assert _rows(Registry.open(g.root)) == expected
     shutil.rmtree(g.root / ".git" / "afsreg")
     assert _rows(Registry.open(g.root)) == expected

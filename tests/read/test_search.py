@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afsreg.format.record import ModelVersion, summarize
-from afsreg.git import projections
 from afsreg.git.sources import SourceFile, git_blob_id
+from afsreg.git.store import cache_file
 from afsreg.read.search import (
     And,
     Compare,
@@ -276,7 +276,7 @@ def test_search_reads_file_fields_from_the_store_with_the_same_answer(
 
     cold = search(Registry.open(g.root), expr, order_by)
     assert _refs(cold) == expected
-    store = g.root / ".git" / "afsreg" / projections.STORE_NAME
+    store = cache_file(g.root / ".git")
     assert store.exists()
     assert _refs(search(Registry.open(g.root), expr, order_by)) == expected
     registry = Registry.open(g.root)
