@@ -204,28 +204,30 @@ def _open_for_check(url: str) -> Database | Reader:
 def synced_count(db: Database | Reader, commit_id: str, shallow: str) -> int | None:
     """How many versions the database projects, when it already projects ``commit_id``; else None.
 
-    One query: the sync state, every migration record and the version count;
-    any doubt (a table missing, a migration pending or unknown) is None, and
-    the transaction path then decides with the full checks.
+    One query for the sync state and every migration record; any doubt (a
+    table missing, a migration pending or unknown) is None, and the
+    transaction path then decides with the full checks. Only a database at
+    ``commit_id`` is asked its version count: a count of afsreg's records
+    (30-50 ms at 100,000 versions) that a sync with work to do does not need.
     """
     from afsreg.db.migrate import TABLE, load_migrations
 
     try:
         rows = db.query(
-            f"SELECT s.commit_sha, s.afsreg_version, s.shallow, m.version, m.checksum, "
-            f"(SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions') "
+            f"SELECT s.commit_sha, s.afsreg_version, s.shallow, m.version, m.checksum "
             f"FROM {STATE_TABLE} s CROSS JOIN {TABLE} m WHERE s.id = 1"
         )
+        if not rows or any(
+            (str(r[0]), str(r[1]), str(r[2])) != (commit_id, __version__, shallow) for r in rows
+        ):
+            return None
+        applied = {str(r[3]): str(r[4]) for r in rows}
+        if applied != {m.version: m.checksum for m in load_migrations(db.dialect)}:
+            return None
+        count = db.query(f"SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions'")
     except DatabaseError:
         return None
-    if not rows or any(
-        (str(r[0]), str(r[1]), str(r[2])) != (commit_id, __version__, shallow) for r in rows
-    ):
-        return None
-    applied = {str(r[3]): str(r[4]) for r in rows}
-    if applied != {m.version: m.checksum for m in load_migrations(db.dialect)}:
-        return None
-    return int(str(rows[0][5]))  # an int from psycopg or SQLite, text from libpq
+    return int(str(count[0][0]))  # an int from psycopg or SQLite, text from libpq
 
 
 def _dirty_warning(dirty: list[str], rev: str) -> list[str]:
