@@ -263,6 +263,21 @@ class Database:
             )
         return bool(rows)
 
+    def existing_tables(self, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` are tables of this database: one query for all of them."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return set()
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" for _ in wanted)
+            sql = f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
+            return {str(r[0]) for r in self.query(sql, wanted)}
+        sql = (
+            "SELECT tablename FROM pg_catalog.pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = ANY(?)"
+        )
+        return {str(r[0]) for r in self.query(sql, (wanted,))}
+
     def table_columns(self, table: str) -> list[str]:
         """Column names of ``table`` in table order; [] when it does not exist."""
         if self.dialect == "sqlite":

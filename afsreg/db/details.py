@@ -20,7 +20,7 @@ version's rows go with its artifacts row (ON DELETE CASCADE).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pygit2
@@ -224,6 +224,12 @@ def desired_details(
     return {t.name: {_key(t, r): r for r in found[t.name]} for t in DETAIL_TABLES}
 
 
+def present_tables(db: Database) -> tuple[Table, ...]:
+    """The detail tables this database has (one query; a sync asks once, not per batch)."""
+    names = db.existing_tables(t.name for t in DETAIL_TABLES)
+    return tuple(t for t in DETAIL_TABLES if t.name in names)
+
+
 def sync_details(
     db: Database,
     registry: Registry,
@@ -231,19 +237,20 @@ def sync_details(
     lookup: Lookup,
     repo: pygit2.Repository | None,
     affected_ids: Iterable[str] | None = None,
+    present: Sequence[Table] | None = None,
 ) -> int:
     """Make the detail rows of the affected versions what the files say; the number of rows written.
 
     ``affected_ids`` None: the whole tables (a full sync). Otherwise only the
     rows keyed by those artifact ids (an incremental sync: the versions it
     projects and the ids that went away), so incremental and full agree.
+    ``present``: the detail tables that exist (``present_tables``), when the
+    caller already asked.
     """
     desired = desired_details(registry, versions, lookup, repo)
     ids = None if affected_ids is None else sorted(set(affected_ids))
     written = 0
-    for table in DETAIL_TABLES:
-        if not db.table_exists(table.name):
-            continue
+    for table in present_tables(db) if present is None else present:
         existing = fetch(db, table, ids)
         wanted = desired[table.name]
         stale = {
@@ -260,4 +267,4 @@ def sync_details(
 
 def snapshot(db: Database) -> dict[str, dict[Any, Row]]:
     """Every row of the detail tables (for tests and status)."""
-    return {t.name: fetch(db, t) for t in DETAIL_TABLES if db.table_exists(t.name)}
+    return {t.name: fetch(db, t) for t in present_tables(db)}

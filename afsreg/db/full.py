@@ -111,11 +111,16 @@ def sync_full(
     report: SyncReport,
     progress: Progress | None,
     options: Options,
+    schema: HostSchema | None = None,
 ) -> None:
-    """Make every afsreg row what the files at ``commit_id`` say, a batch at a time."""
-    artifacts_t, versions_t, events_t = table_set = tables(db)
+    """Make every afsreg row what the files at ``commit_id`` say, a batch at a time.
+
+    ``schema``: the host schema as the caller read it in this transaction (read here when None).
+    """
+    if schema is None:
+        schema = inspect(db)
+    artifacts_t, versions_t, events_t = table_set = tables(db, schema)
     report.events = _sync_events(db, repo, commit_id, events_t, progress)
-    schema = inspect(db)
     facts = Facts.read(registry)
     if progress is not None:
         # Each batch is projected and written at once; "writing" is the last pass over
@@ -123,10 +128,11 @@ def sync_full(
         progress.start("projecting versions", len(facts.owner))
     written: set[str] = set()  # models whose artifacts rows are written
     deferred: list[tuple[str, str, str]] = []
+    present = details.present_tables(db)
     for batch in batches(facts.sizes):
         written.update(batch)
         deferred += _sync_batch(
-            db, repo, registry, facts, batch, written, table_set, report, schema, options
+            db, repo, registry, facts, batch, written, table_set, report, schema, options, present
         )
         if progress is not None:
             progress.advance(sum(facts.sizes[name] for name in batch))
@@ -141,7 +147,7 @@ def sync_full(
     pair = (artifacts_t, versions_t)
     plan = make_plan(db, pair, {}, {}, [], gone, report, schema, options)
     apply_plan(db, plan, pair, report, schema, overwrite=options.overwrite)
-    report.details += _drop_details(db, facts.owner.keys())
+    report.details += _drop_details(db, facts.owner.keys(), present)
     # A batch appends in its own order; sorted, the lists are what one batch gives.
     report.added.sort()
     report.updated.sort()
@@ -180,6 +186,7 @@ def _sync_batch(
     report: SyncReport,
     schema: HostSchema,
     options: Options,
+    present: tuple[Table, ...],
 ) -> list[tuple[str, str, str]]:
     """Project and write the versions of the models in ``batch``; the pointers left for later.
 
@@ -224,7 +231,7 @@ def _sync_batch(
         collect_externals=False,
         defer=later,
     )
-    report.details += details.sync_details(db, registry, versions, lookup, repo, ids)
+    report.details += details.sync_details(db, registry, versions, lookup, repo, ids, present)
     return plan.deferred
 
 
@@ -278,12 +285,10 @@ def _sync_events(
     return written
 
 
-def _drop_details(db: Database, keep: Container[str]) -> int:
+def _drop_details(db: Database, keep: Container[str], present: tuple[Table, ...]) -> int:
     """Delete the detail rows of artifact ids that are no registry version any more."""
     dropped = 0
-    for table in details.DETAIL_TABLES:
-        if not db.table_exists(table.name):
-            continue
+    for table in present:
         column = table.key[0]
         counts = db.query(f"SELECT {column}, COUNT(*) FROM {table.name} GROUP BY {column}")
         doomed = [str(r[0]) for r in counts if str(r[0]) not in keep]

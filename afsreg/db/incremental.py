@@ -21,6 +21,7 @@ called. ``tests/db/test_db_property.py`` holds it equal to a full sync.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afsreg.db import details
@@ -29,7 +30,7 @@ from afsreg.db import tables as tbl
 from afsreg.db.apply import Options, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
-from afsreg.db.preflight import inspect
+from afsreg.db.preflight import HostSchema, inspect
 from afsreg.db.project import (
     Lookup,
     Row,
@@ -43,6 +44,7 @@ from afsreg.db.tables import Table, insert, select_in, tables
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id
 from afsreg.format.paths import path_ref
 from afsreg.format.record import ModelVersion
+from afsreg.git.parsed import prime_data
 
 if TYPE_CHECKING:
     import pygit2
@@ -85,9 +87,15 @@ def sync_incremental(
     report: SyncReport,
     progress: Progress | None,
     options: Options,
+    schema: HostSchema | None = None,
 ) -> None:
-    """Sync from ``last`` (an ancestor of ``commit`` the database projects) to ``commit``."""
-    artifacts_t, versions_t, events_t = tables(db)
+    """Sync from ``last`` (an ancestor of ``commit`` the database projects) to ``commit``.
+
+    ``schema``: the host schema as the caller read it in this transaction (read here when None).
+    """
+    if schema is None:
+        schema = inspect(db)
+    artifacts_t, versions_t, events_t = tables(db, schema)
     changes = events_mod.new_changes(repo, str(commit.id), str(last.id))
     new_events = events_mod.event_rows(repo, changes)
     tbl.delete_where_in(db, events_t.name, "commit_sha", {e["commit_sha"] for e in new_events})
@@ -103,6 +111,9 @@ def sync_incremental(
     scope += _dependents(db, registry, lookup, touched, old_ids, versions_t)
     for version in scope:
         lookup.load(version.name)  # version_number and is_latest come from its siblings
+    # Every file in scope parsed in one read of afsreg's parsed cache (by blob id), as a full
+    # sync batch does, instead of a blob read and a YAML parse per version.
+    prime_data(scope, Path(repo.path))
     scope_ids = {v.artifact_id for v in scope}
     history = histories(events_for(db, events_t, scope_ids))
     artifacts, model_versions = project_versions(scope, lookup, history)
@@ -110,7 +121,7 @@ def sync_incremental(
     ids = scope_ids | old_ids
     if progress is not None:
         progress.start("writing", len(model_versions))
-    pair, schema = (artifacts_t, versions_t), inspect(db)
+    pair = (artifacts_t, versions_t)
     outside = _untouched_versions(db, referenced, touched)
     plan = make_plan(
         db, pair, artifacts, model_versions, scope, ids, report, schema, options, outside
@@ -173,10 +184,17 @@ def _dependents(
         for r in select_in(db, lineage, "parent_ref", refs)
         if r[2] == "base_model"
     }
+    # An id a touched model's version still has is still an artifact: the rows naming it
+    # as their evaluation dataset stay as they are. Only ids that went away are looked
+    # up (model_versions has no index on that column: a scan of the whole table).
+    kept = {v.artifact_id for name in touched for v in lookup.load(name)}
     users = {
         str(r[0])
         for r in select_in(
-            db, f"SELECT artifact_id FROM {versions_t.name}", "eval_dataset_artifact_id", old_ids
+            db,
+            f"SELECT artifact_id FROM {versions_t.name}",
+            "eval_dataset_artifact_id",
+            old_ids - kept,
         )
     }
     wanted |= {

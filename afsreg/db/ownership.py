@@ -131,6 +131,11 @@ def read_owned(
         rows: list[tuple[Any, ...]] = []
         for condition, params in db.where_in("row_id", ids):
             rows += db.query(f"{select} WHERE {condition}", params)
+    elif role == "external":
+        # An external reference's record names no model (afsreg.db.apply._record): the
+        # (model_name, version) index finds the few of them; ``role = ?`` alone read
+        # every record, JSON and all, on every sync (200,000 of them at 100k versions).
+        rows = db.query(f"{select} WHERE model_name IS NULL AND role = ?", (role,))
     elif role is not None:
         rows = db.query(f"{select} WHERE role = ?", (role,))
     else:

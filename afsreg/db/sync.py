@@ -7,8 +7,10 @@ Order of work:
 
 1. Resolve the revision (one ``git rev-parse``, with ``git status`` for the
    uncommitted-files warning running beside it); if the database already
-   projects that commit (same afsreg, schema up to date: one query) stop
-   there, before reading any model file or opening the repository.
+   projects that commit (same afsreg, schema up to date: one query, on
+   PostgreSQL through libpq without importing psycopg: afsreg.db.libpq) stop
+   there, before reading any model file or opening the repository. A sync
+   that writes waits for ``git status`` only once its transaction is over.
 2. Read and validate the registry at that commit; an invalid registry stops
    the sync before the database is touched.
 3. In one transaction holding afsreg's write lock: apply pending migrations,
@@ -23,7 +25,7 @@ not an ancestor of REV (history rewritten), a full sync is done instead.
 The no-op path imports only what it needs (no pygit2, no registry): the write
 path's modules are imported inside the functions that use them.
 
-Why ~420 lines in one module: it is the one transaction (the no-op check, the
+Why ~470 lines in one module: it is the one transaction (the no-op check, the
 choice of full or incremental) and its entry; the full and incremental paths,
 report, tree diff and desired state live in full.py, incremental.py,
 sync_report.py, tree_diff.py and desired.py.
@@ -55,6 +57,9 @@ if TYPE_CHECKING:
     import pygit2
 
     from afsreg.db import tables as tbl
+    from afsreg.db.apply import Options
+    from afsreg.db.libpq import Reader
+    from afsreg.registry import Registry
 
 OWNED_TABLE = "afsreg_owned_rows"  # afsreg.db.ownership.OWNED_TABLE, without importing it
 STATE_TABLE = "afsreg_sync_state"  # afsreg.db.tables.STATE_TABLE
@@ -75,14 +80,15 @@ def _database_exists(url: str) -> bool:
     return dialect_of(url) != "sqlite" or Path(sqlite_path(url)).exists()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Head:
     """What git says of the revision, read without opening the repository in-process."""
 
     root: Path
     git_dir: Path
     commit_id: str
-    dirty: list[str]  # model files whose working-tree or staged content differs from HEAD
+    status: subprocess.Popen[bytes] | None  # ``git status`` of the model files, maybe still running
+    _dirty: list[str] | None = None
 
     @property
     def shallow(self) -> str:
@@ -93,26 +99,42 @@ class Head:
             return ""
         return ",".join(sorted(line.strip() for line in text.splitlines() if line.strip()))
 
+    def dirty(self) -> list[str] | None:
+        """Model files whose working-tree or staged content differs from HEAD; None if git failed.
+
+        Waits for ``git status`` the first time: it grows with the work tree
+        (~0.2 s at 100,000 files), so a sync asks only once its own work is done.
+        """
+        if self.status is not None:
+            listed, _ = self.status.communicate()
+            if self.status.returncode == 0:
+                self._dirty = _status_paths(listed)
+            self.status = None
+        return self._dirty
+
 
 @dataclass
 class HeadQuery:
-    """The two git processes ``start_head`` launched; ``finish`` reads their answers."""
+    """The two git processes ``start_head`` launched; ``finish`` reads rev-parse's answer."""
 
     parse: subprocess.Popen[bytes]
     status: subprocess.Popen[bytes]
     root: Path | None
 
     def finish(self) -> Head | None:
+        """The revision's Head (its ``git status`` still running), or None (``git status`` reaped)."""
         parsed, _ = self.parse.communicate()
-        listed, _ = self.status.communicate()
         lines = parsed.decode("utf-8", "surrogateescape").splitlines()
-        if self.parse.returncode != 0 or self.status.returncode != 0 or len(lines) != 3:
-            return None
-        top, git_dir, commit_id = lines
-        toplevel = Path(top)
-        if self.root is not None and toplevel.resolve() != self.root:
-            return None  # root is not a work tree's top: the pygit2 path decides what it is
-        return Head(toplevel, Path(git_dir), commit_id, _status_paths(listed))
+        head = None
+        if self.parse.returncode == 0 and len(lines) == 3:
+            top, git_dir, commit_id = lines
+            toplevel = Path(top)
+            # A root that is not a work tree's top: the pygit2 path decides what it is.
+            if self.root is None or toplevel.resolve() == self.root:
+                head = Head(toplevel, Path(git_dir), commit_id, self.status)
+        if head is None:
+            self.status.communicate()
+        return head
 
 
 def start_head(root: Path | None, rev: str) -> HeadQuery | None:
@@ -168,31 +190,44 @@ def _status_paths(output: bytes) -> list[str]:
     return sorted(p for p in paths if is_model_path(p))
 
 
-def synced_count(db: Database, commit_id: str, shallow: str) -> int | None:
+def _open_for_check(url: str) -> Database | Reader:
+    """A connection for the no-op check: PostgreSQL through libpq itself (no psycopg import)."""
+    if dialect_of(url) == "postgresql":
+        from afsreg.db.libpq import open_reader
+
+        reader = open_reader(url)
+        if reader is not None:
+            return reader
+    return connect(url)
+
+
+def synced_count(db: Database | Reader, commit_id: str, shallow: str) -> int | None:
     """How many versions the database projects, when it already projects ``commit_id``; else None.
 
-    One query: the sync state, every migration record and the version count;
-    any doubt (a table missing, a migration pending or unknown) is None, and
-    the transaction path then decides with the full checks.
+    One query for the sync state and every migration record; any doubt (a
+    table missing, a migration pending or unknown) is None, and the
+    transaction path then decides with the full checks. Only a database at
+    ``commit_id`` is asked its version count: a count of afsreg's records
+    (30-50 ms at 100,000 versions) that a sync with work to do does not need.
     """
     from afsreg.db.migrate import TABLE, load_migrations
 
     try:
         rows = db.query(
-            f"SELECT s.commit_sha, s.afsreg_version, s.shallow, m.version, m.checksum, "
-            f"(SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions') "
+            f"SELECT s.commit_sha, s.afsreg_version, s.shallow, m.version, m.checksum "
             f"FROM {STATE_TABLE} s CROSS JOIN {TABLE} m WHERE s.id = 1"
         )
+        if not rows or any(
+            (str(r[0]), str(r[1]), str(r[2])) != (commit_id, __version__, shallow) for r in rows
+        ):
+            return None
+        applied = {str(r[3]): str(r[4]) for r in rows}
+        if applied != {m.version: m.checksum for m in load_migrations(db.dialect)}:
+            return None
+        count = db.query(f"SELECT COUNT(*) FROM {OWNED_TABLE} WHERE table_name = 'model_versions'")
     except DatabaseError:
         return None
-    if not rows or any(
-        (str(r[0]), str(r[1]), str(r[2])) != (commit_id, __version__, shallow) for r in rows
-    ):
-        return None
-    applied = {str(r[3]): str(r[4]) for r in rows}
-    if applied != {m.version: m.checksum for m in load_migrations(db.dialect)}:
-        return None
-    return int(rows[0][5])
+    return int(str(count[0][0]))  # an int from psycopg or SQLite, text from libpq
 
 
 def _dirty_warning(dirty: list[str], rev: str) -> list[str]:
@@ -225,45 +260,50 @@ def sync(
     root_path = Path(root).resolve() if root is not None else None
     query = start_head(root_path, rev)
     head = None
-    db: Database | None = None
+    db: Database | Reader | None = None
     try:
-        named = named_url(database_url)
-        if query is not None and not full and named and _database_exists(named):
-            db = connect(named)  # psycopg's import and the connection, while git answers
-        head = query.finish() if query is not None else None
-        query = None
-        if head is not None and not full:
-            url = resolve_url(database_url, head.root)
-            if db is None and _database_exists(url):
-                db = connect(url)
-            count = synced_count(db, head.commit_id, head.shallow) if db is not None else None
-            if db is not None and count is not None:
-                return SyncReport(
-                    db.url,
-                    rev,
-                    head.commit_id,
-                    "noop",
-                    "already synced",
-                    dry_run,
-                    warnings=_dirty_warning(head.dirty, rev),
-                    unchanged=count,
-                )
+        try:
+            named = named_url(database_url)
+            if query is not None and not full and named and _database_exists(named):
+                db = _open_for_check(named)  # the connection, while git answers
+            head = query.finish() if query is not None else None
+            query = None
+            if head is not None and not full:
+                url = resolve_url(database_url, head.root)
+                if db is None and _database_exists(url):
+                    db = _open_for_check(url)
+                count = synced_count(db, head.commit_id, head.shallow) if db is not None else None
+                dirty = head.dirty() if db is not None and count is not None else None
+                if db is not None and count is not None and dirty is not None:
+                    return SyncReport(
+                        db.url,
+                        rev,
+                        head.commit_id,
+                        "noop",
+                        "already synced",
+                        dry_run,
+                        warnings=_dirty_warning(dirty, rev),
+                        unchanged=count,
+                    )
+        finally:
+            if query is not None:
+                query.finish()  # connecting failed: wait for git before raising
+            if db is not None:
+                db.close()
+        return _sync_write(
+            root,
+            database_url,
+            rev,
+            head,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            overwrite_db_changes=overwrite_db_changes,
+            on_remove=on_remove,
+        )
     finally:
-        if query is not None:
-            query.finish()  # connecting failed: wait for git before raising
-        if db is not None:
-            db.close()
-    return _sync_write(
-        root,
-        database_url,
-        rev,
-        head,
-        full=full,
-        dry_run=dry_run,
-        progress=progress,
-        overwrite_db_changes=overwrite_db_changes,
-        on_remove=on_remove,
-    )
+        if head is not None:
+            head.dirty()  # git status is reaped whatever happened
 
 
 def _sync_write(
@@ -280,12 +320,7 @@ def _sync_write(
 ) -> SyncReport:
     """Everything but the no-op: validate, then the one transaction."""
     from afsreg.db.apply import Options
-    from afsreg.db.migrate import apply_pending, pending
-    from afsreg.db.ownership import OWNERSHIP_MIGRATION, claim_legacy
-    from afsreg.db.preflight import incompatibilities, inspect, refuse
-    from afsreg.db.tables import read_state, tables, write_state
     from afsreg.db.tree_diff import uncommitted_model_files
-    from afsreg.git.history import shallow_key
     from afsreg.git.repo import open_repo, resolve_commit, resolve_root
     from afsreg.registry import Registry
 
@@ -293,22 +328,60 @@ def _sync_write(
     root_path = head.root if head is not None else resolve_root(root)
     repo = open_repo(root_path)
     commit = resolve_commit(repo, head.commit_id if head is not None else rev)
-    commit_id = str(commit.id)
     url = resolve_url(database_url, root_path)
-    warnings = _dirty_warning(
-        head.dirty if head is not None else uncommitted_model_files(repo), rev
-    )
 
     registry = Registry.at_commit(root_path, repo, commit, rev)
     registry.check()
 
+    report = _transaction(
+        url,
+        repo,
+        registry,
+        rev,
+        commit,
+        dry_run=dry_run,
+        progress=progress,
+        options=options,
+        full=full,
+    )
+    # git status ran beside all of the above: only now is its answer waited for.
+    dirty = head.dirty() if head is not None else None
+    report.warnings = _dirty_warning(
+        dirty if dirty is not None else uncommitted_model_files(repo), rev
+    )
+    return report
+
+
+def _transaction(
+    url: str,
+    repo: pygit2.Repository,
+    registry: Registry,
+    rev: str,
+    commit: pygit2.Commit,
+    *,
+    dry_run: bool,
+    progress: Progress | None,
+    options: Options,
+    full: bool,
+) -> SyncReport:
+    """The one transaction: migrations, then the full, incremental or no-op sync, and the state."""
+    from afsreg.db.migrate import apply_pending, pending
+    from afsreg.db.ownership import OWNERSHIP_MIGRATION, claim_legacy
+    from afsreg.db.preflight import incompatibilities, inspect, refuse
+    from afsreg.db.tables import read_state, tables, write_state
+    from afsreg.git.history import shallow_key
+
+    commit_id = str(commit.id)
     with _connect_for(url, dry_run=dry_run) as db, db.transaction(rollback=dry_run):
-        report = SyncReport(db.url, rev, commit_id, "full", dry_run=dry_run, warnings=warnings)
+        report = SyncReport(db.url, rev, commit_id, "full", dry_run=dry_run)
         state = read_state(db)
         # Preflight: the host schema, before anything is written (afsreg.db.preflight).
         todo = pending(db)
-        refuse(db, incompatibilities(db, inspect(db), [m.sql for m in todo]))
-        report.migrations = [m.label for m in apply_pending(db)]
+        host = inspect(db)
+        refuse(db, incompatibilities(db, host, [m.sql for m in todo]))
+        report.migrations = [m.label for m in apply_pending(db, todo)]
+        # What sync writes by: the schema read above, unless a migration changed it since.
+        schema = inspect(db) if report.migrations else host
         if state is not None and OWNERSHIP_MIGRATION in report.migrations:
             claim_legacy(db, tables(db))
         last = _last_commit(
@@ -320,11 +393,11 @@ def _sync_write(
         if last is None:
             from afsreg.db.full import sync_full
 
-            sync_full(db, repo, registry, commit_id, report, progress, options)
+            sync_full(db, repo, registry, commit_id, report, progress, options, schema)
         else:
             from afsreg.db.incremental import sync_incremental
 
-            sync_incremental(db, repo, registry, last, commit, report, progress, options)
+            sync_incremental(db, repo, registry, last, commit, report, progress, options, schema)
         write_state(db, commit_id, rev, __version__, report.mode, shallow_key(repo))
     return report
 

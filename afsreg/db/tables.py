@@ -38,13 +38,19 @@ class Table:
     defaulted: frozenset[str] = frozenset()
 
 
-def tables(db: Database) -> tuple[Table, Table, Table]:
+def tables(db: Database, schema: HostSchema | None = None) -> tuple[Table, Table, Table]:
     """(artifacts, model_versions, model_version_events) as they are in this database.
 
     A reused artifacts table may lack some of afsreg's columns; afsreg then
     writes the ones it has, and needs at least id, artifact_type and metadata.
+    ``schema``: the columns as the caller read them in this transaction
+    (afsreg.db.preflight.inspect); read here when None.
     """
-    host = HostSchema(columns={t: read_columns(db, t) for t in ("artifacts", "model_versions")})
+    host = (
+        schema
+        if schema is not None
+        else HostSchema(columns={t: read_columns(db, t) for t in ("artifacts", "model_versions")})
+    )
     present = host.columns["artifacts"]
     missing = [c for c in REQUIRED_ARTIFACT_COLUMNS if c not in present]
     if missing:

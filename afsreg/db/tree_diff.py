@@ -5,6 +5,8 @@ An incremental sync reads only the model files these name.
 
 from __future__ import annotations
 
+import subprocess
+
 import pygit2
 
 from afsreg.db import events as events_mod
@@ -38,7 +40,43 @@ def changed_model_paths(
     """Model files whose blob differs between two commits (compared by id, unchanged subtrees skipped).
 
     Each is (path, blob id at ``old`` or None): both sides of a change are listed.
+    ``git diff-tree`` skips a subtree whose id did not change without reading
+    it; libgit2's tree diff reads every model folder's tree on both sides
+    (0.3-0.4 s at 100,000 versions, through cold delta chains). pygit2
+    answers when git cannot.
     """
+    argv = ["git", "--git-dir", repo.path, "diff-tree", "-r", "--raw", "-z", "--no-renames"]
+    try:
+        done = subprocess.run(
+            [*argv, str(old.id), str(new.id), "--", "models"],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return _changed_by_pygit2(repo, old, new)
+    if done.returncode != 0:
+        return _changed_by_pygit2(repo, old, new)
+    return _raw_changes(done.stdout)
+
+
+def _raw_changes(output: bytes) -> list[tuple[str, str | None]]:
+    """``git diff-tree --raw -z`` as changed_model_paths answers it (no renames: one path each)."""
+    result: list[tuple[str, str | None]] = []
+    fields = output.split(b"\0")
+    for meta, raw_path in zip(fields[0::2], fields[1::2], strict=False):
+        # ":<old mode> <new mode> <old id> <new id> <status>"
+        _, _, old_id, _, status = meta.decode("ascii").split(" ")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if status != "A":
+            result.append((path, old_id))
+        if status != "D":
+            result.append((path, None))
+    return [(p, b) for p, b in result if is_model_path(p)]
+
+
+def _changed_by_pygit2(
+    repo: pygit2.Repository, old: pygit2.Commit, new: pygit2.Commit
+) -> list[tuple[str, str | None]]:
     old_tree, new_tree = _models_tree(repo, old), _models_tree(repo, new)
     if old_tree is None and new_tree is None:
         return []
