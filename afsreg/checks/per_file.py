@@ -24,7 +24,7 @@ from afsreg.format.record import (
 )
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
-from afsreg.git.sources import NOT_UTF8, SourceFile, is_file_backed
+from afsreg.git.sources import NOT_UTF8, SourceFile, is_portable
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
 
@@ -258,10 +258,10 @@ def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Proble
 
 def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[FileResult]:
     """check_file over many files, spread over the machine's cores when it pays."""
-    # Working-tree files travel as paths (the worker reads them); blobs from
-    # git travel as bytes, since a repository handle cannot cross processes.
+    # A file a worker can read itself travels as its path and blob id (the
+    # worker reads it: no one process reads all of them); any other as bytes.
     portable = [
-        s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, special=s.special)
+        s if is_portable(s) else SourceFile(s.path, s.content, s.blob_id, special=s.special)
         for s in sources
     ]
     raw = parallel_map(partial(_check_to_json, schemas=schemas), portable)
