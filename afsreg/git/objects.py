@@ -247,10 +247,11 @@ def tree_folders(
     if found is None:
         return None
 
-    def listing(name: str) -> list[SourceFile]:
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
-
     read = blob_or_file(repo, root, disk_first=disk_first)
+
+    def listing(name: str) -> list[SourceFile]:
+        return _read_through(tree_files(repo, tree, f"{MODELS_DIR}/{name}"), read)
+
     return Folders({n: f"t:{t}" for n, t in found.items()}, listing, read)
 
 
@@ -307,9 +308,21 @@ def worktree_folders(root: Path) -> Folders | None:
         keys[name] = folder_key(files)
         on_disk[name] = files
 
+    read = blob_or_file(repo, root, disk_first=True)
+
     def listing(name: str) -> list[SourceFile]:
         if name in on_disk:
             return on_disk[name]
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+        return _read_through(tree_files(repo, tree, f"{MODELS_DIR}/{name}"), read)
 
-    return Folders(keys, listing, blob_or_file(repo, root, disk_first=True))
+    return Folders(keys, listing, read)
+
+
+def _read_through(files: list[SourceFile], read: Callable[[str, str], bytes]) -> list[SourceFile]:
+    """The files of a listing, each read on demand by ``read`` (so a worker can read it)."""
+    return [
+        f
+        if f.is_special
+        else SourceFile(f.path, None, f.blob_id, load=Read(read, f.path, f.blob_id))
+        for f in files
+    ]
