@@ -452,6 +452,7 @@ _IMPLICIT_BY_FIRST: dict[str, re.Pattern[str]] = {
 # in the text with a newline in front: a pattern that starts with a literal is
 # searched ~4x faster than one that starts with "^".
 _DEEP_BLOCK_LINE = re.compile(rf"\n[ ?:-]{{{MAX_DEPTH // 2 - 1}}}")
+_ONLY_STR = frozenset((str,))
 # The parser's ints are exact whatever their size; the format allows MAX_INT_DIGITS.
 _INT_LIMIT = 10**MAX_INT_DIGITS
 
@@ -539,7 +540,7 @@ def _plain(data: dict[Any, Any]) -> bool:
     while stack:
         node, depth = stack.pop()
         if type(node) is dict:
-            if any(type(key) is not str for key in node):
+            if not _ONLY_STR.issuperset(map(type, node)):  # every key a str, looped in C
                 return False
             children = node.values()
         else:
