@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pygit2
 
 from afsreg.checks.cross_file import cross_file_problems, global_problems, model_problems
-from afsreg.checks.per_file import FileResult, check_files_parallel
+from afsreg.checks.per_file import FileResult, check_files_encoded
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.paths import MODELS_DIR, is_model_path, model_path
 from afsreg.format.record import ModelVersion, summary_from_json, summary_to_json
@@ -353,10 +353,11 @@ class Registry(BySeverity):
                 results[source.path] = FileResult.from_json(raw)
             else:
                 misses.append(source)
-        for source, result in zip(misses, check_files_parallel(misses, self.schemas), strict=True):
+        checked = check_files_encoded(misses, self.schemas)
+        for source, (result, text) in zip(misses, checked, strict=True):
             results[source.path] = result
             if not source.is_special:
-                self._cache.put(source.blob_id, source.path, result.to_json())
+                self._cache.put(source.blob_id, source.path, text)
         return results
 
     def _save(self) -> None:

@@ -24,7 +24,8 @@ from afsreg.format.record import (
 )
 from afsreg.format.schema import Schemas, null_problems
 from afsreg.format.versions import is_valid_name, is_valid_version
-from afsreg.git.sources import NOT_UTF8, SourceFile, is_file_backed
+from afsreg.git.sources import NOT_UTF8, SourceFile, is_portable
+from afsreg.git.store import Encoded, encode
 from afsreg.parallel import parallel_map
 from afsreg.problems import Problem
 
@@ -256,17 +257,26 @@ def _review_warnings(data: dict[str, Any], path: str, where: Any) -> list[Proble
     return warnings
 
 
-def check_files_parallel(sources: list[SourceFile], schemas: Schemas) -> list[FileResult]:
-    """check_file over many files, spread over the machine's cores when it pays."""
-    # Working-tree files travel as paths (the worker reads them); blobs from
-    # git travel as bytes, since a repository handle cannot cross processes.
+def check_files_encoded(
+    sources: list[SourceFile], schemas: Schemas
+) -> list[tuple[FileResult, Encoded]]:
+    """check_file over many files (on every core when it pays), each with its cached form.
+
+    The cached form, the result's JSON text, is made in the worker processes
+    (the cache stores it as it is) and is all that crosses back: a string
+    pickles far cheaper than nested lists, and no one process encodes them all.
+    """
+    import json
+
+    # A file a worker can read itself travels as its path and blob id (the
+    # worker reads it: no one process reads all of them); any other as bytes.
     portable = [
-        s if is_file_backed(s) else SourceFile(s.path, s.content, s.blob_id, special=s.special)
+        s if is_portable(s) else SourceFile(s.path, s.content, s.blob_id, special=s.special)
         for s in sources
     ]
-    raw = parallel_map(partial(_check_to_json, schemas=schemas), portable)
-    return [FileResult.from_json(r) for r in raw]
+    texts = parallel_map(partial(_check_encoded, schemas=schemas), portable)
+    return [(FileResult.from_json(json.loads(text)), Encoded(text)) for text in texts]
 
 
-def _check_to_json(source: SourceFile, schemas: Schemas) -> list[Any]:
-    return check_file(source, schemas).to_json()
+def _check_encoded(source: SourceFile, schemas: Schemas) -> str:
+    return encode(check_file(source, schemas).to_json())

@@ -38,7 +38,7 @@ NoneType = type(None)
 def validate(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException('')
-    validate___definitions_metadata__root(data, custom_formats, (name_prefix or "data") + "")
+    validate___definitions_metadata__root(data, custom_formats, None)
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['schema_version', 'name', 'version', 'title', 'owner', 'model_family', 'framework', 'is_external', 'promotion', 'status']) - data.keys()
@@ -64,7 +64,7 @@ def validate(data, custom_formats={}, name_prefix=None):
         if "version" in data_keys:
             data_keys.remove("version")
             data__version = data["version"]
-            validate___definitions_version(data__version, custom_formats, (name_prefix or "data") + ".version")
+            validate___definitions_version(data__version, custom_formats, None)
         if "artifact_id" in data_keys:
             data_keys.remove("artifact_id")
             data__artifactid = data["artifact_id"]
@@ -123,7 +123,7 @@ def validate(data, custom_formats={}, name_prefix=None):
         if "created_at" in data_keys:
             data_keys.remove("created_at")
             data__createdat = data["created_at"]
-            validate___definitions_timestamp(data__createdat, custom_formats, (name_prefix or "data") + ".created_at")
+            validate___definitions_timestamp(data__createdat, custom_formats, None)
         if "license" in data_keys:
             data_keys.remove("license")
             data__license = data["license"]
@@ -165,7 +165,7 @@ def validate(data, custom_formats={}, name_prefix=None):
             data__language_one_of_count1 = 0
             if data__language_one_of_count1 < 2:
                 try:
-                    validate___definitions_language(data__language, custom_formats, (name_prefix or "data") + ".language")
+                    validate___definitions_language(data__language, custom_formats, None)
                     data__language_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__language_one_of_count1 < 2:
@@ -181,7 +181,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if data__language_len > len(set(fn(data__language_x) for data__language_x in data__language)):
                             raise JsonSchemaValueException('')
                         for data__language_x, data__language_item in enumerate(data__language):
-                            validate___definitions_language(data__language_item, custom_formats, (name_prefix or "data") + ".language[{data__language_x}]".format(**locals()))
+                            validate___definitions_language(data__language_item, custom_formats, None)
                     data__language_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__language_one_of_count1 != 1:
@@ -280,11 +280,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                 if "started_at" in data__training_keys:
                     data__training_keys.remove("started_at")
                     data__training__startedat = data__training["started_at"]
-                    validate___definitions_timestamp_or_null(data__training__startedat, custom_formats, (name_prefix or "data") + ".training.started_at")
+                    validate___definitions_timestamp_or_null(data__training__startedat, custom_formats, None)
                 if "completed_at" in data__training_keys:
                     data__training_keys.remove("completed_at")
                     data__training__completedat = data__training["completed_at"]
-                    validate___definitions_timestamp_or_null(data__training__completedat, custom_formats, (name_prefix or "data") + ".training.completed_at")
+                    validate___definitions_timestamp_or_null(data__training__completedat, custom_formats, None)
                 if "trained_by" in data__training_keys:
                     data__training_keys.remove("trained_by")
                     data__training__trainedby = data__training["trained_by"]
@@ -341,19 +341,19 @@ def validate(data, custom_formats={}, name_prefix=None):
                 if "lora" in data__files_keys:
                     data__files_keys.remove("lora")
                     data__files__lora = data__files["lora"]
-                    validate___definitions_file_ref(data__files__lora, custom_formats, (name_prefix or "data") + ".files.lora")
+                    validate___definitions_file_ref(data__files__lora, custom_formats, None)
                 if "gguf" in data__files_keys:
                     data__files_keys.remove("gguf")
                     data__files__gguf = data__files["gguf"]
-                    validate___definitions_file_ref(data__files__gguf, custom_formats, (name_prefix or "data") + ".files.gguf")
+                    validate___definitions_file_ref(data__files__gguf, custom_formats, None)
                 if "checkpoint" in data__files_keys:
                     data__files_keys.remove("checkpoint")
                     data__files__checkpoint = data__files["checkpoint"]
-                    validate___definitions_file_ref(data__files__checkpoint, custom_formats, (name_prefix or "data") + ".files.checkpoint")
+                    validate___definitions_file_ref(data__files__checkpoint, custom_formats, None)
                 if "config" in data__files_keys:
                     data__files_keys.remove("config")
                     data__files__config = data__files["config"]
-                    validate___definitions_file_ref(data__files__config, custom_formats, (name_prefix or "data") + ".files.config")
+                    validate___definitions_file_ref(data__files__config, custom_formats, None)
                 if data__files_keys:
                     raise JsonSchemaValueException('')
         if "lineage" in data_keys:
@@ -367,7 +367,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 if "parent" in data__lineage_keys:
                     data__lineage_keys.remove("parent")
                     data__lineage__parent = data__lineage["parent"]
-                    validate___definitions_version(data__lineage__parent, custom_formats, (name_prefix or "data") + ".lineage.parent")
+                    validate___definitions_version(data__lineage__parent, custom_formats, None)
                 if "base_models" in data__lineage_keys:
                     data__lineage_keys.remove("base_models")
                     data__lineage__basemodels = data__lineage["base_models"]
@@ -379,7 +379,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if data__lineage__basemodels_len < 1:
                             raise JsonSchemaValueException('')
                         for data__lineage__basemodels_x, data__lineage__basemodels_item in enumerate(data__lineage__basemodels):
-                            validate___definitions_base_model(data__lineage__basemodels_item, custom_formats, (name_prefix or "data") + ".lineage.base_models[{data__lineage__basemodels_x}]".format(**locals()))
+                            validate___definitions_base_model(data__lineage__basemodels_item, custom_formats, None)
                 if data__lineage_keys:
                     raise JsonSchemaValueException('')
         if "promotion" in data_keys:
@@ -415,11 +415,11 @@ def validate(data, custom_formats={}, name_prefix=None):
                 if "decided_at" in data__promotion_keys:
                     data__promotion_keys.remove("decided_at")
                     data__promotion__decidedat = data__promotion["decided_at"]
-                    validate___definitions_timestamp(data__promotion__decidedat, custom_formats, (name_prefix or "data") + ".promotion.decided_at")
+                    validate___definitions_timestamp(data__promotion__decidedat, custom_formats, None)
                 if "superseded_by" in data__promotion_keys:
                     data__promotion_keys.remove("superseded_by")
                     data__promotion__supersededby = data__promotion["superseded_by"]
-                    validate___definitions_version(data__promotion__supersededby, custom_formats, (name_prefix or "data") + ".promotion.superseded_by")
+                    validate___definitions_version(data__promotion__supersededby, custom_formats, None)
                 if data__promotion_keys:
                     raise JsonSchemaValueException('')
         if "status" in data_keys:
@@ -455,7 +455,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if "deployed_at" in data__deployments_item_keys:
                             data__deployments_item_keys.remove("deployed_at")
                             data__deployments_item__deployedat = data__deployments_item["deployed_at"]
-                            validate___definitions_timestamp(data__deployments_item__deployedat, custom_formats, (name_prefix or "data") + ".deployments[{data__deployments_x}].deployed_at".format(**locals()))
+                            validate___definitions_timestamp(data__deployments_item__deployedat, custom_formats, None)
                         if "deployed_by" in data__deployments_item_keys:
                             data__deployments_item_keys.remove("deployed_by")
                             data__deployments_item__deployedby = data__deployments_item["deployed_by"]
@@ -468,7 +468,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if "undeployed_at" in data__deployments_item_keys:
                             data__deployments_item_keys.remove("undeployed_at")
                             data__deployments_item__undeployedat = data__deployments_item["undeployed_at"]
-                            validate___definitions_timestamp(data__deployments_item__undeployedat, custom_formats, (name_prefix or "data") + ".deployments[{data__deployments_x}].undeployed_at".format(**locals()))
+                            validate___definitions_timestamp(data__deployments_item__undeployedat, custom_formats, None)
                         if "undeployed_by" in data__deployments_item_keys:
                             data__deployments_item_keys.remove("undeployed_by")
                             data__deployments_item__undeployedby = data__deployments_item["undeployed_by"]
@@ -839,7 +839,7 @@ def validate___definitions_metadata__root(data, custom_formats={}, name_prefix=N
             if data__trainingdata_is_list:
                 data__trainingdata_len = len(data__trainingdata)
                 for data__trainingdata_x, data__trainingdata_item in enumerate(data__trainingdata):
-                    validate___definitions_metadata__dataset_ref(data__trainingdata_item, custom_formats, (name_prefix or "data") + ".training_data[{data__trainingdata_x}]".format(**locals()))
+                    validate___definitions_metadata__dataset_ref(data__trainingdata_item, custom_formats, None)
         if "evaluation_dataset" in data_keys:
             data_keys.remove("evaluation_dataset")
             data__evaluationdataset = data["evaluation_dataset"]
@@ -862,7 +862,7 @@ def validate___definitions_metadata__root(data, custom_formats={}, name_prefix=N
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__evaluationdataset_one_of_count6 < 2:
                 try:
-                    validate___definitions_metadata__dataset_ref(data__evaluationdataset, custom_formats, (name_prefix or "data") + ".evaluation_dataset")
+                    validate___definitions_metadata__dataset_ref(data__evaluationdataset, custom_formats, None)
                     data__evaluationdataset_one_of_count6 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__evaluationdataset_one_of_count6 != 1:
@@ -870,7 +870,7 @@ def validate___definitions_metadata__root(data, custom_formats={}, name_prefix=N
         if "evaluation_metrics" in data_keys:
             data_keys.remove("evaluation_metrics")
             data__evaluationmetrics = data["evaluation_metrics"]
-            validate___definitions_metadata__evaluation_metrics(data__evaluationmetrics, custom_formats, (name_prefix or "data") + ".evaluation_metrics")
+            validate___definitions_metadata__evaluation_metrics(data__evaluationmetrics, custom_formats, None)
         if "benchmark_id" in data_keys:
             data_keys.remove("benchmark_id")
             data__benchmarkid = data["benchmark_id"]
@@ -948,11 +948,11 @@ def validate___definitions_metadata__evaluation_metrics(data, custom_formats={},
         if "accuracy" in data_keys:
             data_keys.remove("accuracy")
             data__accuracy = data["accuracy"]
-            validate___definitions_metadata__score(data__accuracy, custom_formats, (name_prefix or "data") + ".accuracy")
+            validate___definitions_metadata__score(data__accuracy, custom_formats, None)
         if "f1_score" in data_keys:
             data_keys.remove("f1_score")
             data__f1score = data["f1_score"]
-            validate___definitions_metadata__score(data__f1score, custom_formats, (name_prefix or "data") + ".f1_score")
+            validate___definitions_metadata__score(data__f1score, custom_formats, None)
         if "perplexity" in data_keys:
             data_keys.remove("perplexity")
             data__perplexity = data["perplexity"]
@@ -985,7 +985,7 @@ def validate___definitions_metadata__evaluation_metrics(data, custom_formats={},
                 for data__rouge_key in data__rouge_keys:
                     if data__rouge_key not in []:
                         data__rouge_value = data__rouge.get(data__rouge_key)
-                        validate___definitions_metadata__score(data__rouge_value, custom_formats, (name_prefix or "data") + ".rouge.{data__rouge_key}".format(**locals()))
+                        validate___definitions_metadata__score(data__rouge_value, custom_formats, None)
                 if data__rouge_len != 0:
                     data__rouge_property_names = True
                     for data__rouge_key in data__rouge:
@@ -1000,15 +1000,15 @@ def validate___definitions_metadata__evaluation_metrics(data, custom_formats={},
         if "inference_speed_tokens_per_sec" in data_keys:
             data_keys.remove("inference_speed_tokens_per_sec")
             data__inferencespeedtokenspersec = data["inference_speed_tokens_per_sec"]
-            validate___definitions_metadata__nonnegative(data__inferencespeedtokenspersec, custom_formats, (name_prefix or "data") + ".inference_speed_tokens_per_sec")
+            validate___definitions_metadata__nonnegative(data__inferencespeedtokenspersec, custom_formats, None)
         if "memory_mb" in data_keys:
             data_keys.remove("memory_mb")
             data__memorymb = data["memory_mb"]
-            validate___definitions_metadata__nonnegative(data__memorymb, custom_formats, (name_prefix or "data") + ".memory_mb")
+            validate___definitions_metadata__nonnegative(data__memorymb, custom_formats, None)
         if "latency_ms" in data_keys:
             data_keys.remove("latency_ms")
             data__latencyms = data["latency_ms"]
-            validate___definitions_metadata__nonnegative(data__latencyms, custom_formats, (name_prefix or "data") + ".latency_ms")
+            validate___definitions_metadata__nonnegative(data__latencyms, custom_formats, None)
         if "custom" in data_keys:
             data_keys.remove("custom")
             data__custom = data["custom"]

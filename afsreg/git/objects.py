@@ -36,6 +36,7 @@ from afsreg.git.repo import open_repo
 from afsreg.git.sources import (
     SourceFile,
     is_text,
+    read_if_blob,
     read_regular_file,
     tree_files,
     working_tree_files,
@@ -175,17 +176,57 @@ class Read:
     def __call__(self) -> bytes:
         return self.read(self.path, self.blob)
 
+    @property
+    def portable(self) -> bool:
+        """A worker process can read it (afsreg.git.sources.is_portable): ``read`` reopens git."""
+        return bool(getattr(self.read, "portable", False))
 
-def blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], bytes]:
-    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
 
-    def read(path: str, blob: str) -> bytes:
+class BlobOrFile:
+    """Reads a file known by (path, blob id): from git by blob id, else from disk.
+
+    A working-tree file git has no blob for is read from disk. With
+    ``disk_first`` (a working tree or index, whose files are mostly on disk
+    as they are in git) the working-tree file is tried first and used only
+    when its bytes hash to the blob id, so the answer is the blob either way;
+    reading and hashing a small file costs less than inflating it from a pack.
+
+    Picklable (the repository by its path, opened again on first use), so a
+    worker process of a cold run reads its own files: only paths and blob
+    ids cross processes, and no one process reads all 10,000.
+    """
+
+    portable = True  # see afsreg.git.sources.is_portable
+
+    def __init__(self, repo: pygit2.Repository, root: Path, *, disk_first: bool = False) -> None:
+        self._repo: pygit2.Repository | None = repo
+        self.git_path, self.root, self.disk_first = str(repo.path), root, disk_first
+
+    def __getstate__(self) -> tuple[str, Path, bool]:
+        return self.git_path, self.root, self.disk_first
+
+    def __setstate__(self, state: tuple[str, Path, bool]) -> None:
+        self.git_path, self.root, self.disk_first = state
+        self._repo = None
+
+    def __call__(self, path: str, blob: str) -> bytes:
+        if self.disk_first:
+            content = read_if_blob(str(self.root / path), blob)
+            if content is not None:
+                return content
+        if self._repo is None:
+            self._repo = pygit2.Repository(self.git_path)
         try:
-            return cast(pygit2.Blob, repo[blob]).data
+            return cast(pygit2.Blob, self._repo[blob]).data
         except (KeyError, ValueError):
-            return read_regular_file(str(root / path))
+            return read_regular_file(str(self.root / path))
 
-    return read
+
+def blob_or_file(
+    repo: pygit2.Repository, root: Path, *, disk_first: bool = False
+) -> Callable[[str, str], bytes]:
+    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
+    return BlobOrFile(repo, root, disk_first=disk_first)
 
 
 def folder_key(files: list[SourceFile]) -> str:
@@ -194,16 +235,24 @@ def folder_key(files: list[SourceFile]) -> str:
     return "w:" + hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()
 
 
-def tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Folders | None:
-    """The folders of a commit's tree (None when models/ is not plain folders)."""
+def tree_folders(
+    root: Path, repo: pygit2.Repository, tree: pygit2.Tree, *, disk_first: bool = False
+) -> Folders | None:
+    """The folders of a commit's tree (None when models/ is not plain folders).
+
+    ``disk_first``: files are read from the working tree when it has them as
+    they are in the tree (see BlobOrFile).
+    """
     found = model_folders(repo, tree)
     if found is None:
         return None
 
-    def listing(name: str) -> list[SourceFile]:
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+    read = blob_or_file(repo, root, disk_first=disk_first)
 
-    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, blob_or_file(repo, root))
+    def listing(name: str) -> list[SourceFile]:
+        return _read_through(tree_files(repo, tree, f"{MODELS_DIR}/{name}"), read)
+
+    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, read)
 
 
 def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
@@ -217,7 +266,7 @@ def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
     tree_id = index_tree(root)
     if tree_id is None:
         return None
-    return tree_folders(root, repo, cast(pygit2.Tree, repo[tree_id]))
+    return tree_folders(root, repo, cast(pygit2.Tree, repo[tree_id]), disk_first=True)
 
 
 def worktree_folders(root: Path) -> Folders | None:
@@ -259,9 +308,21 @@ def worktree_folders(root: Path) -> Folders | None:
         keys[name] = folder_key(files)
         on_disk[name] = files
 
+    read = blob_or_file(repo, root, disk_first=True)
+
     def listing(name: str) -> list[SourceFile]:
         if name in on_disk:
             return on_disk[name]
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+        return _read_through(tree_files(repo, tree, f"{MODELS_DIR}/{name}"), read)
 
-    return Folders(keys, listing, blob_or_file(repo, root))
+    return Folders(keys, listing, read)
+
+
+def _read_through(files: list[SourceFile], read: Callable[[str, str], bytes]) -> list[SourceFile]:
+    """The files of a listing, each read on demand by ``read`` (so a worker can read it)."""
+    return [
+        f
+        if f.is_special
+        else SourceFile(f.path, None, f.blob_id, load=Read(read, f.path, f.blob_id))
+        for f in files
+    ]

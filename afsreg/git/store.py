@@ -212,6 +212,30 @@ _SCHEMA = (
 )
 
 
+class Encoded(str):
+    """A value given as its JSON text (``encode``'s): stored as it is, decoded when read.
+
+    A worker process encodes what it found, so the process that writes the
+    store does not encode 10,000 results one after the other.
+    """
+
+    __slots__ = ()
+
+
+def encode(value: Any) -> str:
+    """The JSON text the store keeps for ``value`` (compact)."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    """A pending value as a read gives it back: Encoded text decoded."""
+    import json
+
+    return json.loads(value) if isinstance(value, Encoded) else value
+
+
 class Store:
     """``(kind, key) -> JSON value`` in one SQLite file under ``.git/afsreg/``.
 
@@ -260,17 +284,16 @@ class Store:
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
         """{key: value} for those of ``keys`` that are stored (pending writes included)."""
         wanted = list(dict.fromkeys(keys))
-        found = {k: self.pending[(kind, k)] for k in wanted if (kind, k) in self.pending}
+        found = {k: _plain(self.pending[(kind, k)]) for k in wanted if (kind, k) in self.pending}
         query = "SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})"
         return read_missing(self._connect(), query, wanted, found, [kind])
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        """Store ``value`` (JSON-able) under (kind, key) at the next commit()."""
+        """Store ``value`` (JSON-able, or Encoded) under (kind, key) at the next commit()."""
         self.pending[(kind, key)] = value
 
     def commit(self) -> None:
         """Write the pending values in one transaction (dropping old bounded kinds)."""
-        import json
         import sqlite3
         import time
 
@@ -282,7 +305,7 @@ class Store:
             return
         stamp = time.time_ns()
         rows = [
-            (kind, key, json.dumps(value, separators=(",", ":")), stamp)
+            (kind, key, value if isinstance(value, Encoded) else encode(value), stamp)
             for (kind, key), value in self.pending.items()
         ]
         kinds = {kind for kind, _ in self.pending if kind in BOUNDED_KINDS}
