@@ -37,10 +37,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pygit2
-
-from afsreg.checks.cross_file import cross_file_problems, global_problems, model_problems
-from afsreg.checks.per_file import FileResult, check_files_parallel
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.paths import MODELS_DIR, is_model_path, model_path
 from afsreg.format.record import ModelVersion, summary_from_json, summary_to_json
@@ -70,6 +66,11 @@ from afsreg.git.sources import (
 from afsreg.problems import BySeverity, Problem
 
 if TYPE_CHECKING:
+    # Imported where used: a warm read answers from the store by tree ids, and
+    # needs neither pygit2 nor the checks (the YAML loader, the schema check).
+    import pygit2
+
+    from afsreg.checks.per_file import FileResult
     from afsreg.git.asof import AsOf
 
 
@@ -266,10 +267,9 @@ class Registry(BySeverity):
     @classmethod
     def staged(cls, root: Path) -> Registry:
         """The registry as the git index holds it (what the next commit would contain)."""
-        repo = open_repo(root)
-        folders = index_folders(root, repo)
+        folders = index_folders(root)
         if folders is None:
-            return cls(root, index_files(root, repo=repo))
+            return cls(root, index_files(root))
         return cls(root, None, folders=folders)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
@@ -344,6 +344,8 @@ class Registry(BySeverity):
 
     def _check_files(self, files: list[SourceFile]) -> dict[str, FileResult]:
         """Check files, reusing cached results by blob id; misses run in parallel."""
+        from afsreg.checks.per_file import FileResult, check_files_parallel
+
         cached = self._cache.get_many((s.blob_id, s.path) for s in files if not s.is_special)
         results: dict[str, FileResult] = {}
         misses: list[SourceFile] = []
@@ -408,7 +410,7 @@ class Registry(BySeverity):
                 for v in versions
             ],
             "file": [_packed(p) for f in files for p in results[f.path].problems],
-            "local": [_packed(p) for p in model_problems(versions)],
+            "local": [_packed(p) for p in _model_problems(versions)],
             "case": [f.path for f in files if is_model_path(f.path)],
         }
 
@@ -693,7 +695,7 @@ class Registry(BySeverity):
         return {
             "file": [p for name in names for p in entries[name]["file"]],
             "local": [p for name in names for p in entries[name]["local"]],
-            "global": [_packed(p) for p in global_problems(facts, case_paths)],
+            "global": [_packed(p) for p in _global_problems(facts, case_paths)],
             "files": sum(entries[name]["files"] for name in names),
             "versions": sum(len(entries[name]["facts"]) for name in names),
         }
@@ -994,6 +996,8 @@ class Registry(BySeverity):
         if cached is not None:
             return [Problem(*p) for p in cached]
         model_paths = [f.path for f in self.files if is_model_path(f.path)]
+        from afsreg.checks.cross_file import cross_file_problems
+
         found = cross_file_problems(self._ordered, model_paths)
         self._cache.store.put("registry-global", key, [_packed(p) for p in found])
         self._save()
@@ -1138,6 +1142,18 @@ def _touched_folders(changes: Mapping[str, bytes | None]) -> set[str] | None:
             return None
         names.add(parts[1])
     return names
+
+
+def _model_problems(versions: list[ModelVersion]) -> list[Problem]:
+    from afsreg.checks.cross_file import model_problems
+
+    return model_problems(versions)
+
+
+def _global_problems(facts: list[_Fact], case_paths: list[str]) -> list[Problem]:
+    from afsreg.checks.cross_file import global_problems
+
+    return global_problems(facts, case_paths)
 
 
 def _packed(problem: Problem) -> list[Any]:

@@ -16,6 +16,10 @@ of walking 10,000 files in Python:
 - ``tree_folders``, ``index_folders``, ``worktree_folders``: a commit, the
   index or the working tree as ``Folders`` (a key per folder, how to list one
   folder, how to read a file known by blob id), which afsreg.registry caches by.
+
+pygit2 is imported only to list or read a folder (a miss in the store): a
+warm read learns the folders' tree ids from git plumbing (``write-tree``,
+``ls-tree``) and never pays its import.
 """
 
 from __future__ import annotations
@@ -26,13 +30,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import pygit2
-
-from afsreg.errors import AfsregError
 from afsreg.format.paths import MODELS_DIR
-from afsreg.git.repo import open_repo
+from afsreg.git.repo import open_repo, work_tree
 from afsreg.git.sources import (
     SourceFile,
     is_text,
@@ -40,6 +41,9 @@ from afsreg.git.sources import (
     tree_files,
     working_tree_files,
 )
+
+if TYPE_CHECKING:
+    import pygit2
 
 
 def _no_commands(root: Path) -> list[str]:
@@ -76,6 +80,8 @@ def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] 
     a UTF-8 name (a file, a link, a submodule): the rules for those are the
     whole-tree listing's (afsreg.git.sources), so the caller reads that.
     """
+    import pygit2
+
     try:
         entry = tree[MODELS_DIR]
     except KeyError:
@@ -178,14 +184,78 @@ class Read:
 
 def blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], bytes]:
     """Read by blob id from git; a working-tree file git has no blob for, from disk."""
+    return _LazyRepo(root, repo).read
 
-    def read(path: str, blob: str) -> bytes:
+
+class _LazyRepo:
+    """The repository at ``root``, opened (with pygit2) on first use: a warm read never opens it."""
+
+    def __init__(self, root: Path, repo: pygit2.Repository | None = None) -> None:
+        self.root, self._repo = root, repo
+
+    @property
+    def repo(self) -> pygit2.Repository:
+        if self._repo is None:
+            self._repo = open_repo(self.root)
+        return self._repo
+
+    def tree(self, tree_id: str) -> pygit2.Tree:
+        import pygit2
+
+        return cast(pygit2.Tree, self.repo[tree_id])
+
+    def read(self, path: str, blob: str) -> bytes:
+        import pygit2
+
         try:
-            return cast(pygit2.Blob, repo[blob]).data
+            return cast(pygit2.Blob, self.repo[blob]).data
         except (KeyError, ValueError):
-            return read_regular_file(str(root / path))
+            return read_regular_file(str(self.root / path))
 
-    return read
+    def listing(self, tree_id: str, name: str) -> list[SourceFile]:
+        return tree_files(self.repo, self.tree(tree_id), f"{MODELS_DIR}/{name}")
+
+
+def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
+    """``model_folders`` of the tree ``tree_id``, asked of ``git ls-tree`` (no pygit2).
+
+    None when git cannot list ``models/`` as plain folders with UTF-8 names
+    (no models/, a file there, a link...): the caller then asks ``model_folders``,
+    which tells those cases apart.
+    """
+    result = subprocess.run(
+        ["git", "ls-tree", "-z", f"{tree_id}:{MODELS_DIR}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout:
+        return None
+    folders: dict[str, str] = {}
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        name = os.fsdecode(raw)
+        if mode != b"040000" or not is_text(name):
+            return None
+        folders[name] = oid.decode()
+    return folders
+
+
+def _tree_folders_of(root: Path, tree_id: str, lazy: _LazyRepo) -> Folders | None:
+    """The folders of the tree ``tree_id``: ids from git plumbing, listings read on demand."""
+    found = folder_ids(root, tree_id)
+    if found is None:
+        found = model_folders(lazy.repo, lazy.tree(tree_id))
+        if found is None:
+            return None
+
+    def listing(name: str) -> list[SourceFile]:
+        return lazy.listing(tree_id, name)
+
+    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, lazy.read)
 
 
 def folder_key(files: list[SourceFile]) -> str:
@@ -206,7 +276,7 @@ def tree_folders(root: Path, repo: pygit2.Repository, tree: pygit2.Tree) -> Fold
     return Folders({n: f"t:{t}" for n, t in found.items()}, listing, blob_or_file(repo, root))
 
 
-def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
+def index_folders(root: Path, repo: pygit2.Repository | None = None) -> Folders | None:
     """The folders as the index holds them: the tree ``git write-tree`` gives, read as a commit's.
 
     Keyed like a commit's folders (``t:``), so the plain hook, ``validate``
@@ -217,7 +287,7 @@ def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
     tree_id = index_tree(root)
     if tree_id is None:
         return None
-    return tree_folders(root, repo, cast(pygit2.Tree, repo[tree_id]))
+    return _tree_folders_of(root, tree_id, _LazyRepo(root, repo))
 
 
 def worktree_folders(root: Path) -> Folders | None:
@@ -228,11 +298,7 @@ def worktree_folders(root: Path) -> Folders | None:
     cannot see (a FIFO or socket in a folder git reports unchanged) is not
     seen here either.
     """
-    try:
-        repo = open_repo(root)
-    except AfsregError:
-        return None
-    if repo.is_bare or repo.workdir is None or Path(repo.workdir).resolve() != root:
+    if work_tree(root) != root:
         return None
     changed = worktree_delta(root)
     if changed is None:
@@ -240,11 +306,11 @@ def worktree_folders(root: Path) -> Folders | None:
     tree_id = index_tree(root)
     if tree_id is None:
         return None
-    tree = cast(pygit2.Tree, repo[tree_id])
-    found = model_folders(repo, tree)
-    if found is None:
+    lazy = _LazyRepo(root)
+    base = _tree_folders_of(root, tree_id, lazy)
+    if base is None:
         return None
-    keys = {n: f"t:{t}" for n, t in found.items()}
+    keys = dict(base.keys)
     on_disk: dict[str, list[SourceFile]] = {}
     for name in changed:
         folder = root / MODELS_DIR / name
@@ -262,6 +328,6 @@ def worktree_folders(root: Path) -> Folders | None:
     def listing(name: str) -> list[SourceFile]:
         if name in on_disk:
             return on_disk[name]
-        return tree_files(repo, tree, f"{MODELS_DIR}/{name}")
+        return base.listing(name)
 
-    return Folders(keys, listing, blob_or_file(repo, root))
+    return Folders(keys, listing, lazy.read)

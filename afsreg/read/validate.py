@@ -14,11 +14,13 @@ afsreg.checks.immutability).
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from afsreg.errors import AfsregError
+from afsreg.format.paths import POLICY_FILE
 from afsreg.git.repo import open_repo, resolve_commit
 from afsreg.git.sources import rev_files, tree_files
 from afsreg.problems import BySeverity, Problem
@@ -101,6 +103,8 @@ def policy_against(
     that commit; else all. A change to the policy itself holds every version
     to the new rules.
     """
+    if not _may_have_policy(root, staged=staged):
+        return []
     from afsreg.checks.policy import POLICY_FILE, policy_bytes, policy_problems, read_policy
 
     policy, problems = read_policy(root, staged=staged)
@@ -118,6 +122,23 @@ def policy_against(
         base = {f.path: f.blob_id for f in rev_files(root, against)[0]}
         only = {f.path for f in registry.files if base.get(f.path) != f.blob_id}
     return problems + policy_problems(registry, policy, only)
+
+
+def _may_have_policy(root: Path, *, staged: bool) -> bool:
+    """False when there is surely no policy file, so the policy modules need not be imported.
+
+    The working tree: whether anything is at its path; the index: whether git
+    lists it. True whenever unsure: ``read_policy`` then decides, as before.
+    """
+    if not staged:
+        return os.path.lexists(root / POLICY_FILE)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--", f":(literal){POLICY_FILE}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    return listed.returncode != 0 or bool(listed.stdout)
 
 
 def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
