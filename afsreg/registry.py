@@ -59,6 +59,7 @@ from afsreg.git.sources import (
     git_blob_id,
     hidden_model_paths,
     index_files,
+    read_regular_file,
     rev_files,
     tree_files,
     working_tree_files,
@@ -223,11 +224,28 @@ class Registry(BySeverity):
         if at is not None:
             return _as_of(resolved, at, rev, lambda commit: cls.open_model(name, resolved, commit))
         schemas = Schemas.load(resolved)
-        cache = CheckCache.load(resolved, schemas.digest, enabled=False)
         folder = f"{MODELS_DIR}/{name}"
         if rev is None:
+            # Keyed by a digest of its files, as a changed folder of the working
+            # tree is (worktree_folders): the folder's versions are read back by
+            # key from the store, no file is checked or parsed again.
             files = working_tree_files(resolved, under=folder)
-            return cls(resolved, files, schemas=schemas, cache=cache, save_cache=False)
+            by_path = {f.path: f for f in files}
+
+            def read(path: str, blob: str) -> bytes:
+                found = by_path.get(path)
+                if found is not None and found.blob_id == blob:
+                    return found.content
+                return read_regular_file(str(resolved / path))
+
+            folders = Folders(
+                {name: folder_key(files)} if files else {},
+                lambda listed: files if listed == name else [],
+                read,
+            )
+            cache = CheckCache.load(resolved, schemas.digest)
+            return cls(resolved, None, schemas=schemas, cache=cache, folders=folders)
+        cache = CheckCache.load(resolved, schemas.digest, enabled=False)
         files, commit_id = rev_files(resolved, rev, under=folder)
         return cls(
             resolved,
@@ -468,8 +486,11 @@ class Registry(BySeverity):
         """
         if self._folders is None:
             return None
-        other = model_folders(repo, tree)
-        if other is None:
+        return self.changed_from(model_folders(repo, tree))
+
+    def changed_from(self, other: Mapping[str, str] | None) -> list[str] | None:
+        """``changed_folders`` against a tree's ``model_folders`` (None: unknown, compare all)."""
+        if self._folders is None or other is None:
             return None
         mine = self._folders.keys
         return sorted(

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from afsreg.format.paths import MODELS_DIR
+from afsreg.format.paths import MODEL_SUFFIXES, MODELS_DIR
 from afsreg.git.repo import open_repo, work_tree
 from afsreg.git.sources import (
     SourceFile,
@@ -190,8 +190,14 @@ def blob_or_file(repo: pygit2.Repository, root: Path) -> Callable[[str, str], by
 class _LazyRepo:
     """The repository at ``root``, opened (with pygit2) on first use: a warm read never opens it."""
 
+    # Blobs read (and folders listed) with git plumbing before pygit2 is opened:
+    # a hook reads one or two (~3 ms each, against ~70 ms to import pygit2); a
+    # cold run reads thousands, with pygit2.
+    SPARE_READS = 4
+
     def __init__(self, root: Path, repo: pygit2.Repository | None = None) -> None:
         self.root, self._repo = root, repo
+        self._spare = self._spare_listings = self.SPARE_READS
 
     @property
     def repo(self) -> pygit2.Repository:
@@ -205,6 +211,10 @@ class _LazyRepo:
         return cast(pygit2.Tree, self.repo[tree_id])
 
     def read(self, path: str, blob: str) -> bytes:
+        if self._repo is None and self._spare > 0:
+            self._spare -= 1
+            found = cat_blob(self.root, blob)
+            return found if found is not None else read_regular_file(str(self.root / path))
         import pygit2
 
         try:
@@ -212,8 +222,55 @@ class _LazyRepo:
         except (KeyError, ValueError):
             return read_regular_file(str(self.root / path))
 
-    def listing(self, tree_id: str, name: str) -> list[SourceFile]:
+    def listing(self, tree_id: str, name: str, folder_id: str | None) -> list[SourceFile]:
+        """The files of ``models/<name>/`` (tree ``folder_id``) in the tree ``tree_id``.
+
+        Listed with git plumbing for the first few folders, then with pygit2.
+        """
+        if self._repo is None and self._spare_listings > 0 and folder_id is not None:
+            self._spare_listings -= 1
+            found = plain_folder_files(self.root, name, folder_id, self.read)
+            if found is not None:
+                return found
         return tree_files(self.repo, self.tree(tree_id), f"{MODELS_DIR}/{name}")
+
+
+def cat_blob(root: Path, blob: str) -> bytes | None:
+    """The blob ``blob`` of the repository at ``root`` (``git cat-file``); None when git has none."""
+    result = subprocess.run(
+        ["git", "cat-file", "blob", blob], cwd=root, capture_output=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def plain_folder_files(
+    root: Path, name: str, tree_id: str, read: Callable[[str, str], bytes] | None = None
+) -> list[SourceFile] | None:
+    """The model files of ``models/<name>/`` (tree ``tree_id``), read on demand with git plumbing.
+
+    Only for a folder of plain files with UTF-8 names, where it lists what
+    afsreg.git.sources.tree_files would; None otherwise (a subfolder, a link,
+    a submodule), and the caller lists it with tree_files.
+    """
+    result = subprocess.run(
+        ["git", "ls-tree", "-z", tree_id], cwd=root, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        return None
+    read = read if read is not None else _LazyRepo(root).read
+    files = []
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        entry = os.fsdecode(raw)
+        if mode not in (b"100644", b"100755") or not is_text(entry):
+            return None
+        path, blob = f"{MODELS_DIR}/{name}/{entry}", oid.decode()
+        if path.endswith(MODEL_SUFFIXES):
+            files.append(SourceFile(path, None, blob, load=Read(read, path, blob)))
+    return sorted(files, key=lambda f: f.path)
 
 
 def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
@@ -249,13 +306,14 @@ def _tree_folders_of(root: Path, tree_id: str, lazy: _LazyRepo) -> Folders | Non
     found = folder_ids(root, tree_id)
     if found is None:
         found = model_folders(lazy.repo, lazy.tree(tree_id))
-        if found is None:
-            return None
+    if found is None:
+        return None
+    ids = found
 
     def listing(name: str) -> list[SourceFile]:
-        return lazy.listing(tree_id, name)
+        return lazy.listing(tree_id, name, ids.get(name))
 
-    return Folders({n: f"t:{t}" for n, t in found.items()}, listing, lazy.read)
+    return Folders({n: f"t:{t}" for n, t in ids.items()}, listing, lazy.read)
 
 
 def folder_key(files: list[SourceFile]) -> str:

@@ -9,6 +9,7 @@ never pay pygit2's import (~65-110 ms).
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,6 +126,21 @@ def work_tree(root: Path) -> Path | None:
     return Path(repo.workdir).resolve()
 
 
+def commit_tree(root: Path, rev: str) -> tuple[str, str] | None:
+    """(commit id, tree id) ``rev`` names, asked of git; None when git cannot say (then use pygit2)."""
+    result = subprocess.run(
+        ["git", "show", "-s", "--format=%H %T", "--end-of-options", f"{rev}^{{commit}}", "--"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = result.stdout.split()
+    if result.returncode != 0 or len(found) != 2:
+        return None
+    return found[0], found[1]
+
+
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at ``root`` (its own one, for a linked worktree)."""
     plain = _plain_layout(root)
@@ -139,8 +155,6 @@ def hooks_dir(root: Path) -> Path | None:
 
     Asked of git itself, which knows worktrees, ``.git`` files and hooksPath.
     """
-    import subprocess
-
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"],
