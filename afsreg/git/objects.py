@@ -19,7 +19,11 @@ of walking 10,000 files in Python:
 
 pygit2 is imported only to list or read a folder (a miss in the store): a
 warm read learns the folders' tree ids from git plumbing (``write-tree``,
-``ls-tree``) and never pays its import.
+``ls-tree``, two commands at a time) and never pays its import.
+
+Why ~420 lines in one module: each way of reading the model folders (git
+plumbing for the few a warm run needs, pygit2 for the many of a cold one)
+must list exactly what the other lists; apart, the two would drift.
 """
 
 from __future__ import annotations
@@ -55,14 +59,17 @@ def _no_commands(root: Path) -> list[str]:
     is emptied. A filter marked required then fails, and the caller falls
     back to reading the files itself.
     """
-    listed = subprocess.run(
-        ["git", "config", "--null", "--get-regexp", r"^filter\."],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    listed = subprocess.run(_FILTERS, cwd=root, capture_output=True, check=False)
+    return _no_commands_of(listed.stdout)
+
+
+_FILTERS = ["git", "config", "--null", "--get-regexp", r"^filter\."]
+
+
+def _no_commands_of(listed: bytes) -> list[str]:
+    """``_no_commands`` from what ``_FILTERS`` printed."""
     names = set()
-    for record in listed.stdout.split(b"\0"):
+    for record in listed.split(b"\0"):
         key = os.fsdecode(record.split(b"\n", 1)[0])
         if key.count(".") >= 2:
             names.add(key[len("filter.") : key.rindex(".")])
@@ -99,40 +106,42 @@ def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] 
 
 def index_tree(root: Path) -> str | None:
     """The id of the tree the index holds (None when git cannot write it, e.g. a conflict)."""
-    result = subprocess.run(
-        ["git", "write-tree"], cwd=root, capture_output=True, text=True, check=False
-    )
-    tree = result.stdout.strip()
+    return _tree_of(subprocess.run(["git", "write-tree"], cwd=root, capture_output=True))
+
+
+def _tree_of(result: subprocess.CompletedProcess[bytes]) -> str | None:
+    """``index_tree`` from what ``git write-tree`` printed."""
+    tree = result.stdout.decode().strip()
     # A damaged index can still give a tree (with complaints on stderr): read it the slow way.
     return tree if result.returncode == 0 and tree and not result.stderr.strip() else None
 
 
-def worktree_delta(root: Path) -> set[str] | None:
+def _together(root: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess[bytes]]:
+    """Run commands that touch different files at once (each is mostly waiting: ~3-5 ms)."""
+    started = [
+        subprocess.Popen(c, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for c in commands
+    ]
+    done = []
+    for command, process in zip(commands, started, strict=True):
+        out, err = process.communicate()
+        done.append(subprocess.CompletedProcess(command, process.returncode, out, err))
+    return done
+
+
+def worktree_delta(
+    root: Path, result: subprocess.CompletedProcess[bytes] | None = None
+) -> set[str] | None:
     """Names of the model folders where the working tree differs from the index.
 
     ``git status`` compares with git's own stat cache and lists untracked
     and ignored files one by one. None when a difference lies outside a
     model folder (a file right under models/, an undecodable name, a
-    conflict): the caller then reads the whole working tree.
+    conflict): the caller then reads the whole working tree. ``result``: what
+    ``_status(options)`` printed, when the caller ran it.
     """
-    result = subprocess.run(
-        [
-            "git",
-            *_no_commands(root),
-            "status",
-            "--porcelain=v2",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--no-renames",
-            "--ignore-submodules=all",
-            "--",
-            MODELS_DIR,
-        ],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    if result is None:
+        result = subprocess.run(_status(_no_commands(root)), cwd=root, capture_output=True)
     if result.returncode != 0:
         return None
     touched: set[str] = set()
@@ -152,6 +161,23 @@ def worktree_delta(root: Path) -> set[str] | None:
             return None
         touched.add(parts[1])
     return touched
+
+
+def _status(options: list[str]) -> list[str]:
+    """The ``git status`` that ``worktree_delta`` reads."""
+    return [
+        "git",
+        *options,
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--no-renames",
+        "--ignore-submodules=all",
+        "--",
+        MODELS_DIR,
+    ]
 
 
 @dataclass
@@ -280,12 +306,15 @@ def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
     (no models/, a file there, a link...): the caller then asks ``model_folders``,
     which tells those cases apart.
     """
-    result = subprocess.run(
-        ["git", "ls-tree", "-z", f"{tree_id}:{MODELS_DIR}"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    return _folders_of(subprocess.run(_ls_models(tree_id), cwd=root, capture_output=True))
+
+
+def _ls_models(tree_id: str) -> list[str]:
+    return ["git", "ls-tree", "-z", f"{tree_id}:{MODELS_DIR}"]
+
+
+def _folders_of(result: subprocess.CompletedProcess[bytes]) -> dict[str, str] | None:
+    """``folder_ids`` from what ``_ls_models`` printed."""
     if result.returncode != 0 or not result.stdout:
         return None
     folders: dict[str, str] = {}
@@ -301,9 +330,11 @@ def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
     return folders
 
 
-def _tree_folders_of(root: Path, tree_id: str, lazy: _LazyRepo) -> Folders | None:
+def _tree_folders_of(
+    root: Path, tree_id: str, lazy: _LazyRepo, found: dict[str, str] | None = None
+) -> Folders | None:
     """The folders of the tree ``tree_id``: ids from git plumbing, listings read on demand."""
-    found = folder_ids(root, tree_id)
+    found = found if found is not None else folder_ids(root, tree_id)
     if found is None:
         found = model_folders(lazy.repo, lazy.tree(tree_id))
     if found is None:
@@ -358,14 +389,20 @@ def worktree_folders(root: Path) -> Folders | None:
     """
     if work_tree(root) != root:
         return None
-    changed = worktree_delta(root)
-    if changed is None:
-        return None
-    tree_id = index_tree(root)
+    # Two at a time where they touch different files: the config and the index's
+    # tree, then the working tree's changes and the tree's folders.
+    listed, written = _together(root, [_FILTERS, ["git", "write-tree"]])
+    tree_id = _tree_of(written)
     if tree_id is None:
         return None
+    status, folders = _together(
+        root, [_status(_no_commands_of(listed.stdout)), _ls_models(tree_id)]
+    )
+    changed = worktree_delta(root, status)
+    if changed is None:
+        return None
     lazy = _LazyRepo(root)
-    base = _tree_folders_of(root, tree_id, lazy)
+    base = _tree_folders_of(root, tree_id, lazy, _folders_of(folders))
     if base is None:
         return None
     keys = dict(base.keys)
