@@ -59,7 +59,7 @@ def _no_commands(root: Path) -> list[str]:
     is emptied. A filter marked required then fails, and the caller falls
     back to reading the files itself.
     """
-    listed = subprocess.run(_FILTERS, cwd=root, capture_output=True, check=False)
+    listed = subprocess.run([*_FILTERS], cwd=root, capture_output=True, check=False)
     return _no_commands_of(listed.stdout)
 
 
@@ -119,8 +119,8 @@ def _tree_of(result: subprocess.CompletedProcess[bytes]) -> str | None:
 def _together(root: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess[bytes]]:
     """Run commands that touch different files at once (each is mostly waiting: ~3-5 ms)."""
     started = [
-        subprocess.Popen(c, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for c in commands
+        subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for argv in commands
     ]
     done = []
     for command, process in zip(commands, started, strict=True):
@@ -141,7 +141,8 @@ def worktree_delta(
     ``_status(options)`` printed, when the caller ran it.
     """
     if result is None:
-        result = subprocess.run(_status(_no_commands(root)), cwd=root, capture_output=True)
+        argv = _status(_no_commands(root))
+        result = subprocess.run(argv, cwd=root, capture_output=True, check=False)
     if result.returncode != 0:
         return None
     touched: set[str] = set()
@@ -306,7 +307,8 @@ def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
     (no models/, a file there, a link...): the caller then asks ``model_folders``,
     which tells those cases apart.
     """
-    return _folders_of(subprocess.run(_ls_models(tree_id), cwd=root, capture_output=True))
+    argv = _ls_models(tree_id)
+    return _folders_of(subprocess.run(argv, cwd=root, capture_output=True, check=False))
 
 
 def _ls_models(tree_id: str) -> list[str]:
