@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+
+from afsreg.text import lazy_pattern
 
 Severity = Literal["error", "warning"]
 
 
-_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKING = lazy_pattern(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +31,7 @@ class Problem:
         field = self.field or "(file)"
         prefix = "" if self.severity == "error" else "warning: "
         line = f"{self.path}:{self.line}:{self.col}: {field}: {prefix}{self.message}"
-        return _LINE_BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode(), line)
+        return _LINE_BREAKING().sub(lambda m: m.group().encode("unicode_escape").decode(), line)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

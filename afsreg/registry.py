@@ -37,10 +37,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pygit2
-
-from afsreg.checks.cross_file import cross_file_problems, global_problems, model_problems
-from afsreg.checks.per_file import FileResult, check_files_encoded
 from afsreg.errors import AfsregError, NotFoundError, ValidationError
 from afsreg.format.paths import MODELS_DIR, is_model_path, model_path
 from afsreg.format.record import ModelVersion, summary_from_json, summary_to_json
@@ -63,6 +59,7 @@ from afsreg.git.sources import (
     git_blob_id,
     hidden_model_paths,
     index_files,
+    read_regular_file,
     rev_files,
     tree_files,
     working_tree_files,
@@ -70,6 +67,11 @@ from afsreg.git.sources import (
 from afsreg.problems import BySeverity, Problem
 
 if TYPE_CHECKING:
+    # Imported where used: a warm read answers from the store by tree ids, and
+    # needs neither pygit2 nor the checks (the YAML loader, the schema check).
+    import pygit2
+
+    from afsreg.checks.per_file import FileResult
     from afsreg.git.asof import AsOf
 
 
@@ -222,11 +224,28 @@ class Registry(BySeverity):
         if at is not None:
             return _as_of(resolved, at, rev, lambda commit: cls.open_model(name, resolved, commit))
         schemas = Schemas.load(resolved)
-        cache = CheckCache.load(resolved, schemas.digest, enabled=False)
         folder = f"{MODELS_DIR}/{name}"
         if rev is None:
+            # Keyed by a digest of its files, as a changed folder of the working
+            # tree is (worktree_folders): the folder's versions are read back by
+            # key from the store, no file is checked or parsed again.
             files = working_tree_files(resolved, under=folder)
-            return cls(resolved, files, schemas=schemas, cache=cache, save_cache=False)
+            by_path = {f.path: f for f in files}
+
+            def read(path: str, blob: str) -> bytes:
+                found = by_path.get(path)
+                if found is not None and found.blob_id == blob:
+                    return found.content
+                return read_regular_file(str(resolved / path))
+
+            folders = Folders(
+                {name: folder_key(files)} if files else {},
+                lambda listed: files if listed == name else [],
+                read,
+            )
+            cache = CheckCache.load(resolved, schemas.digest)
+            return cls(resolved, None, schemas=schemas, cache=cache, folders=folders)
+        cache = CheckCache.load(resolved, schemas.digest, enabled=False)
         files, commit_id = rev_files(resolved, rev, under=folder)
         return cls(
             resolved,
@@ -266,10 +285,9 @@ class Registry(BySeverity):
     @classmethod
     def staged(cls, root: Path) -> Registry:
         """The registry as the git index holds it (what the next commit would contain)."""
-        repo = open_repo(root)
-        folders = index_folders(root, repo)
+        folders = index_folders(root)
         if folders is None:
-            return cls(root, index_files(root, repo=repo))
+            return cls(root, index_files(root))
         return cls(root, None, folders=folders)
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Registry:
@@ -344,6 +362,8 @@ class Registry(BySeverity):
 
     def _check_files(self, files: list[SourceFile]) -> dict[str, FileResult]:
         """Check files, reusing cached results by blob id; misses run in parallel."""
+        from afsreg.checks.per_file import FileResult, check_files_encoded
+
         cached = self._cache.get_many((s.blob_id, s.path) for s in files if not s.is_special)
         results: dict[str, FileResult] = {}
         misses: list[SourceFile] = []
@@ -409,7 +429,7 @@ class Registry(BySeverity):
                 for v in versions
             ],
             "file": [_packed(p) for f in files for p in results[f.path].problems],
-            "local": [_packed(p) for p in model_problems(versions)],
+            "local": [_packed(p) for p in _model_problems(versions)],
             "case": [f.path for f in files if is_model_path(f.path)],
         }
 
@@ -467,8 +487,11 @@ class Registry(BySeverity):
         """
         if self._folders is None:
             return None
-        other = model_folders(repo, tree)
-        if other is None:
+        return self.changed_from(model_folders(repo, tree))
+
+    def changed_from(self, other: Mapping[str, str] | None) -> list[str] | None:
+        """``changed_folders`` against a tree's ``model_folders`` (None: unknown, compare all)."""
+        if self._folders is None or other is None:
             return None
         mine = self._folders.keys
         return sorted(
@@ -694,7 +717,7 @@ class Registry(BySeverity):
         return {
             "file": [p for name in names for p in entries[name]["file"]],
             "local": [p for name in names for p in entries[name]["local"]],
-            "global": [_packed(p) for p in global_problems(facts, case_paths)],
+            "global": [_packed(p) for p in _global_problems(facts, case_paths)],
             "files": sum(entries[name]["files"] for name in names),
             "versions": sum(len(entries[name]["facts"]) for name in names),
         }
@@ -995,6 +1018,8 @@ class Registry(BySeverity):
         if cached is not None:
             return [Problem(*p) for p in cached]
         model_paths = [f.path for f in self.files if is_model_path(f.path)]
+        from afsreg.checks.cross_file import cross_file_problems
+
         found = cross_file_problems(self._ordered, model_paths)
         self._cache.store.put("registry-global", key, [_packed(p) for p in found])
         self._save()
@@ -1139,6 +1164,18 @@ def _touched_folders(changes: Mapping[str, bytes | None]) -> set[str] | None:
             return None
         names.add(parts[1])
     return names
+
+
+def _model_problems(versions: list[ModelVersion]) -> list[Problem]:
+    from afsreg.checks.cross_file import model_problems
+
+    return model_problems(versions)
+
+
+def _global_problems(facts: list[_Fact], case_paths: list[str]) -> list[Problem]:
+    from afsreg.checks.cross_file import global_problems
+
+    return global_problems(facts, case_paths)
 
 
 def _packed(problem: Problem) -> list[Any]:

@@ -115,6 +115,8 @@ def immutability_problems(
         if new is None and _has_file(head, old.path):
             continue  # still there but unreadable: validation reports why
         reason = release_reason(old.data)
+        if reason is None and history is not None and not _would_break(old.data, new, old.path):
+            continue  # nothing to report, released before or not: history is not read
         if reason is None and history is not None:
             reason = history.reason(old.path)
         if reason is None:
@@ -175,6 +177,17 @@ def immutability_problems(
                 )
             )
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.field))
+
+
+def _would_break(old: Mapping[str, Any], new: VersionLike | None, old_path: str) -> bool:
+    """Whether ``new`` breaks the rules if the version it replaces was released.
+
+    Reading history (git, ~70 ms to import pygit2 alone) is only needed then:
+    an edit of editable fields, the usual commit, reports nothing either way.
+    """
+    if new is None or new.path != old_path or frozen_violations(old, new.data):
+        return True
+    return any(is_frozen(f) for f in _flagged_fields(new.data) - _flagged_fields(old))
 
 
 def _flagged_fields(data: Mapping[str, Any]) -> set[str]:

@@ -9,14 +9,13 @@ file cannot move the cursor or recolour the screen.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from afsreg.text import visible
+from afsreg.text import lazy_pattern, visible
 
 if TYPE_CHECKING:
     from afsreg.registry import Registry
@@ -132,14 +131,14 @@ def resolve_root(root: Path | None) -> Path:
     return resolve_root(root)
 
 
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+_JSON_UNSAFE = lazy_pattern(r"[\x7f-\x9f\u2028\u2029]")
 
 
 def to_json(data: Any) -> str:
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     # json.dumps escapes only U+0000-U+001F; C1 controls (CSI \x9b) can still move a
     # terminal. They occur only inside JSON strings, where \uXXXX means the same.
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_UNSAFE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def to_yaml(data: Any) -> str:

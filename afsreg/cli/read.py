@@ -20,7 +20,6 @@ from afsreg.cli.options import (
 )
 from afsreg.read import views
 from afsreg.read.validate import validate
-from afsreg.write.scaffold import init_registry, install_hooks
 
 
 @click.command("validate")
@@ -217,6 +216,8 @@ def init_command(directory: Path) -> None:
     Example:
       afsreg init my-registry && cd my-registry && pre-commit install
     """
+    from afsreg.write.scaffold import init_registry  # pygit2: only when a registry is made
+
     created = init_registry(directory)
     for path in created:
         click.echo(f"created {directory / path}")
@@ -234,6 +235,8 @@ def install_hooks_command(force: bool, root: Path | None) -> None:
     Example:
       afsreg install-hooks
     """
+    from afsreg.write.scaffold import install_hooks
+
     target = install_hooks(resolve_root(root), force=force)
     click.echo(f"installed {target}")
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from afsreg.errors import AfsregError
 from afsreg.format.field_paths import parse_field_path, path_text
-from afsreg.format.loader import YamlError, load_yaml
 
 # The order keys are written in a new file (the schema's order).
 FIELD_ORDER = (
@@ -187,6 +186,8 @@ def set_path(data: dict[str, Any], path: Sequence[str | int], value: Any) -> Non
 
 def parse_assignment(text: str) -> tuple[tuple[str | int, ...], Any]:
     """``FIELD=VALUE`` where VALUE is YAML: ``epochs=3``, ``tags=[a, b]``, ``notes=yes please``."""
+    from afsreg.format.loader import YamlError, load_yaml  # only a write parses a value
+
     name, sep, raw = text.partition("=")
     if not sep:
         raise AfsregError(f"{text!r}: expected FIELD=VALUE, e.g. training_config.epochs=3")

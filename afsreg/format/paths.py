@@ -7,14 +7,16 @@ instead of splitting paths themselves.
 
 from __future__ import annotations
 
-import re
 from typing import Final
+
+from afsreg.text import lazy_pattern
 
 MODELS_DIR: Final = "models"
 MODEL_SUFFIXES: Final = (".yaml", ".yml")
+POLICY_FILE: Final = "afsreg.yaml"  # the registry's policy (afsreg.format.policy reads it)
 
 # models/<name>/<version>.yaml exactly (what a well-placed file looks like).
-MODEL_PATH_RE: Final = re.compile(r"^models/([^/]+)/([^/]+)\.yaml$")
+MODEL_PATH_RE: Final = lazy_pattern(r"^models/([^/]+)/([^/]+)\.yaml$")
 
 
 def model_path(name: str, version: str) -> str:
@@ -45,7 +47,7 @@ def is_model_path(path: str) -> bool:
 
 def path_identity(path: str) -> tuple[str, str] | None:
     """(name, version) a path stands for, or None when it is not models/<name>/<version>.yaml."""
-    match = MODEL_PATH_RE.match(path)
+    match = MODEL_PATH_RE().match(path)
     if match is None:
         return None
     return match.group(1), match.group(2)

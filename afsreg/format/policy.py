@@ -21,10 +21,10 @@ from typing import Any
 
 from afsreg.format.field_paths import dotted
 from afsreg.format.loader import YamlError, load_yaml, locate
+from afsreg.format.paths import POLICY_FILE as POLICY_FILE  # its home; re-exported
 from afsreg.format.schema import located_problems, packaged_schema_dir
 from afsreg.problems import Problem
 
-POLICY_FILE = "afsreg.yaml"
 POLICY_SCHEMA = "policy.schema.json"
 PROMOTED = "promoted"  # the stage of a gate that applies on promotion
 

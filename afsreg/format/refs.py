@@ -30,11 +30,12 @@ from typing import Literal
 from afsreg.errors import AfsregError
 from afsreg.format.paths import model_path
 from afsreg.format.versions import NAME_PATTERN, is_valid_name, is_valid_version
+from afsreg.text import lazy_pattern
 
 SelectorKind = Literal["version", "latest", "promoted", "env"]
 KEYWORDS = ("latest", "promoted")
 ENV_PREFIX = "env:"
-ENV_RE = re.compile(rf"^{NAME_PATTERN}$")
+ENV_RE = lazy_pattern(rf"^{NAME_PATTERN}$")
 MLFLOW_PREFIX = "models:/"
 # MLflow stages that name a deployment environment; "None" and "Archived" name none.
 MLFLOW_STAGES = {"production": "production", "staging": "staging"}
@@ -106,7 +107,7 @@ def parse_selector(selector: str, text: str | None = None) -> tuple[SelectorKind
     if selector in KEYWORDS:
         return selector, selector  # type: ignore[return-value]  # `in KEYWORDS` does not narrow str
     env = selector[len(ENV_PREFIX) :] if selector.startswith(ENV_PREFIX) else selector
-    if ENV_RE.match(env) and len(env) <= 100:
+    if ENV_RE().match(env) and len(env) <= 100:
         return "env", env
     raise RefError(
         f"{where!r}: after @ comes a version (v1, v1.2, v1.2.3, v2.0.0-rc.1), latest, "
@@ -197,7 +198,7 @@ def is_reserved_env(env: str) -> bool:
 # -- models outside the registry ----------------------------------------------
 
 # A Hugging Face repo id: "org/name" (the forms huggingface_hub accepts).
-HF_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+HF_ID_RE = lazy_pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 EXTERNAL_SOURCES = ("huggingface", "github", "zenodo", "url", "other")
 _URL_SOURCES = {
     "https://huggingface.co/": "huggingface",
@@ -209,7 +210,7 @@ _SOURCE_ALIASES = {"hf": "huggingface", "gh": "github"}
 def looks_like_hf_id(text: str) -> bool:
     """``Qwen/Qwen2.5-Coder-7B`` (org/name, no '--' or '..', not ending in .git)."""
     return (
-        bool(HF_ID_RE.match(text))
+        bool(HF_ID_RE().match(text))
         and ".." not in text
         and "--" not in text
         and not text.endswith(".git")

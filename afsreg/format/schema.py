@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +36,8 @@ FieldPath = tuple[str | int, ...]
 
 def packaged_schema_dir() -> Path:
     """Where the schemas that ship with afsreg are: in the wheel, or the source tree."""
+    from importlib import resources  # ~10 ms: a registry with its own schemas/ never asks
+
     bundled = resources.files("afsreg") / "_data" / "schemas"
     if bundled.is_dir():
         return Path(str(bundled))

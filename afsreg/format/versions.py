@@ -9,14 +9,15 @@ semver says (numbers numerically, below words).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Literal
 
+from afsreg.text import lazy_pattern
+
 NAME_PATTERN = r"[a-z0-9][a-z0-9._-]*"
 VERSION_PATTERN = r"v(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-NAME_RE = re.compile(rf"^{NAME_PATTERN}$")
-VERSION_RE = re.compile(rf"^{VERSION_PATTERN}$")
+NAME_RE = lazy_pattern(rf"^{NAME_PATTERN}$")
+VERSION_RE = lazy_pattern(rf"^{VERSION_PATTERN}$")
 
 Bump = Literal["major", "minor", "patch"]
 # (release numbers, is-final flag, pre-release identifiers)
@@ -24,18 +25,18 @@ VersionKey = tuple[tuple[int, int, int], int, tuple[tuple[int, int | str], ...]]
 
 
 def is_valid_name(name: str) -> bool:
-    return bool(NAME_RE.match(name)) and len(name) <= 100
+    return bool(NAME_RE().match(name)) and len(name) <= 100
 
 
 @lru_cache(maxsize=65536)
 def is_valid_version(version: str) -> bool:
-    return bool(VERSION_RE.match(version))
+    return bool(VERSION_RE().match(version))
 
 
 @lru_cache(maxsize=65536)
 def version_key(version: str) -> VersionKey:
     """Sort key: ``sorted(vs, key=version_key)`` puts v9 before v10."""
-    match = VERSION_RE.match(version)
+    match = VERSION_RE().match(version)
     if match is None:
         raise ValueError(f"not a version: {version!r} (expected v1, v1.2, v1.2.3 or v1.2.3-rc.1)")
     major, minor, patch, pre = match.groups()

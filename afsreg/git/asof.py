@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from afsreg.errors import AfsregError, NotFoundError
 from afsreg.git.repo import resolve_commit
+
+if TYPE_CHECKING:
+    import pygit2  # only in annotations: read_at, what every answer reports, needs no repository
 
 _DATE_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"

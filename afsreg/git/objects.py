@@ -16,6 +16,14 @@ of walking 10,000 files in Python:
 - ``tree_folders``, ``index_folders``, ``worktree_folders``: a commit, the
   index or the working tree as ``Folders`` (a key per folder, how to list one
   folder, how to read a file known by blob id), which afsreg.registry caches by.
+
+pygit2 is imported only to list or read a folder (a miss in the store): a
+warm read learns the folders' tree ids from git plumbing (``write-tree``,
+``ls-tree``, two commands at a time) and never pays its import.
+
+Why ~420 lines in one module: each way of reading the model folders (git
+plumbing for the few a warm run needs, pygit2 for the many of a cold one)
+must list exactly what the other lists; apart, the two would drift.
 """
 
 from __future__ import annotations
@@ -26,13 +34,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import pygit2
-
-from afsreg.errors import AfsregError
-from afsreg.format.paths import MODELS_DIR
-from afsreg.git.repo import open_repo
+from afsreg.format.paths import MODEL_SUFFIXES, MODELS_DIR
+from afsreg.git.repo import open_repo, work_tree
 from afsreg.git.sources import (
     SourceFile,
     is_text,
@@ -41,6 +46,9 @@ from afsreg.git.sources import (
     tree_files,
     working_tree_files,
 )
+
+if TYPE_CHECKING:
+    import pygit2
 
 
 def _no_commands(root: Path) -> list[str]:
@@ -52,14 +60,17 @@ def _no_commands(root: Path) -> list[str]:
     is emptied. A filter marked required then fails, and the caller falls
     back to reading the files itself.
     """
-    listed = subprocess.run(
-        ["git", "config", "--null", "--get-regexp", r"^filter\."],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    listed = subprocess.run([*_FILTERS], cwd=root, capture_output=True, check=False)
+    return _no_commands_of(listed.stdout)
+
+
+_FILTERS = ["git", "config", "--null", "--get-regexp", r"^filter\."]
+
+
+def _no_commands_of(listed: bytes) -> list[str]:
+    """``_no_commands`` from what ``_FILTERS`` printed."""
     names = set()
-    for record in listed.stdout.split(b"\0"):
+    for record in listed.split(b"\0"):
         key = os.fsdecode(record.split(b"\n", 1)[0])
         if key.count(".") >= 2:
             names.add(key[len("filter.") : key.rindex(".")])
@@ -77,6 +88,8 @@ def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] 
     a UTF-8 name (a file, a link, a submodule): the rules for those are the
     whole-tree listing's (afsreg.git.sources), so the caller reads that.
     """
+    import pygit2
+
     try:
         entry = tree[MODELS_DIR]
     except KeyError:
@@ -94,40 +107,43 @@ def model_folders(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, str] 
 
 def index_tree(root: Path) -> str | None:
     """The id of the tree the index holds (None when git cannot write it, e.g. a conflict)."""
-    result = subprocess.run(
-        ["git", "write-tree"], cwd=root, capture_output=True, text=True, check=False
-    )
-    tree = result.stdout.strip()
+    return _tree_of(subprocess.run(["git", "write-tree"], cwd=root, capture_output=True))
+
+
+def _tree_of(result: subprocess.CompletedProcess[bytes]) -> str | None:
+    """``index_tree`` from what ``git write-tree`` printed."""
+    tree = result.stdout.decode().strip()
     # A damaged index can still give a tree (with complaints on stderr): read it the slow way.
     return tree if result.returncode == 0 and tree and not result.stderr.strip() else None
 
 
-def worktree_delta(root: Path) -> set[str] | None:
+def _together(root: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess[bytes]]:
+    """Run commands that touch different files at once (each is mostly waiting: ~3-5 ms)."""
+    started = [
+        subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for argv in commands
+    ]
+    done = []
+    for command, process in zip(commands, started, strict=True):
+        out, err = process.communicate()
+        done.append(subprocess.CompletedProcess(command, process.returncode, out, err))
+    return done
+
+
+def worktree_delta(
+    root: Path, result: subprocess.CompletedProcess[bytes] | None = None
+) -> set[str] | None:
     """Names of the model folders where the working tree differs from the index.
 
     ``git status`` compares with git's own stat cache and lists untracked
     and ignored files one by one. None when a difference lies outside a
     model folder (a file right under models/, an undecodable name, a
-    conflict): the caller then reads the whole working tree.
+    conflict): the caller then reads the whole working tree. ``result``: what
+    ``_status(options)`` printed, when the caller ran it.
     """
-    result = subprocess.run(
-        [
-            "git",
-            *_no_commands(root),
-            "status",
-            "--porcelain=v2",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--no-renames",
-            "--ignore-submodules=all",
-            "--",
-            MODELS_DIR,
-        ],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    if result is None:
+        argv = _status(_no_commands(root))
+        result = subprocess.run(argv, cwd=root, capture_output=True, check=False)
     if result.returncode != 0:
         return None
     touched: set[str] = set()
@@ -147,6 +163,23 @@ def worktree_delta(root: Path) -> set[str] | None:
             return None
         touched.add(parts[1])
     return touched
+
+
+def _status(options: list[str]) -> list[str]:
+    """The ``git status`` that ``worktree_delta`` reads."""
+    return [
+        "git",
+        *options,
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--no-renames",
+        "--ignore-submodules=all",
+        "--",
+        MODELS_DIR,
+    ]
 
 
 @dataclass
@@ -182,51 +215,173 @@ class Read:
         return bool(getattr(self.read, "portable", False))
 
 
-class BlobOrFile:
-    """Reads a file known by (path, blob id): from git by blob id, else from disk.
+def blob_or_file(
+    repo: pygit2.Repository | None, root: Path, *, disk_first: bool = False
+) -> Callable[[str, str], bytes]:
+    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
+    return _LazyRepo(root, repo, disk_first=disk_first)
 
-    A working-tree file git has no blob for is read from disk. With
-    ``disk_first`` (a working tree or index, whose files are mostly on disk
-    as they are in git) the working-tree file is tried first and used only
-    when its bytes hash to the blob id, so the answer is the blob either way;
-    reading and hashing a small file costs less than inflating it from a pack.
 
-    Picklable (the repository by its path, opened again on first use), so a
-    worker process of a cold run reads its own files: only paths and blob
+class _LazyRepo:
+    """Reads a file known by (path, blob id); the repository is opened (pygit2) on first need.
+
+    A warm read never opens it: the first few blobs and folder listings go
+    through git plumbing. A working-tree file git has no blob for is read
+    from disk. With ``disk_first`` (a working tree or index, whose files are
+    mostly on disk as they are in git) the working-tree file is tried first
+    and used only when its bytes hash to the blob id, so the answer is the
+    blob either way; reading and hashing a small file costs less than
+    inflating it from a pack.
+
+    Picklable (by its root; the repository is opened again on first use), so
+    a worker process of a cold run reads its own files: only paths and blob
     ids cross processes, and no one process reads all 10,000.
     """
 
     portable = True  # see afsreg.git.sources.is_portable
+    # Blobs read (and folders listed) with git plumbing before pygit2 is opened:
+    # a hook reads one or two (~3 ms each, against ~70 ms to import pygit2); a
+    # cold run reads thousands, with pygit2.
+    SPARE_READS = 4
 
-    def __init__(self, repo: pygit2.Repository, root: Path, *, disk_first: bool = False) -> None:
-        self._repo: pygit2.Repository | None = repo
-        self.git_path, self.root, self.disk_first = str(repo.path), root, disk_first
+    def __init__(
+        self, root: Path, repo: pygit2.Repository | None = None, *, disk_first: bool = False
+    ) -> None:
+        self.root, self._repo, self.disk_first = root, repo, disk_first
+        self._spare = self._spare_listings = self.SPARE_READS
 
-    def __getstate__(self) -> tuple[str, Path, bool]:
-        return self.git_path, self.root, self.disk_first
+    def __getstate__(self) -> tuple[Path, bool]:
+        return self.root, self.disk_first
 
-    def __setstate__(self, state: tuple[str, Path, bool]) -> None:
-        self.git_path, self.root, self.disk_first = state
+    def __setstate__(self, state: tuple[Path, bool]) -> None:
+        self.root, self.disk_first = state
         self._repo = None
+        self._spare = self._spare_listings = self.SPARE_READS
+
+    @property
+    def repo(self) -> pygit2.Repository:
+        if self._repo is None:
+            self._repo = open_repo(self.root)
+        return self._repo
+
+    def tree(self, tree_id: str) -> pygit2.Tree:
+        import pygit2
+
+        return cast(pygit2.Tree, self.repo[tree_id])
 
     def __call__(self, path: str, blob: str) -> bytes:
         if self.disk_first:
             content = read_if_blob(str(self.root / path), blob)
             if content is not None:
                 return content
-        if self._repo is None:
-            self._repo = pygit2.Repository(self.git_path)
+        if self._repo is None and self._spare > 0:
+            self._spare -= 1
+            found = cat_blob(self.root, blob)
+            return found if found is not None else read_regular_file(str(self.root / path))
+        import pygit2
+
         try:
-            return cast(pygit2.Blob, self._repo[blob]).data
+            return cast(pygit2.Blob, self.repo[blob]).data
         except (KeyError, ValueError):
             return read_regular_file(str(self.root / path))
 
+    def listing(self, tree_id: str, name: str, folder_id: str | None) -> list[SourceFile]:
+        """The files of ``models/<name>/`` (tree ``folder_id``) in the tree ``tree_id``.
 
-def blob_or_file(
-    repo: pygit2.Repository, root: Path, *, disk_first: bool = False
-) -> Callable[[str, str], bytes]:
-    """Read by blob id from git; a working-tree file git has no blob for, from disk."""
-    return BlobOrFile(repo, root, disk_first=disk_first)
+        Listed with git plumbing for the first few folders, then with pygit2.
+        """
+        if self._repo is None and self._spare_listings > 0 and folder_id is not None:
+            self._spare_listings -= 1
+            found = plain_folder_files(self.root, name, folder_id, self)
+            if found is not None:
+                return found
+        return _read_through(tree_files(self.repo, self.tree(tree_id), f"{MODELS_DIR}/{name}"), self)
+
+def cat_blob(root: Path, blob: str) -> bytes | None:
+    """The blob ``blob`` of the repository at ``root`` (``git cat-file``); None when git has none."""
+    result = subprocess.run(
+        ["git", "cat-file", "blob", blob], cwd=root, capture_output=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def plain_folder_files(
+    root: Path, name: str, tree_id: str, read: Callable[[str, str], bytes] | None = None
+) -> list[SourceFile] | None:
+    """The model files of ``models/<name>/`` (tree ``tree_id``), read on demand with git plumbing.
+
+    Only for a folder of plain files with UTF-8 names, where it lists what
+    afsreg.git.sources.tree_files would; None otherwise (a subfolder, a link,
+    a submodule), and the caller lists it with tree_files.
+    """
+    result = subprocess.run(
+        ["git", "ls-tree", "-z", tree_id], cwd=root, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        return None
+    read = read if read is not None else _LazyRepo(root)
+    files = []
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        entry = os.fsdecode(raw)
+        if mode not in (b"100644", b"100755") or not is_text(entry):
+            return None
+        path, blob = f"{MODELS_DIR}/{name}/{entry}", oid.decode()
+        if path.endswith(MODEL_SUFFIXES):
+            files.append(SourceFile(path, None, blob, load=Read(read, path, blob)))
+    return sorted(files, key=lambda f: f.path)
+
+
+def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
+    """``model_folders`` of the tree ``tree_id``, asked of ``git ls-tree`` (no pygit2).
+
+    None when git cannot list ``models/`` as plain folders with UTF-8 names
+    (no models/, a file there, a link...): the caller then asks ``model_folders``,
+    which tells those cases apart.
+    """
+    argv = _ls_models(tree_id)
+    return _folders_of(subprocess.run(argv, cwd=root, capture_output=True, check=False))
+
+
+def _ls_models(tree_id: str) -> list[str]:
+    return ["git", "ls-tree", "-z", f"{tree_id}:{MODELS_DIR}"]
+
+
+def _folders_of(result: subprocess.CompletedProcess[bytes]) -> dict[str, str] | None:
+    """``folder_ids`` from what ``_ls_models`` printed."""
+    if result.returncode != 0 or not result.stdout:
+        return None
+    folders: dict[str, str] = {}
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        name = os.fsdecode(raw)
+        if mode != b"040000" or not is_text(name):
+            return None
+        folders[name] = oid.decode()
+    return folders
+
+
+def _tree_folders_of(
+    root: Path, tree_id: str, lazy: _LazyRepo, found: dict[str, str] | None = None
+) -> Folders | None:
+    """The folders of the tree ``tree_id``: ids from git plumbing, listings read on demand."""
+    found = found if found is not None else folder_ids(root, tree_id)
+    if found is None:
+        found = model_folders(lazy.repo, lazy.tree(tree_id))
+    if found is None:
+        return None
+    ids = found
+
+    def listing(name: str) -> list[SourceFile]:
+        return lazy.listing(tree_id, name, ids.get(name))
+
+    return Folders({n: f"t:{t}" for n, t in ids.items()}, listing, lazy)
 
 
 def folder_key(files: list[SourceFile]) -> str:
@@ -241,7 +396,7 @@ def tree_folders(
     """The folders of a commit's tree (None when models/ is not plain folders).
 
     ``disk_first``: files are read from the working tree when it has them as
-    they are in the tree (see BlobOrFile).
+    they are in the tree (see _LazyRepo).
     """
     found = model_folders(repo, tree)
     if found is None:
@@ -255,7 +410,7 @@ def tree_folders(
     return Folders({n: f"t:{t}" for n, t in found.items()}, listing, read)
 
 
-def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
+def index_folders(root: Path, repo: pygit2.Repository | None = None) -> Folders | None:
     """The folders as the index holds them: the tree ``git write-tree`` gives, read as a commit's.
 
     Keyed like a commit's folders (``t:``), so the plain hook, ``validate``
@@ -266,7 +421,7 @@ def index_folders(root: Path, repo: pygit2.Repository) -> Folders | None:
     tree_id = index_tree(root)
     if tree_id is None:
         return None
-    return tree_folders(root, repo, cast(pygit2.Tree, repo[tree_id]), disk_first=True)
+    return _tree_folders_of(root, tree_id, _LazyRepo(root, repo, disk_first=True))
 
 
 def worktree_folders(root: Path) -> Folders | None:
@@ -277,23 +432,25 @@ def worktree_folders(root: Path) -> Folders | None:
     cannot see (a FIFO or socket in a folder git reports unchanged) is not
     seen here either.
     """
-    try:
-        repo = open_repo(root)
-    except AfsregError:
+    if work_tree(root) != root:
         return None
-    if repo.is_bare or repo.workdir is None or Path(repo.workdir).resolve() != root:
-        return None
-    changed = worktree_delta(root)
-    if changed is None:
-        return None
-    tree_id = index_tree(root)
+    # Two at a time where they touch different files: the config and the index's
+    # tree, then the working tree's changes and the tree's folders.
+    listed, written = _together(root, [_FILTERS, ["git", "write-tree"]])
+    tree_id = _tree_of(written)
     if tree_id is None:
         return None
-    tree = cast(pygit2.Tree, repo[tree_id])
-    found = model_folders(repo, tree)
-    if found is None:
+    status, folders = _together(
+        root, [_status(_no_commands_of(listed.stdout)), _ls_models(tree_id)]
+    )
+    changed = worktree_delta(root, status)
+    if changed is None:
         return None
-    keys = {n: f"t:{t}" for n, t in found.items()}
+    lazy = _LazyRepo(root, disk_first=True)
+    base = _tree_folders_of(root, tree_id, lazy, _folders_of(folders))
+    if base is None:
+        return None
+    keys = dict(base.keys)
     on_disk: dict[str, list[SourceFile]] = {}
     for name in changed:
         folder = root / MODELS_DIR / name
@@ -308,14 +465,12 @@ def worktree_folders(root: Path) -> Folders | None:
         keys[name] = folder_key(files)
         on_disk[name] = files
 
-    read = blob_or_file(repo, root, disk_first=True)
-
     def listing(name: str) -> list[SourceFile]:
         if name in on_disk:
             return on_disk[name]
-        return _read_through(tree_files(repo, tree, f"{MODELS_DIR}/{name}"), read)
+        return base.listing(name)
 
-    return Folders(keys, listing, read)
+    return Folders(keys, listing, lazy)
 
 
 def _read_through(files: list[SourceFile], read: Callable[[str, str], bytes]) -> list[SourceFile]:

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from afsreg.format.loader import YamlError, load_yaml
 from afsreg.git.store import open_cache, read_missing, select_in
 
 Parsed = dict[str, Any] | None
@@ -33,6 +32,8 @@ _SCHEMA = (
 
 def parse(content: bytes) -> Parsed:
     """A blob's data when it is a mapping; None when it is not, or does not parse."""
+    from afsreg.format.loader import YamlError, load_yaml  # a cache hit parses nothing
+
     try:
         value = load_yaml(content)
     except YamlError:

@@ -1,13 +1,22 @@
-"""Finding the registry root and opening its git repository."""
+"""Finding the registry root and opening its git repository.
+
+pygit2 is imported where a repository is opened, not here: finding the root
+and the git directory, all a warm ``validate`` or ``list`` needs, is read
+from the file system (``_plain_layout``) in the usual layout, so those paths
+never pay pygit2's import (~65-110 ms).
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from afsreg.errors import AfsregError, NotFoundError
+
+if TYPE_CHECKING:
+    import pygit2
 
 
 def resolve_root(root: str | os.PathLike[str] | None) -> Path:
@@ -23,6 +32,9 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     is accepted as it is.
     """
     here = Path(start or os.getcwd()).resolve()
+    plain = _plain_layout(here)
+    if plain is not None:
+        return plain[0]
     repo = _discover(here)
     if repo is not None and repo.workdir:
         return Path(repo.workdir).resolve()
@@ -43,10 +55,42 @@ def _discover(start: Path) -> pygit2.Repository | None:
     ``git worktree``): libgit2 would take the git directory's parent for it.
     Opening from ``start`` follows the ``.git`` file as git does.
     """
+    import pygit2
+
     try:
         return pygit2.Repository(str(start))
     except pygit2.GitError:
         return None
+
+
+def _plain_layout(start: Path) -> tuple[Path, Path] | None:
+    """(work tree, git directory) around ``start`` when the layout is the usual one, else None.
+
+    Usual: walking up from ``start``, the first folder that is a repository
+    has a ``.git`` directory whose config sets neither ``bare`` nor
+    ``worktree``. Anything else (a ``.git`` file of a linked worktree or a
+    submodule, a bare repository, a config naming another work tree, an
+    unreadable config) is None, and the caller asks libgit2 (``_discover``),
+    which knows every layout. Both answer alike where this one answers.
+    """
+    for folder in (start, *start.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            if not (dot_git / "HEAD").is_file():
+                return None
+            try:
+                config = (dot_git / "config").read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+            lowered = config.lower()
+            if "worktree" in lowered or ("bare" in lowered and "bare = false" not in lowered):
+                return None
+            return folder, dot_git
+        if dot_git.exists() or dot_git.is_symlink():
+            return None  # a .git file (worktree, submodule) or something odd
+        if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            return None  # inside a git directory or a bare repository
+    return None
 
 
 def open_repo(root: Path) -> pygit2.Repository:
@@ -59,6 +103,8 @@ def open_repo(root: Path) -> pygit2.Repository:
 
 def resolve_commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
     """The commit ``rev`` names (a branch, tag, sha, HEAD~2, ...)."""
+    import pygit2
+
     if repo.head_is_unborn and rev in ("HEAD", "@"):
         raise NotFoundError("the repository has no commits yet")
     try:
@@ -69,8 +115,37 @@ def resolve_commit(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
     return commit
 
 
+def work_tree(root: Path) -> Path | None:
+    """The work tree of the repository around ``root``; None outside git or in a bare repository."""
+    plain = _plain_layout(root)
+    if plain is not None:
+        return plain[0]
+    repo = _discover(root)
+    if repo is None or repo.is_bare or repo.workdir is None:
+        return None
+    return Path(repo.workdir).resolve()
+
+
+def commit_tree(root: Path, rev: str) -> tuple[str, str] | None:
+    """(commit id, tree id) ``rev`` names, asked of git; None when git cannot say (then use pygit2)."""
+    result = subprocess.run(
+        ["git", "show", "-s", "--format=%H %T", "--end-of-options", f"{rev}^{{commit}}", "--"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = result.stdout.split()
+    if result.returncode != 0 or len(found) != 2:
+        return None
+    return found[0], found[1]
+
+
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at ``root`` (its own one, for a linked worktree)."""
+    plain = _plain_layout(root)
+    if plain is not None:
+        return plain[1]
     repo = _discover(root)
     return Path(repo.path) if repo is not None else None
 
@@ -80,8 +155,6 @@ def hooks_dir(root: Path) -> Path | None:
 
     Asked of git itself, which knows worktrees, ``.git`` files and hooksPath.
     """
-    import subprocess
-
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"],

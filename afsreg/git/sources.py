@@ -18,13 +18,14 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
-
-import pygit2
+from typing import TYPE_CHECKING, Any, cast
 
 from afsreg.errors import AfsregError
 from afsreg.format.paths import MODEL_SUFFIXES, MODELS_DIR, is_model_path
-from afsreg.git.repo import open_repo, resolve_commit
+from afsreg.git.repo import git_dir, open_repo, resolve_commit
+
+if TYPE_CHECKING:
+    import pygit2  # imported where a tree or the index is read: a warm read never needs it
 
 
 class SourceFile:
@@ -304,6 +305,8 @@ def tree_files(
     repo: pygit2.Repository, tree: pygit2.Tree, under: str = MODELS_DIR
 ) -> list[SourceFile]:
     """Every YAML file under models/ (or ``under``) in a git tree."""
+    import pygit2
+
     files: list[SourceFile] = []
     try:
         models = tree[under]
@@ -351,6 +354,8 @@ def index_files(
 
     Blobs are read on demand: a file whose check result is cached is never read.
     """
+    import pygit2
+
     repo = repo if repo is not None else open_repo(root)
     files: list[SourceFile] = []
     try:
@@ -388,7 +393,7 @@ class _IndexEntry:
     """An index entry as ``git ls-files --stage`` gives it (path, mode, blob id)."""
 
     def __init__(self, path: str, mode: int, oid: str) -> None:
-        self.path, self.mode, self.id = path, mode, pygit2.Oid(hex=oid)
+        self.path, self.mode, self.id = path, mode, oid  # pygit2 reads a blob by hex id too
 
 
 def _index_via_git(root: Path, under: str | None = None) -> list[Any]:
@@ -406,12 +411,8 @@ def _index_via_git(root: Path, under: str | None = None) -> list[Any]:
     return entries
 
 
-def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid) -> Callable[[], bytes]:
-    return lambda: _blob_data(repo, oid)
-
-
-def _blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
-    return cast(pygit2.Blob, repo[oid]).data
+def _blob_reader(repo: pygit2.Repository, oid: pygit2.Oid | str) -> Callable[[], bytes]:
+    return lambda: cast("pygit2.Blob", repo[oid]).data
 
 
 def hidden_model_paths(root: Path) -> list[str]:
@@ -421,13 +422,12 @@ def hidden_model_paths(root: Path) -> list[str]:
     as absent (and a write could create one again). Only asked of git when
     the repository has sparse checkout turned on.
     """
-    try:
-        repo = open_repo(root)
-    except AfsregError:
+    directory = git_dir(root)
+    if directory is None:
         return []  # a models/ folder outside git: no sparse checkout
     # The patterns file exists once sparse checkout was ever set up (git may keep
     # core.sparseCheckout in config.worktree, which older libgit2 does not read).
-    if not (Path(repo.path) / "info" / "sparse-checkout").exists():
+    if not (directory / "info" / "sparse-checkout").exists():
         return []
     result = subprocess.run(
         ["git", "ls-files", "-t", "-z", "--", MODELS_DIR],

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from afsreg.errors import NotFoundError
-from afsreg.format.fields import metrics
 from afsreg.format.record import ModelVersion
 from afsreg.format.refs import Ref, VersionRef, parse_version_ref
 from afsreg.git.asof import AsOf, read_at
@@ -40,6 +39,8 @@ class Resolution:
         return version_files(self.version)
 
     def as_dict(self) -> dict[str, Any]:
+        from afsreg.format.fields import metrics  # imports the YAML loader: only when asked
+
         v = self.version
         return {
             "ref": str(self.ref),
@@ -105,6 +106,7 @@ def resolve(registry: Registry, ref: str | Ref | VersionRef) -> Resolution:
         if as_of is None:
             raise
         raise NotFoundError(f"{exc} {as_of.describe()}") from None
+    registry.prime([version])  # its data from the parsed cache by blob id, when it is there
     return Resolution(parsed, version, registry.rev, registry.commit_id, as_of)
 
 

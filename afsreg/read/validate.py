@@ -14,13 +14,16 @@ afsreg.checks.immutability).
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from afsreg.errors import AfsregError
-from afsreg.git.repo import open_repo, resolve_commit
-from afsreg.git.sources import rev_files, tree_files
+from afsreg.format.paths import POLICY_FILE
+from afsreg.git.objects import folder_ids, plain_folder_files
+from afsreg.git.repo import commit_tree, open_repo, resolve_commit
+from afsreg.git.sources import SourceFile, rev_files, tree_files
 from afsreg.problems import BySeverity, Problem
 from afsreg.registry import Registry
 
@@ -101,6 +104,8 @@ def policy_against(
     that commit; else all. A change to the policy itself holds every version
     to the new rules.
     """
+    if not _may_have_policy(root, staged=staged):
+        return []
     from afsreg.checks.policy import POLICY_FILE, policy_bytes, policy_problems, read_policy
 
     policy, problems = read_policy(root, staged=staged)
@@ -120,8 +125,68 @@ def policy_against(
     return problems + policy_problems(registry, policy, only)
 
 
+def _against_by_plumbing(head: Registry, root: Path, rev: str) -> list[Problem] | None:
+    """``immutability_against`` with git plumbing, as a hook needs it: no pygit2 import.
+
+    For a registry read by folders and a ``rev`` git resolves, whose changed
+    folders hold plain files; None otherwise, and the caller reads with pygit2.
+    """
+    found = commit_tree(root, rev)
+    if found is None:
+        return None
+    commit_id, tree_id = found
+    base_ids = folder_ids(root, tree_id)
+    folders = head.changed_from(base_ids)
+    if base_ids is None or folders is None:
+        return None
+    files: list[SourceFile] = []
+    for name in folders:
+        if name in base_ids:
+            listed = plain_folder_files(root, name, base_ids[name])
+            if listed is None:
+                return None
+            files += listed
+    from afsreg.checks.immutability import immutability_problems
+
+    head_files = head.folder_files(folders)
+    head_blobs = {f.path: f.blob_id for f in head_files}
+    base = Registry(
+        root,
+        [f for f in files if head_blobs.get(f.path) != f.blob_id],
+        rev=rev,
+        commit_id=commit_id,
+        schemas=head.schemas,
+        cache=head.check_cache,
+        save_cache=False,
+    )
+    touched = Registry(
+        root, head_files, schemas=head.schemas, cache=head.check_cache, save_cache=False
+    )
+    return immutability_problems(base, touched)
+
+
+def _may_have_policy(root: Path, *, staged: bool) -> bool:
+    """False when there is surely no policy file, so the policy modules need not be imported.
+
+    The working tree: whether anything is at its path; the index: whether git
+    lists it. True whenever unsure: ``read_policy`` then decides, as before.
+    """
+    if not staged:
+        return os.path.lexists(root / POLICY_FILE)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--", f":(literal){POLICY_FILE}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    return listed.returncode != 0 or bool(listed.stdout)
+
+
 def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
     """Problems from changing released versions since ``rev`` (none when rev does not exist yet)."""
+    found = _against_by_plumbing(head, root, rev)
+    if found is not None:
+        return found
     repo = open_repo(root)
     if repo.head_is_unborn and rev in ("HEAD", "@"):
         return []

@@ -228,6 +228,11 @@ def test_history_is_read_only_for_touched_versions(
         asked.append(path)
 
     monkeypatch.setattr(immutability._HistoryReleases, "reason", reason)
+    # An edit of editable fields reports nothing, released before or not: no history is read.
+    assert immutability_problems(Registry.open(g.root, rev="HEAD"), Registry.open(g.root)) == []
+    assert asked == []
+    # An edit of a frozen field is a problem if the version was ever released: asked of history.
+    g.write_model("majora", "v2", framework="jax")
     assert immutability_problems(Registry.open(g.root, rev="HEAD"), Registry.open(g.root)) == []
     assert asked == ["models/majora/v2.yaml"]
 
