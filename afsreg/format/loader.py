@@ -428,11 +428,13 @@ _FAST_ALLOWED_ASCII = bytes(b for b in range(128) if not _FAST_REFUSED_CHARS.mat
 _FAST_REFUSED_TOKEN = re.compile(r"[\s\[{,][@`?:%]")
 _FAST_QUOTED_KEY_NUMBER = re.compile(r"[\"']:[-+.0-9]")
 # A word that may be a whole plain scalar, and looks like a number: yaml-rs
-# reads it the YAML 1.2 way (plus digit separators), the strict loader the
-# YAML 1.1 way, so only plain decimals, which both read alike, stay fast.
-_NUMBER_WORD = re.compile(r"[-+.0-9](?<=[\s\[{,].)[-+.0-9A-Za-z_]*(?=[ ]*(?:$|[#,\]}]))", re.M)
+# reads it the YAML 1.2 way plus digit separators anywhere, even first ("_0",
+# "._5" and "-_1" are numbers to it, text to YAML 1.1 and 1.2), the strict
+# loader the YAML 1.1 way, so only plain decimals, which both read alike,
+# stay fast.
+_NUMBER_WORD = re.compile(r"[-+._0-9](?<=[\s\[{,].)[-+.0-9A-Za-z_]*(?=[ ]*(?:$|[#,\]}]))", re.M)
 _YAML12_NUMBER = re.compile(
-    r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?"
+    r"[-+]?(?:[0-9_]+(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?"
     r"|[-+]?0[xXoObB][0-9a-fA-F_]+"
 )
 _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?")

@@ -295,7 +295,10 @@ class _LazyRepo:
             found = plain_folder_files(self.root, name, folder_id, self)
             if found is not None:
                 return found
-        return _read_through(tree_files(self.repo, self.tree(tree_id), f"{MODELS_DIR}/{name}"), self)
+        return _read_through(
+            tree_files(self.repo, self.tree(tree_id), f"{MODELS_DIR}/{name}"), self
+        )
+
 
 def cat_blob(root: Path, blob: str) -> bytes | None:
     """The blob ``blob`` of the repository at ``root`` (``git cat-file``); None when git has none."""

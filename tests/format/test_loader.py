@@ -127,6 +127,7 @@ TRICKY_SCALARS = [
     *("2026-01-14T12:00:00Z", "12:30", "1 2", "a b", "a #b", "a#b", "'q'", '"q"', "[a]", "{a: 1}"),
     *("9" * 120, "12345678901234567890123", "3.14159265358979323846", "1e400", "0.1", "-1.5"),
     *("é", "日本", "a\u00a0b", "\u0085", "x: y", "- a", "!!str a", "&a x", "*a", "!x y"),
+    *("_0", "__1", "0_", "._5", "_.5", "-_1", "+_1", "_1e3", "1__2", "_1_", "_", "a_1", "_a"),
 ]
 
 scalars = st.one_of(
@@ -272,3 +273,12 @@ def test_fast_path_depth_limit_is_the_strict_one(
     except YamlError:
         strict_accepts = False
     assert loader._plain(fast) is strict_accepts
+
+
+@pytest.mark.parametrize("word", ["_0", "__1", "._5", "_.5", "-_1", "+_1", "_1e3", "_1_"])
+def test_digit_separators_first_are_text_not_numbers(word: str) -> None:
+    """yaml-rs reads "_0" as 0; YAML 1.1 and 1.2 read it as text: the fast path leaves it to strict."""
+    for text in (f"a: {word}\n", f"a: [x, {word}]\n", f"a:\n- {word}\n"):
+        assert loader._fast_load(text) is loader._NO_FAST
+        assert assert_fast_agrees(text) is False
+        assert load_yaml(text.encode()) in ({"a": word}, {"a": ["x", word]}, {"a": [word]})
