@@ -177,6 +177,10 @@ def _state(data: Mapping[str, Any] | None) -> str | None:
     return promotion_state(data or {})
 
 
+# Changes whose blobs are parsed in one parallel batch (and held at once).
+PREFETCH_CHUNK = 2000
+
+
 def _prefetch_changes(blobs: BlobCache, changes: list[FileChange]) -> None:
     """Parse every blob the changes need up front, in one parallel batch."""
     wanted: list[str] = []
@@ -203,12 +207,18 @@ def event_rows(
 
     ``blobs`` memoises parsed contents by blob id; pass one to reuse them afterwards.
     """
+    own_blobs = blobs is None
     blobs = blobs if blobs is not None else BlobCache(repo)
     # An event row is fixed once its commit exists: reuse the ones computed before.
     known = blobs.store.get_events((c.commit, c.path) for c in changes)
-    _prefetch_changes(blobs, [c for c in changes if (c.commit, c.path) not in known])
     rows: list[Row] = []
     for done, change in enumerate(changes, start=1):
+        if done % PREFETCH_CHUNK == 1:
+            # Parsed data a chunk at a time: one commit may add 100,000 files.
+            if own_blobs:
+                blobs.parsed.clear()
+            chunk = changes[done - 1 : done - 1 + PREFETCH_CHUNK]
+            _prefetch_changes(blobs, [c for c in chunk if (c.commit, c.path) not in known])
         cached = None if change.truncated else known.get((change.commit, change.path))
         if cached is not None:
             rows.append(cached)

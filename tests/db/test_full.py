@@ -187,3 +187,31 @@ def test_batches_hold_whole_models_in_order_and_stay_bounded(
     assert [m for batch in found for m in batch] == list(sizes)
     for batch in found:
         assert sum(sizes[m] for m in batch) <= 4 - 1 + sizes[batch[-1]]
+
+
+def test_a_commit_of_many_files_is_parsed_a_chunk_at_a_time(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One commit may add every file (an import): its events are parsed in chunks, same rows."""
+    reg = _lineage_registry(tmp_path / "registry")
+    one_chunk = f"sqlite:///{tmp_path}/one-chunk.sqlite3"
+    sync(reg.root, one_chunk, full=True)
+
+    parsed_at_once: list[int] = []
+    prefetch = afsreg.db.events.BlobCache.prefetch
+
+    def counting_prefetch(self: Any, blob_ids: Any) -> None:
+        wanted = list(blob_ids)
+        parsed_at_once.append(len(wanted))
+        prefetch(self, wanted)
+
+    monkeypatch.setattr(afsreg.db.events.BlobCache, "prefetch", counting_prefetch)
+    monkeypatch.setattr(afsreg.db.events, "PREFETCH_CHUNK", 2)
+    # A history read afresh (no event row reused from the first sync's cache).
+    import shutil
+
+    shutil.rmtree(reg.root / ".git" / "afsreg")
+    sync(reg.root, db_url, full=True)
+
+    assert parsed_at_once and max(parsed_at_once) <= 2 * 2  # each change: its blob and its parent's
+    assert all_rows(db_url) == all_rows(one_chunk)
