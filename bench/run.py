@@ -661,7 +661,7 @@ class Bench:
         # What search cannot go below: one field of every version, read in one query
         # from the field store the search just filled (afsreg.git.projections).
         field_values = (
-            "import glob, sqlite3; db = sqlite3.connect(glob.glob('.git/afsreg/fields-*.sqlite3')[0]);"
+            "import glob, sqlite3; db = sqlite3.connect(glob.glob('.git/afsreg/cache-*.sqlite3')[0]);"
             " print(len(db.execute('SELECT blob, is_json, value FROM field_values WHERE field = ?',"
             " ('search:metrics.accuracy',)).fetchall()))"
         )
