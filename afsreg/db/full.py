@@ -39,7 +39,7 @@ from afsreg.db.apply import Options, apply_plan, make_plan, write_deferred
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
 from afsreg.db.incremental import events_for
-from afsreg.db.preflight import HostSchema, inspect
+from afsreg.db.preflight import HostSchema
 from afsreg.db.project import (
     Lookup,
     Row,
@@ -111,14 +111,12 @@ def sync_full(
     report: SyncReport,
     progress: Progress | None,
     options: Options,
-    schema: HostSchema | None = None,
+    schema: HostSchema,
 ) -> None:
     """Make every afsreg row what the files at ``commit_id`` say, a batch at a time.
 
-    ``schema``: the host schema as the caller read it in this transaction (read here when None).
+    ``schema``: the host schema as the caller read it in this transaction.
     """
-    if schema is None:
-        schema = inspect(db)
     artifacts_t, versions_t, events_t = table_set = tables(db, schema)
     report.events = _sync_events(db, repo, commit_id, events_t, progress)
     facts = Facts.read(registry)

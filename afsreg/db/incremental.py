@@ -30,7 +30,7 @@ from afsreg.db import tables as tbl
 from afsreg.db.apply import Options, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
-from afsreg.db.preflight import HostSchema, inspect
+from afsreg.db.preflight import HostSchema
 from afsreg.db.project import (
     Lookup,
     Row,
@@ -87,14 +87,12 @@ def sync_incremental(
     report: SyncReport,
     progress: Progress | None,
     options: Options,
-    schema: HostSchema | None = None,
+    schema: HostSchema,
 ) -> None:
     """Sync from ``last`` (an ancestor of ``commit`` the database projects) to ``commit``.
 
-    ``schema``: the host schema as the caller read it in this transaction (read here when None).
+    ``schema``: the host schema as the caller read it in this transaction.
     """
-    if schema is None:
-        schema = inspect(db)
     artifacts_t, versions_t, events_t = tables(db, schema)
     changes = events_mod.new_changes(repo, str(commit.id), str(last.id))
     new_events = events_mod.event_rows(repo, changes)

@@ -290,16 +290,11 @@ def sync(
                 query.finish()  # connecting failed: wait for git before raising
             if db is not None:
                 db.close()
+        from afsreg.db.apply import Options
+
+        options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
         return _sync_write(
-            root,
-            database_url,
-            rev,
-            head,
-            full=full,
-            dry_run=dry_run,
-            progress=progress,
-            overwrite_db_changes=overwrite_db_changes,
-            on_remove=on_remove,
+            root, database_url, rev, head, options, full=full, dry_run=dry_run, progress=progress
         )
     finally:
         if head is not None:
@@ -311,20 +306,17 @@ def _sync_write(
     database_url: str | None,
     rev: str,
     head: Head | None,
+    options: Options,
     *,
     full: bool,
     dry_run: bool,
     progress: Progress | None,
-    overwrite_db_changes: bool,
-    on_remove: str,
 ) -> SyncReport:
     """Everything but the no-op: validate, then the one transaction."""
-    from afsreg.db.apply import Options
     from afsreg.db.tree_diff import uncommitted_model_files
     from afsreg.git.repo import open_repo, resolve_commit, resolve_root
     from afsreg.registry import Registry
 
-    options = Options(overwrite=overwrite_db_changes, on_remove=on_remove)
     root_path = head.root if head is not None else resolve_root(root)
     repo = open_repo(root_path)
     commit = resolve_commit(repo, head.commit_id if head is not None else rev)

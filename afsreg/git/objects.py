@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -324,18 +324,22 @@ def plain_folder_files(
         return None
     read = read if read is not None else _LazyRepo(root)
     files = []
-    for record in result.stdout.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw = record.partition(b"\t")
-        mode, _kind, oid = meta.split(b" ")
-        entry = os.fsdecode(raw)
+    for mode, oid, entry in _ls_tree_entries(result.stdout):
         if mode not in (b"100644", b"100755") or not is_text(entry):
             return None
         path, blob = f"{MODELS_DIR}/{name}/{entry}", oid.decode()
         if path.endswith(MODEL_SUFFIXES):
             files.append(SourceFile(path, None, blob, load=Read(read, path, blob)))
     return sorted(files, key=lambda f: f.path)
+
+
+def _ls_tree_entries(output: bytes) -> Iterator[tuple[bytes, bytes, str]]:
+    """(mode, object id, name) of each entry ``git ls-tree -z`` printed."""
+    for record in output.split(b"\0"):
+        if record:
+            meta, _, raw = record.partition(b"\t")
+            mode, _kind, oid = meta.split(b" ")
+            yield mode, oid, os.fsdecode(raw)
 
 
 def folder_ids(root: Path, tree_id: str) -> dict[str, str] | None:
@@ -358,12 +362,7 @@ def _folders_of(result: subprocess.CompletedProcess[bytes]) -> dict[str, str] | 
     if result.returncode != 0 or not result.stdout:
         return None
     folders: dict[str, str] = {}
-    for record in result.stdout.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw = record.partition(b"\t")
-        mode, _kind, oid = meta.split(b" ")
-        name = os.fsdecode(raw)
+    for mode, oid, name in _ls_tree_entries(result.stdout):
         if mode != b"040000" or not is_text(name):
             return None
         folders[name] = oid.decode()

@@ -146,6 +146,18 @@ def _against_by_plumbing(head: Registry, root: Path, rev: str) -> list[Problem] 
             if listed is None:
                 return None
             files += listed
+    return _against_folders(head, root, rev, commit_id, folders, files)
+
+
+def _against_folders(
+    head: Registry,
+    root: Path,
+    rev: str,
+    commit_id: str,
+    folders: list[str],
+    files: list[SourceFile],
+) -> list[Problem]:
+    """Immutability problems of the model folders ``folders``, ``files`` being theirs at ``rev``."""
     from afsreg.checks.immutability import immutability_problems
 
     head_files = head.folder_files(folders)
@@ -201,21 +213,7 @@ def immutability_against(head: Registry, root: Path, rev: str) -> list[Problem]:
     folders = head.changed_folders(repo, commit.tree)
     if folders is not None:
         files = [f for name in folders for f in tree_files(repo, commit.tree, f"models/{name}")]
-        head_files = head.folder_files(folders)
-        head_blobs = {f.path: f.blob_id for f in head_files}
-        base = Registry(
-            root,
-            [f for f in files if head_blobs.get(f.path) != f.blob_id],
-            rev=rev,
-            commit_id=str(commit.id),
-            schemas=head.schemas,
-            cache=head.check_cache,
-            save_cache=False,
-        )
-        touched = Registry(
-            root, head_files, schemas=head.schemas, cache=head.check_cache, save_cache=False
-        )
-        return immutability_problems(base, touched)
+        return _against_folders(head, root, rev, str(commit.id), folders, files)
     files, commit_id = rev_files(root, rev)
     head_blobs = {f.path: f.blob_id for f in head.files}
     changed = [f for f in files if head_blobs.get(f.path) != f.blob_id]
