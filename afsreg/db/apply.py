@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from afsreg.db import ownership as own
 from afsreg.db import tables as tbl
@@ -29,6 +29,12 @@ from afsreg.db.project import NotJson, Row, external_row, referenced_ids
 from afsreg.db.tables import Table, fetch, insert, update_columns
 from afsreg.format.fields import same
 from afsreg.format.record import VersionLike
+
+if TYPE_CHECKING:
+    import pygit2
+
+    from afsreg.db.sync_report import Progress, SyncReport
+    from afsreg.registry import Registry
 
 
 class Report(Protocol):
@@ -52,6 +58,19 @@ class Report(Protocol):
 class Options:
     overwrite: bool = False  # --overwrite-db-changes: write over changes made outside git
     on_remove: str = "restore"  # an adopted row whose file is gone: restore | keep
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """What the passes of one sync share: its transaction, the files it projects, its report."""
+
+    db: Database
+    repo: pygit2.Repository
+    registry: Registry
+    schema: HostSchema  # the host schema as read in this transaction
+    options: Options
+    report: SyncReport
+    progress: Progress | None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
-from afsreg.db.apply import Options, apply_plan, make_plan, write_deferred
+from afsreg.db.apply import Options, SyncRun, apply_plan, make_plan, write_deferred
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
 from afsreg.db.incremental import events_for
@@ -103,20 +103,10 @@ class FactsLookup(Lookup):
         return self.ids.get(f"{name}@{version}")
 
 
-def sync_full(
-    db: Database,
-    repo: pygit2.Repository,
-    registry: Registry,
-    commit_id: str,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-    schema: HostSchema,
-) -> None:
-    """Make every afsreg row what the files at ``commit_id`` say, a batch at a time.
-
-    ``schema``: the host schema as the caller read it in this transaction.
-    """
+def sync_full(run: SyncRun, commit_id: str) -> None:
+    """Make every afsreg row what the files at ``commit_id`` say, a batch at a time."""
+    db, repo, registry, schema = run.db, run.repo, run.registry, run.schema
+    report, progress, options = run.report, run.progress, run.options
     artifacts_t, versions_t, events_t = table_set = tables(db, schema)
     report.events = _sync_events(db, repo, commit_id, events_t, progress)
     facts = Facts.read(registry)

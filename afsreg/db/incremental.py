@@ -27,10 +27,9 @@ from typing import TYPE_CHECKING
 from afsreg.db import details
 from afsreg.db import events as events_mod
 from afsreg.db import tables as tbl
-from afsreg.db.apply import Options, apply_plan, make_plan
+from afsreg.db.apply import SyncRun, apply_plan, make_plan
 from afsreg.db.connect import Database
 from afsreg.db.desired import latest_versions
-from afsreg.db.preflight import HostSchema
 from afsreg.db.project import (
     Lookup,
     Row,
@@ -39,7 +38,6 @@ from afsreg.db.project import (
     project_versions,
     row_reader,
 )
-from afsreg.db.sync_report import Progress, SyncReport
 from afsreg.db.tables import Table, insert, select_in, tables
 from afsreg.db.tree_diff import changed_model_paths, old_artifact_id
 from afsreg.format.paths import path_ref
@@ -78,21 +76,10 @@ class ModelLookup(Lookup):
         return super().artifact_id(name, version)
 
 
-def sync_incremental(
-    db: Database,
-    repo: pygit2.Repository,
-    registry: Registry,
-    last: pygit2.Commit,
-    commit: pygit2.Commit,
-    report: SyncReport,
-    progress: Progress | None,
-    options: Options,
-    schema: HostSchema,
-) -> None:
-    """Sync from ``last`` (an ancestor of ``commit`` the database projects) to ``commit``.
-
-    ``schema``: the host schema as the caller read it in this transaction.
-    """
+def sync_incremental(run: SyncRun, last: pygit2.Commit, commit: pygit2.Commit) -> None:
+    """Sync from ``last`` (an ancestor of ``commit`` the database projects) to ``commit``."""
+    db, repo, registry, schema = run.db, run.repo, run.registry, run.schema
+    report, progress, options = run.report, run.progress, run.options
     artifacts_t, versions_t, events_t = tables(db, schema)
     changes = events_mod.new_changes(repo, str(commit.id), str(last.id))
     new_events = events_mod.event_rows(repo, changes)

@@ -357,6 +357,7 @@ def _transaction(
     full: bool,
 ) -> SyncReport:
     """The one transaction: migrations, then the full, incremental or no-op sync, and the state."""
+    from afsreg.db.apply import SyncRun
     from afsreg.db.migrate import apply_pending, pending
     from afsreg.db.ownership import OWNERSHIP_MIGRATION, claim_legacy
     from afsreg.db.preflight import incompatibilities, inspect, refuse
@@ -382,14 +383,15 @@ def _transaction(
         if report.mode == "noop":
             report.unchanged = _count_versions(db)
             return report
+        run = SyncRun(db, repo, registry, schema, options, report, progress)
         if last is None:
             from afsreg.db.full import sync_full
 
-            sync_full(db, repo, registry, commit_id, report, progress, options, schema)
+            sync_full(run, commit_id)
         else:
             from afsreg.db.incremental import sync_incremental
 
-            sync_incremental(db, repo, registry, last, commit, report, progress, options, schema)
+            sync_incremental(run, last, commit)
         write_state(db, commit_id, rev, __version__, report.mode, shallow_key(repo))
     return report
 
