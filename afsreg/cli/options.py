@@ -163,8 +163,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
         cells = [[clip(cell, w) for cell, w in zip(row, widths, strict=True)] for row in cells]
         headers = [clip(h, w) for h, w in zip(columns, widths, strict=True)]
     plain = plain_table(headers, cells)
-    if plain is not None:
-        return plain
+    return plain if plain is not None else tabulate_table(headers, cells)
+
+
+def tabulate_table(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
+    """``cells`` under ``headers`` in tabulate's simple format (what plain_table writes faster)."""
     import tabulate as tabulate_module
 
     # tabulate pads headers by two more by default, which would undo the fitting.
