@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from afsreg.registry import Registry
 
 EVENT_BATCH = 5000
+HISTORY_CACHE_BYTES = 32 * 1024 * 1024  # libgit2's object cache during the history pass
 VERSION_BATCH = 1000
 
 
@@ -236,6 +237,12 @@ def _sync_events(
     the rows it can have to replace or delete. What is kept across batches is
     the set of commit ids seen, for the rows of commits no longer in the history.
     """
+    import pygit2
+
+    # libgit2 keeps the small trees it parses (every model folder of every commit
+    # read) up to 256 MB by default; a pass over the whole history reads each once.
+    # At 100k versions a cold full sync peaked at 664-750 MB with it, 339 MB at 32 MB.
+    pygit2.settings.cache_max_size(HISTORY_CACHE_BYTES)
     total, batches = events_mod.history_batches(repo, commit_id, EVENT_BATCH)
     if progress is not None:
         progress.start("reading history", total)

@@ -215,3 +215,14 @@ def test_a_commit_of_many_files_is_parsed_a_chunk_at_a_time(
 
     assert parsed_at_once and max(parsed_at_once) <= 2 * 2  # each change: its blob and its parent's
     assert all_rows(db_url) == all_rows(one_chunk)
+
+
+def test_the_history_pass_bounds_libgit2s_object_cache(tmp_path: Path, db_url: str) -> None:
+    """libgit2 would keep every small tree of the history it reads (256 MB by default)."""
+    import pygit2
+
+    reg = _lineage_registry(tmp_path / "registry")
+    default = 256 * 1024 * 1024  # libgit2's; an earlier sync in this process lowered it
+    pygit2.settings.cache_max_size(default)
+    sync(reg.root, db_url, full=True)
+    assert pygit2.settings.cached_memory[1] == afsreg.db.full.HISTORY_CACHE_BYTES < default
