@@ -213,7 +213,7 @@ def event_rows(
     known = blobs.store.get_events((c.commit, c.path) for c in changes)
     rows: list[Row] = []
     for done, change in enumerate(changes, start=1):
-        if done % PREFETCH_CHUNK == 1:
+        if (done - 1) % PREFETCH_CHUNK == 0:
             # Parsed data a chunk at a time: one commit may add 100,000 files.
             if own_blobs:
                 blobs.parsed.clear()
